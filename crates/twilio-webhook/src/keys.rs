@@ -1,0 +1,468 @@
+//! Secrets and the keys made from them: which key signs a request, and key rotation.
+//!
+//! A [`Secret`] never prints itself. A [`Key`] is a secret turned into a ready MAC state once
+//! (the HMAC key schedule runs at construction; each request clones the state). A [`KeySet`]
+//! holds every key that is currently valid for one signer: during a token rotation the new
+//! and the old token both verify, each optionally until an expiry. A [`KeyStore`] says which
+//! set applies to a request: one set for the whole endpoint, one per `AccountSid`
+//! (sub-accounts sign with their own token), or Webhook Shared Keys chosen by the
+//! `X-Twilio-Webhooks-Signature-Settings` header.
+//!
+//! ```
+//! use std::time::{Duration, SystemTime};
+//! use twilio_webhook::{Key, KeySet, KeyStore};
+//!
+//! # fn main() -> Result<(), twilio_webhook::KeyError> {
+//! let keys = KeySet::new([
+//!     Key::auth_token("primary", "new-token-value")?,
+//!     Key::auth_token("previous", "old-token-value")?
+//!         .expires_at(SystemTime::now() + Duration::from_secs(24 * 3600)),
+//! ]);
+//! let store = KeyStore::single(keys);
+//! assert!(!format!("{store:?}").contains("token-value"));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use secrecy::{ExposeSecret as _, SecretString};
+use sha1::Sha1;
+use sha2::Sha256;
+use subtle::{Choice, ConstantTimeEq as _};
+
+use crate::signature::{Algorithm, SortOrder, encode_signature, params_suffix};
+use crate::validator::ValidationError;
+
+/// Why a secret or key could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The secret is the empty string.
+    #[error("the secret is empty")]
+    Empty,
+    /// The secret starts or ends with white space, usually a copy-paste accident.
+    #[error("the secret starts or ends with white space; remove it (a pasted newline?)")]
+    Whitespace,
+}
+
+/// An Auth Token or shared-key secret. `Debug` and `Display` print `[redacted]`.
+#[derive(Clone)]
+pub struct Secret(SecretString);
+
+impl Secret {
+    /// Wraps a secret, rejecting empty and white-space-padded values.
+    pub fn new(secret: impl Into<String>) -> Result<Self, KeyError> {
+        let secret: String = secret.into();
+        if secret.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        if secret.trim() != secret {
+            return Err(KeyError::Whitespace);
+        }
+        Ok(Secret(SecretString::from(secret)))
+    }
+
+    /// The secret's bytes, for building a MAC. Keep the result out of logs.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// A keyed MAC state, computed once per key and cloned per request.
+#[derive(Clone)]
+enum MacState {
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+}
+
+/// A MAC value: up to 32 bytes, `len` of them used.
+#[derive(Clone, Copy)]
+pub(crate) struct MacBytes {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl MacBytes {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl MacState {
+    fn new(algorithm: Algorithm, secret: &Secret) -> Self {
+        let key = secret.expose().as_bytes();
+        // HMAC accepts keys of any length, so these constructors cannot fail; the fallback
+        // (an empty key) is unreachable but keeps the input path free of panics.
+        match algorithm {
+            Algorithm::HmacSha1 => MacState::Sha1(
+                Hmac::new_from_slice(key).unwrap_or_else(|_| Hmac::new(&Default::default())),
+            ),
+            Algorithm::HmacSha256 => MacState::Sha256(
+                Hmac::new_from_slice(key).unwrap_or_else(|_| Hmac::new(&Default::default())),
+            ),
+        }
+    }
+
+    fn compute(&self, parts: &[&[u8]]) -> MacBytes {
+        let mut out = MacBytes {
+            bytes: [0; 32],
+            len: 0,
+        };
+        match self {
+            MacState::Sha1(state) => {
+                let mut mac = state.clone();
+                parts.iter().for_each(|p| mac.update(p));
+                let tag = mac.finalize().into_bytes();
+                out.bytes[..tag.len()].copy_from_slice(&tag);
+                out.len = tag.len();
+            }
+            MacState::Sha256(state) => {
+                let mut mac = state.clone();
+                parts.iter().for_each(|p| mac.update(p));
+                let tag = mac.finalize().into_bytes();
+                out.bytes[..tag.len()].copy_from_slice(&tag);
+                out.len = tag.len();
+            }
+        }
+        out
+    }
+}
+
+/// One signing key: a secret, its algorithm, a label naming its slot, an optional expiry.
+///
+/// `Debug` shows the label, algorithm and expiry, never the secret.
+#[derive(Clone)]
+pub struct Key {
+    label: Arc<str>,
+    algorithm: Algorithm,
+    expires: Option<SystemTime>,
+    mac: MacState,
+}
+
+impl Key {
+    /// A key for `secret` signing with `algorithm`, reported as `label` when it verifies.
+    pub fn new(label: impl Into<Arc<str>>, secret: &Secret, algorithm: Algorithm) -> Self {
+        Key {
+            label: label.into(),
+            algorithm,
+            expires: None,
+            mac: MacState::new(algorithm, secret),
+        }
+    }
+
+    /// An Auth Token key (HMAC-SHA1), the way Twilio signs by default.
+    pub fn auth_token(label: impl Into<Arc<str>>, token: &str) -> Result<Self, KeyError> {
+        Ok(Key::new(label, &Secret::new(token)?, Algorithm::HmacSha1))
+    }
+
+    /// A Webhook Shared Key secret signing with HMAC-SHA256.
+    pub fn shared_key(label: impl Into<Arc<str>>, secret: &str) -> Result<Self, KeyError> {
+        Ok(Key::new(label, &Secret::new(secret)?, Algorithm::HmacSha256))
+    }
+
+    /// The same key, no longer accepted from `at` on (for the old token during a rotation).
+    #[must_use]
+    pub fn expires_at(mut self, at: SystemTime) -> Self {
+        self.expires = Some(at);
+        self
+    }
+
+    /// The slot name reported when this key verifies a request.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) fn label_arc(&self) -> &Arc<str> {
+        &self.label
+    }
+
+    /// The MAC algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// When the key stops verifying, if ever.
+    pub fn expires(&self) -> Option<SystemTime> {
+        self.expires
+    }
+
+    /// Whether the key verifies at `now`.
+    pub fn is_active_at(&self, now: SystemTime) -> bool {
+        self.expires.is_none_or(|at| now < at)
+    }
+
+    /// The `X-Twilio-Signature` value for `url` and form parameters, as Twilio computes it.
+    ///
+    /// ```
+    /// use twilio_webhook::Key;
+    /// let key = Key::auth_token("primary", "12345").unwrap();
+    /// let sig = key.sign(
+    ///     "https://mycompany.com/myapp.php?foo=1&bar=2",
+    ///     [
+    ///         ("CallSid", "CA1234567890ABCDE"),
+    ///         ("Caller", "+14158675309"),
+    ///         ("Digits", "1234"),
+    ///         ("From", "+14158675309"),
+    ///         ("To", "+18005551212"),
+    ///     ],
+    /// );
+    /// assert_eq!(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
+    /// ```
+    pub fn sign<'a>(&self, url: &str, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+        let suffix = params_suffix(params, SortOrder::CodePoint);
+        encode_signature(self.mac(&[url.as_bytes(), &suffix]).as_slice())
+    }
+
+    /// The signature of a URL alone: GET requests, and JSON bodies once the URL carries
+    /// `bodySHA256` (see [`crate::signature::url_with_body_hash`]).
+    pub fn sign_url(&self, url: &str) -> String {
+        encode_signature(self.mac(&[url.as_bytes()]).as_slice())
+    }
+
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> MacBytes {
+        self.mac.compute(parts)
+    }
+
+    /// Constant-time comparison of the MAC over `parts` with `tag`.
+    pub(crate) fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> Choice {
+        self.mac(parts).as_slice().ct_eq(tag)
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("label", &self.label)
+            .field("algorithm", &self.algorithm)
+            .field("expires", &self.expires)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Every key that currently verifies for one signer (an account, or a shared-key id).
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    keys: Vec<Key>,
+}
+
+impl KeySet {
+    /// A set of keys; all are tried on every request.
+    pub fn new(keys: impl IntoIterator<Item = Key>) -> Self {
+        KeySet {
+            keys: keys.into_iter().collect(),
+        }
+    }
+
+    /// Adds a key (e.g. the new token at the start of a rotation).
+    pub fn push(&mut self, key: Key) {
+        self.keys.push(key);
+    }
+
+    /// The keys, in the order added.
+    pub fn iter(&self) -> impl Iterator<Item = &Key> {
+        self.keys.iter()
+    }
+
+    /// Whether the set holds no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl From<Key> for KeySet {
+    fn from(key: Key) -> Self {
+        KeySet { keys: vec![key] }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Mode {
+    Single(KeySet),
+    Accounts(HashMap<String, KeySet>),
+    Shared(HashMap<String, KeySet>),
+}
+
+/// Which keys apply to a request.
+#[derive(Clone, Debug)]
+pub struct KeyStore {
+    mode: Mode,
+}
+
+/// The keys chosen for one request, and the account they belong to.
+pub(crate) struct Selected<'a> {
+    pub(crate) keys: Vec<&'a Key>,
+    pub(crate) account: Option<&'a str>,
+}
+
+impl KeyStore {
+    /// One key set for every request the endpoint gets (a single Twilio account).
+    pub fn single(keys: impl Into<KeySet>) -> Self {
+        KeyStore {
+            mode: Mode::Single(keys.into()),
+        }
+    }
+
+    /// A key set per `AccountSid` (sub-accounts sign with their own Auth Token). A request
+    /// from an account not listed is rejected; no account's key ever verifies another's.
+    pub fn accounts<S: Into<String>>(accounts: impl IntoIterator<Item = (S, KeySet)>) -> Self {
+        KeyStore {
+            mode: Mode::Accounts(accounts.into_iter().map(|(k, v)| (k.into(), v)).collect()),
+        }
+    }
+
+    /// Webhook Shared Keys by key id. Every request must carry
+    /// `X-Twilio-Webhooks-Signature-Settings: key=<id>,algorithm=<alg>`; the algorithm must be
+    /// the configured key's. Requests without the header are rejected (no downgrade).
+    pub fn shared_keys<S: Into<String>>(keys: impl IntoIterator<Item = (S, KeySet)>) -> Self {
+        KeyStore {
+            mode: Mode::Shared(keys.into_iter().map(|(k, v)| (k.into(), v)).collect()),
+        }
+    }
+
+    /// The keys that apply to a request from `account` with signature-settings header
+    /// `settings`, active at `now`.
+    pub(crate) fn select(
+        &self,
+        account: Option<&str>,
+        settings: Option<&str>,
+        now: SystemTime,
+    ) -> Result<Selected<'_>, ValidationError> {
+        let (set, account, algorithm) = match (&self.mode, settings) {
+            (Mode::Shared(by_id), Some(header)) => {
+                let (id, algorithm) = parse_settings(header)?;
+                let (id, set) = by_id
+                    .get_key_value(id)
+                    .ok_or(ValidationError::UnknownSharedKey)?;
+                (set, Some(id.as_str()), Some(algorithm))
+            }
+            (_, Some(_)) => return Err(ValidationError::SharedKeyNotConfigured),
+            (Mode::Shared(_), None) => return Err(ValidationError::MissingSignatureSettings),
+            (Mode::Single(set), None) => (set, None, None),
+            (Mode::Accounts(by_sid), None) => {
+                let sid = account.ok_or(ValidationError::UnknownAccount)?;
+                let (sid, set) = by_sid
+                    .get_key_value(sid)
+                    .ok_or(ValidationError::UnknownAccount)?;
+                (set, Some(sid.as_str()), None)
+            }
+        };
+        let active: Vec<&Key> = set.iter().filter(|k| k.is_active_at(now)).collect();
+        if active.is_empty() {
+            return Err(ValidationError::NoKey);
+        }
+        let keys: Vec<&Key> = match algorithm {
+            Some(alg) => active.into_iter().filter(|k| k.algorithm == alg).collect(),
+            None => active,
+        };
+        if keys.is_empty() {
+            return Err(ValidationError::UnsupportedAlgorithm);
+        }
+        Ok(Selected { keys, account })
+    }
+}
+
+/// Parses `key=<id>,algorithm=<HMAC_SHA1|HMAC_SHA256>` (order free, spaces around items ok).
+fn parse_settings(header: &str) -> Result<(&str, Algorithm), ValidationError> {
+    let mut id = None;
+    let mut algorithm = None;
+    for item in header.split(',') {
+        let (name, value) = item
+            .trim()
+            .split_once('=')
+            .ok_or(ValidationError::MalformedSignatureSettings)?;
+        match name.trim() {
+            "key" => id = Some(value.trim()),
+            "algorithm" => algorithm = Some(value.trim()),
+            _ => {}
+        }
+    }
+    let id = id
+        .filter(|s| !s.is_empty())
+        .ok_or(ValidationError::MalformedSignatureSettings)?;
+    let algorithm = algorithm.ok_or(ValidationError::MalformedSignatureSettings)?;
+    let algorithm =
+        Algorithm::from_settings_name(algorithm).ok_or(ValidationError::UnsupportedAlgorithm)?;
+    Ok((id, algorithm))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn secrets_are_checked_and_redacted() {
+        assert_eq!(Secret::new("").err(), Some(KeyError::Empty));
+        assert_eq!(Secret::new(" abc").err(), Some(KeyError::Whitespace));
+        assert_eq!(Secret::new("abc\n").err(), Some(KeyError::Whitespace));
+        let s = Secret::new("hunter2").unwrap();
+        assert_eq!(format!("{s:?} {s}"), "[redacted] [redacted]");
+        let k = Key::new("primary", &s, Algorithm::HmacSha1);
+        assert!(!format!("{k:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn expiry_is_exclusive() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let k = Key::auth_token("old", "x").unwrap().expires_at(at);
+        assert!(k.is_active_at(at - Duration::from_secs(1)));
+        assert!(!k.is_active_at(at));
+    }
+
+    #[test]
+    fn settings_header_parses() {
+        assert_eq!(
+            parse_settings("key=KS1,algorithm=HMAC_SHA256").unwrap(),
+            ("KS1", Algorithm::HmacSha256)
+        );
+        assert_eq!(
+            parse_settings(" algorithm=HMAC_SHA1 , key=KS2 ").unwrap(),
+            ("KS2", Algorithm::HmacSha1)
+        );
+        assert_eq!(
+            parse_settings("key=KS1,algorithm=MD5"),
+            Err(ValidationError::UnsupportedAlgorithm)
+        );
+        assert_eq!(
+            parse_settings("algorithm=HMAC_SHA256"),
+            Err(ValidationError::MalformedSignatureSettings)
+        );
+        assert_eq!(
+            parse_settings("garbage"),
+            Err(ValidationError::MalformedSignatureSettings)
+        );
+    }
+
+    #[test]
+    fn accounts_never_fall_back() {
+        let store = KeyStore::accounts([("AC1", KeySet::from(Key::auth_token("p", "t1").unwrap()))]);
+        let now = SystemTime::now();
+        assert!(store.select(Some("AC1"), None, now).is_ok());
+        assert_eq!(
+            store.select(Some("AC2"), None, now).err(),
+            Some(ValidationError::UnknownAccount)
+        );
+        assert_eq!(
+            store.select(None, None, now).err(),
+            Some(ValidationError::UnknownAccount)
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! Validating a signed request: pure functions of strings and bytes, no HTTP types.
+//!
+//! ```
+//! use twilio_webhook::{Validator, ValidationError};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let validator = Validator::from_token("12345")?;
+//! let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+//! let params = [
+//!     ("CallSid", "CA1234567890ABCDE"),
+//!     ("Caller", "+14158675309"),
+//!     ("Digits", "1234"),
+//!     ("From", "+14158675309"),
+//!     ("To", "+18005551212"),
+//! ];
+//! let verified = validator.validate_params(url, params, Some("RSOYDt4T1cUTdK1PDd93/VVr8B8="))?;
+//! assert_eq!(verified.key(), "primary");
+//!
+//! let forged = [("Digits", "9999")];
+//! assert_eq!(
+//!     validator.validate_params(url, forged, Some("RSOYDt4T1cUTdK1PDd93/VVr8B8=")),
+//!     Err(ValidationError::SignatureMismatch),
+//! );
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use sha2::{Digest as _, Sha256};
+use subtle::{Choice, ConditionallySelectable as _, ConstantTimeEq as _};
+
+use crate::keys::{Key, KeyError, KeySet, KeyStore};
+use crate::signature::{
+    Algorithm, SortOrder, body_sha256, decode_signature, may_sort_differently, sort_pairs,
+    write_params,
+};
+use crate::url::{UrlForm, query_param, url_forms};
+
+/// Why a request's signature was not accepted.
+///
+/// `Display` gives a short reason fit for a log line; it never contains a secret, a signature
+/// or a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// No `X-Twilio-Signature` header.
+    #[error("missing X-Twilio-Signature header")]
+    MissingSignature,
+    /// The header is not strict standard base64 of a MAC of the configured length.
+    #[error("malformed X-Twilio-Signature header")]
+    MalformedSignature,
+    /// The signature matches no form of the URL under any active key.
+    #[error("signature does not match")]
+    SignatureMismatch,
+    /// A raw (JSON) body whose SHA-256 differs from the signed `bodySHA256`.
+    #[error("body does not match the signed bodySHA256")]
+    BodyHashMismatch,
+    /// A raw (JSON) body, but the URL carries no `bodySHA256` to bind it to the signature.
+    #[error("raw body without bodySHA256 in the URL")]
+    MissingBodyHash,
+    /// The request's `AccountSid` has no configured key (or the request names none).
+    #[error("unknown or missing AccountSid")]
+    UnknownAccount,
+    /// The signature-settings header names a shared key that is not configured.
+    #[error("unknown shared key id")]
+    UnknownSharedKey,
+    /// No active key: nothing configured, or every key has expired. Fails closed.
+    #[error("no active signing key configured")]
+    NoKey,
+    /// `X-Twilio-Webhooks-Signature-Settings` names an algorithm that is not supported or not
+    /// the configured key's.
+    #[error("unsupported signature algorithm")]
+    UnsupportedAlgorithm,
+    /// `X-Twilio-Webhooks-Signature-Settings` is present, but this endpoint has no shared keys.
+    #[error("signature settings present but no shared key configured")]
+    SharedKeyNotConfigured,
+    /// The endpoint verifies with shared keys, but the request has no settings header.
+    #[error("missing X-Twilio-Webhooks-Signature-Settings header")]
+    MissingSignatureSettings,
+    /// `X-Twilio-Webhooks-Signature-Settings` is not `key=<id>,algorithm=<name>`.
+    #[error("malformed X-Twilio-Webhooks-Signature-Settings header")]
+    MalformedSignatureSettings,
+}
+
+/// What was signed: form or query-less parameters, or a raw body bound by `bodySHA256`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Payload<'a> {
+    /// Decoded form parameters (empty for GET), in any order, repeats kept.
+    Params(Vec<(&'a str, &'a str)>),
+    /// A raw body (JSON and anything else that is not a form): the URL must carry
+    /// `bodySHA256`, and the signature covers the URL alone.
+    Body(&'a [u8]),
+}
+
+/// Everything the validator needs from a request.
+#[derive(Debug, Clone)]
+pub struct SignedRequest<'a> {
+    url: &'a str,
+    payload: Payload<'a>,
+    signature: Option<&'a str>,
+    settings: Option<&'a str>,
+}
+
+impl<'a> SignedRequest<'a> {
+    /// A form POST (or, with no parameters, a GET) to `url`, the URL Twilio requested.
+    pub fn params(url: &'a str, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        SignedRequest {
+            url,
+            payload: Payload::Params(params.into_iter().collect()),
+            signature: None,
+            settings: None,
+        }
+    }
+
+    /// A raw body POST to `url`, which must carry `bodySHA256`.
+    pub fn body(url: &'a str, body: &'a [u8]) -> Self {
+        SignedRequest {
+            url,
+            payload: Payload::Body(body),
+            signature: None,
+            settings: None,
+        }
+    }
+
+    /// The `X-Twilio-Signature` header value, if any.
+    #[must_use]
+    pub fn signature(mut self, header: Option<&'a str>) -> Self {
+        self.signature = header;
+        self
+    }
+
+    /// The `X-Twilio-Webhooks-Signature-Settings` header value, if any.
+    #[must_use]
+    pub fn settings(mut self, header: Option<&'a str>) -> Self {
+        self.settings = header;
+        self
+    }
+
+    /// The `AccountSid` that picks the key set: the first form value, else the URL's query.
+    fn account_sid(&self) -> Option<std::borrow::Cow<'a, str>> {
+        if let Payload::Params(params) = &self.payload
+            && let Some((_, sid)) = params.iter().find(|(k, _)| *k == "AccountSid")
+        {
+            return Some((*sid).into());
+        }
+        query_param(self.url, "AccountSid").map(Into::into)
+    }
+}
+
+/// A request whose signature was accepted, and how.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verified {
+    account: Option<String>,
+    key: Arc<str>,
+    algorithm: Algorithm,
+    url_form: UrlForm,
+    sort_order: SortOrder,
+    mac: Vec<u8>,
+}
+
+impl Verified {
+    /// The account (or shared-key id) whose key set verified the request, when the store is
+    /// keyed that way.
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// The label of the key slot that matched.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The algorithm of the matching key.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// Which form of the URL matched.
+    pub fn url_form(&self) -> UrlForm {
+        self.url_form
+    }
+
+    /// Which parameter order matched (UTF-16 only ever for characters at or above U+E000).
+    pub fn sort_order(&self) -> SortOrder {
+        self.sort_order
+    }
+
+    /// SHA-256 of the verified MAC: identifies the exact signed string (and key) without
+    /// revealing the signature. The replay guard keys on it.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        Sha256::digest(&self.mac).into()
+    }
+}
+
+impl fmt::Debug for Verified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("account", &self.account)
+            .field("key", &self.key)
+            .field("algorithm", &self.algorithm)
+            .field("url_form", &self.url_form)
+            .field("sort_order", &self.sort_order)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates `X-Twilio-Signature` against a [`KeyStore`].
+///
+/// Every active key of the chosen set is tried on every URL form tried, without stopping at
+/// the first match, so timing never tells which key matched; comparison is constant-time on
+/// the decoded MAC.
+#[derive(Clone, Debug)]
+pub struct Validator {
+    keys: KeyStore,
+}
+
+impl Validator {
+    /// A validator over a key store.
+    pub fn new(keys: KeyStore) -> Self {
+        Validator { keys }
+    }
+
+    /// A validator for one Auth Token (slot label `primary`).
+    pub fn from_token(token: &str) -> Result<Self, KeyError> {
+        Ok(Validator::new(KeyStore::single(KeySet::from(
+            Key::auth_token("primary", token)?,
+        ))))
+    }
+
+    /// The key store.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// Validates a form POST (or GET, with no parameters) to `url`.
+    pub fn validate_params<'a>(
+        &self,
+        url: &'a str,
+        params: impl IntoIterator<Item = (&'a str, &'a str)>,
+        signature: Option<&'a str>,
+    ) -> Result<Verified, ValidationError> {
+        self.validate(&SignedRequest::params(url, params).signature(signature))
+    }
+
+    /// Validates a raw (JSON) body POST to `url`, which must carry `bodySHA256`.
+    pub fn validate_body(
+        &self,
+        url: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<Verified, ValidationError> {
+        self.validate(&SignedRequest::body(url, body).signature(signature))
+    }
+
+    /// Validates a request at the current time.
+    pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Verified, ValidationError> {
+        self.validate_at(request, SystemTime::now())
+    }
+
+    /// Validates a request as of `now` (key expiry is judged against it).
+    pub fn validate_at(
+        &self,
+        request: &SignedRequest<'_>,
+        now: SystemTime,
+    ) -> Result<Verified, ValidationError> {
+        let header = request.signature.ok_or(ValidationError::MissingSignature)?;
+        let tag = decode_signature(header).ok_or(ValidationError::MalformedSignature)?;
+        let account = request.account_sid();
+        let selected = self
+            .keys
+            .select(account.as_deref(), request.settings, now)?;
+        let keys: Vec<&Key> = selected
+            .keys
+            .into_iter()
+            .filter(|k| k.algorithm().mac_len() == tag.len())
+            .collect();
+        if keys.is_empty() {
+            return Err(ValidationError::MalformedSignature);
+        }
+        let (suffixes, body_hash) = match &request.payload {
+            Payload::Params(params) => (param_suffixes(params), None),
+            Payload::Body(body) => {
+                let claimed = query_param(request.url, "bodySHA256")
+                    .ok_or(ValidationError::MissingBodyHash)?;
+                (vec![(SortOrder::CodePoint, Vec::new())], Some((claimed, *body)))
+            }
+        };
+        let (url_form, sort_order, key) = find_match(request.url, &suffixes, &keys, &tag)
+            .ok_or(ValidationError::SignatureMismatch)?;
+        if let Some((claimed, body)) = body_hash {
+            let actual = body_sha256(body);
+            if !bool::from(actual.as_bytes().ct_eq(claimed.as_bytes())) {
+                return Err(ValidationError::BodyHashMismatch);
+            }
+        }
+        Ok(Verified {
+            account: selected.account.map(str::to_owned),
+            key: Arc::clone(key.label_arc()),
+            algorithm: key.algorithm(),
+            url_form,
+            sort_order,
+            mac: tag,
+        })
+    }
+}
+
+/// The parameter suffix in code-point order, and in UTF-16 order where that differs.
+fn param_suffixes(params: &[(&str, &str)]) -> Vec<(SortOrder, Vec<u8>)> {
+    let mut suffixes = Vec::with_capacity(1);
+    let mut sorted = params.to_vec();
+    sort_pairs(&mut sorted, SortOrder::CodePoint);
+    let mut bytes = Vec::with_capacity(sorted.iter().map(|(k, v)| k.len() + v.len()).sum());
+    write_params(&mut bytes, &sorted);
+    suffixes.push((SortOrder::CodePoint, bytes));
+    if may_sort_differently(params) {
+        let mut utf16 = params.to_vec();
+        sort_pairs(&mut utf16, SortOrder::Utf16);
+        if utf16 != sorted {
+            let mut bytes = Vec::new();
+            write_params(&mut bytes, &utf16);
+            suffixes.push((SortOrder::Utf16, bytes));
+        }
+    }
+    suffixes
+}
+
+/// Tries each URL form and suffix in turn; within one, every key, without short-circuit.
+fn find_match<'k>(
+    url: &str,
+    suffixes: &[(SortOrder, Vec<u8>)],
+    keys: &[&'k Key],
+    tag: &[u8],
+) -> Option<(UrlForm, SortOrder, &'k Key)> {
+    for (form, candidate) in url_forms(url) {
+        for (order, suffix) in suffixes {
+            let mut matched = Choice::from(0);
+            let mut index = 0u32;
+            for (i, key) in keys.iter().enumerate() {
+                let hit = key.verify(&[candidate.as_bytes(), suffix], tag);
+                index.conditional_assign(&(i as u32), hit);
+                matched |= hit;
+            }
+            if bool::from(matched) {
+                return keys.get(index as usize).map(|k| (form, *order, *k));
+            }
+        }
+    }
+    None
+}
