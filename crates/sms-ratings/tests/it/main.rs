@@ -1,5 +1,11 @@
 //! Integration tests: real SQLite files, real PostgreSQL (`DATABASE_URL`), real HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
 
 mod store;
 mod support;
