@@ -194,17 +194,17 @@ fn new_event(
     if name.trim().is_empty() {
         return Err(CliError::Usage("the event name is empty".into()));
     }
-    if let (Some(o), Some(c)) = (opens, closes) {
-        if c <= o {
-            return Err(CliError::Usage("--closes must be after --opens".into()));
-        }
+    if let (Some(o), Some(c)) = (opens, closes)
+        && c <= o
+    {
+        return Err(CliError::Usage("--closes must be after --opens".into()));
     }
-    if let Some(n) = &number {
-        if n.is_empty() || n.len() > 64 || n.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(CliError::Usage(format!(
-                "--number {n:?} is not a phone number (E.164, e.g. +15005550006)"
-            )));
-        }
+    if let Some(n) = &number
+        && (n.is_empty() || n.len() > 64 || n.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(CliError::Usage(format!(
+            "--number {n:?} is not a phone number (E.164, e.g. +15005550006)"
+        )));
     }
     Ok(NewEvent {
         code: parse_code(code)?,
