@@ -7,5 +7,7 @@
     unreachable_pub
 )]
 
+mod e2e;
+mod server;
 mod store;
 mod support;
