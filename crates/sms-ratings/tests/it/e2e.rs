@@ -4,13 +4,12 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use sms_ratings::model::NewEvent;
-use sms_ratings::store::Options;
 
 use crate::both_backends;
 use crate::server::{NUMBER, TestServer, form, sms_params};
 use crate::support::TestDb;
 
-async fn add(server: &TestServer, code: &str, number: Option<&str>) {
+pub async fn add(server: &TestServer, code: &str, number: Option<&str>) {
     server
         .store
         .add_event(NewEvent {

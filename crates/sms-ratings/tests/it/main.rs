@@ -8,6 +8,8 @@
 )]
 
 mod e2e;
+mod load;
+mod outage;
 mod server;
 mod store;
 mod support;
