@@ -8,6 +8,7 @@
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
+//! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
 //! | `GET /metrics` | none | Prometheus text |
 //!
 //! Organiser pages belong in [`organiser_routes`] (they get basic auth from there); a live page
@@ -138,6 +139,7 @@ pub fn router(app: App) -> Router {
             post(webhook::sms).layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .route("/healthz", get(healthz))
+        .route("/livez", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
         .with_state(app)
