@@ -1,4 +1,13 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Layout
+//!
+//! - [`signature`]: the canonical string, HMAC-SHA1/SHA-256, base64, `bodySHA256`.
+//! - [`keys`]: redacted secrets, pre-keyed MAC states, key sets (rotation) and key stores
+//!   (one account, per-`AccountSid`, shared keys).
+//! - [`url`]: the URL forms tried for a received URL; query helpers.
+//! - [`validator`]: [`Validator`], pure: strings and bytes in, a [`Verified`] or a
+//!   [`ValidationError`] out.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
