@@ -1,0 +1,5 @@
+//! One integration-test binary; one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod payload;
+mod twiml;
