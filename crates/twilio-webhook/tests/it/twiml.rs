@@ -696,3 +696,58 @@ proptest! {
         }
     }
 }
+
+// ---- serving: axum IntoResponse and actix Responder ----
+
+#[cfg(feature = "axum")]
+#[tokio::test]
+async fn axum_into_response() {
+    use axum::response::IntoResponse;
+
+    let twiml = MessagingResponse::new()
+        .message("ok & done")
+        .render()
+        .unwrap();
+    let expected = twiml.as_str().to_owned();
+    let resp = twiml.into_response();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body, expected.as_bytes());
+    assert!(expected.ends_with("<Message>ok &amp; done</Message></Response>"));
+
+    let err = MessagingResponse::new().message("\0").render().unwrap_err();
+    let resp = err.into_response();
+    assert_eq!(resp.status(), 500);
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body, "TwiML could not be rendered".as_bytes());
+}
+
+#[cfg(feature = "actix")]
+#[tokio::test]
+async fn actix_responder() {
+    use actix_web::{Responder, ResponseError};
+
+    let req = actix_web::test::TestRequest::default().to_http_request();
+    let twiml = VoiceResponse::new().say("hi").render().unwrap();
+    let expected = twiml.as_str().to_owned();
+    let resp = twiml.respond_to(&req);
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        "text/xml; charset=utf-8"
+    );
+    let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+    assert_eq!(body, expected.as_bytes());
+    assert!(expected.ends_with("<Say>hi</Say></Response>"));
+
+    let err = VoiceResponse::new().say("\u{FFFF}").render().unwrap_err();
+    let resp = err.error_response();
+    assert_eq!(resp.status(), 500);
+    let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+    assert_eq!(body, "TwiML could not be rendered".as_bytes());
+}
