@@ -1,10 +1,8 @@
 //! The element tree every builder wraps, and the writer that renders it into one buffer
 //! with twilio-node's (xmlbuilder 13) escaping.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
-
 use super::TwimlError;
+use std::borrow::Cow;
 
 /// The XML declaration twilio-node writes, byte for byte.
 pub(crate) const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
@@ -110,10 +108,7 @@ impl Element {
             match value {
                 Value::Text(t) => escape(out, t, Mode::Attribute)?,
                 Value::Static(s) => escape(out, s, Mode::Attribute)?,
-                Value::Number(n) => {
-                    // Writing into a String cannot fail.
-                    let _ = write!(out, "{n}");
-                }
+                Value::Number(n) => write_number(out, *n),
             }
             out.push('"');
         }
@@ -164,36 +159,79 @@ enum Mode {
 /// `& < "` and TAB, LF, CR (so a parser's attribute-value normalisation cannot change
 /// them); `>` and `'` stay literal. Characters XML 1.0 forbids are an error.
 fn escape(out: &mut String, s: &str, mode: Mode) -> Result<(), TwimlError> {
+    let table = match mode {
+        Mode::Text => &TEXT_SPECIAL,
+        Mode::Attribute => &ATTR_SPECIAL,
+    };
     let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let rep = match (b, mode) {
+    let (mut start, mut i) = (0, 0);
+    // Jump from one byte that needs a look to the next; plain runs are copied whole.
+    while let Some(offset) = bytes[i..].iter().position(|&b| table[usize::from(b)]) {
+        let at = i + offset;
+        i = at + 1;
+        let rep = match (bytes[at], mode) {
             (b'&', _) => "&amp;",
             (b'<', _) => "&lt;",
-            (b'>', Mode::Text) => "&gt;",
-            (b'"', Mode::Attribute) => "&quot;",
-            (b'\t', Mode::Attribute) => "&#x9;",
-            (b'\n', Mode::Attribute) => "&#xA;",
+            (b'>', _) => "&gt;",
+            (b'"', _) => "&quot;",
+            (b'\t', _) => "&#x9;",
+            (b'\n', _) => "&#xA;",
             (b'\r', _) => "&#xD;",
-            (b'\t' | b'\n', Mode::Text) => continue,
-            (0..=0x1f, _) => return Err(TwimlError::ForbiddenCharacter(u32::from(b))),
-            // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8.
-            (0xEF, _) if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
-                let ch = if bytes.get(i + 2) == Some(&0xBE) {
-                    0xFFFE
-                } else {
-                    0xFFFF
-                };
-                return Err(TwimlError::ForbiddenCharacter(ch));
-            }
-            _ => continue,
+            // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8; other EF.. are fine.
+            (0xEF, _) => match bytes.get(at + 1..at + 3) {
+                Some([0xBF, 0xBE]) => return Err(TwimlError::ForbiddenCharacter(0xFFFE)),
+                Some([0xBF, 0xBF]) => return Err(TwimlError::ForbiddenCharacter(0xFFFF)),
+                _ => continue,
+            },
+            (b, _) => return Err(TwimlError::ForbiddenCharacter(u32::from(b))),
         };
-        out.push_str(&s[start..i]);
+        out.push_str(&s[start..at]);
         out.push_str(rep);
-        start = i + 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     Ok(())
+}
+
+/// Bytes that need a look in text: `& < >`, CR, the C0 controls XML forbids, and 0xEF (the
+/// lead byte of U+FFFE / U+FFFF). Tab and LF pass through.
+const TEXT_SPECIAL: [bool; 256] = special(b">");
+/// In attributes: `& < "` and all C0 controls (TAB, LF, CR are written as references).
+const ATTR_SPECIAL: [bool; 256] = special(b"\"\t\n");
+
+const fn special(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = !matches!(i as u8, b'\t' | b'\n');
+        i += 1;
+    }
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[0xEF] = true;
+    let mut j = 0;
+    while j < extra.len() {
+        t[extra[j] as usize] = true;
+        j += 1;
+    }
+    t
+}
+
+/// Decimal digits without the formatting machinery (this runs for every numeric attribute).
+fn write_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Writes `<!-- text -->` (one space each side, as twilio-node). XML forbids `--` inside a
@@ -214,6 +252,13 @@ fn write_comment(out: &mut String, text: &str) -> Result<(), TwimlError> {
 /// Element and attribute names come from the typed API (always valid) or from the raw
 /// escape hatch, where a bad name would break the document: check them.
 fn check_name(name: &str) -> Result<(), TwimlError> {
+    // Fast path: every typed name is ASCII.
+    let bytes = name.as_bytes();
+    let ascii_start = |b: &u8| b.is_ascii_alphabetic() || matches!(b, b'_' | b':');
+    let ascii_rest = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.');
+    if bytes.first().is_some_and(ascii_start) && bytes.iter().skip(1).all(ascii_rest) {
+        return Ok(());
+    }
     let mut chars = name.chars();
     let valid_start = |c: char| c.is_alphabetic() || c == '_' || c == ':';
     let ok = chars.next().is_some_and(valid_start)
@@ -275,7 +320,17 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_decimal() {
+        for n in [0, 7, 10, 1234567890, u64::MAX] {
+            let mut out = String::new();
+            write_number(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+    }
+
+    #[test]
     fn names_are_checked() {
+        assert!(check_name("Ünïcode").is_ok());
         assert!(check_name("say-as").is_ok());
         assert!(check_name("xml:lang").is_ok());
         assert!(check_name("").is_err());
