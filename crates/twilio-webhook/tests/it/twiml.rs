@@ -751,3 +751,101 @@ async fn actix_responder() {
     let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
     assert_eq!(body, "TwiML could not be rendered".as_bytes());
 }
+
+/// A real axum server on 127.0.0.1:0 answering a handler that returns
+/// `Result<Twiml, TwimlError>`, asked over HTTP with reqwest.
+#[cfg(feature = "axum")]
+#[tokio::test]
+async fn axum_serves_twiml_over_http() {
+    use axum::Router;
+    use axum::routing::post;
+
+    async fn sms(body: String) -> Result<Twiml, TwimlError> {
+        // Echo the body back: a NUL in it makes rendering fail (500), never bad XML.
+        MessagingResponse::new()
+            .message(format!("got {body}"))
+            .render()
+    }
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new().route("/sms", post(sms));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(format!("http://{addr}/sms"))
+        .body("a<b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
+    assert_eq!(
+        resp.text().await.unwrap(),
+        doc("<Response><Message>got a&lt;b</Message></Response>")
+    );
+
+    let resp = client
+        .post(format!("http://{addr}/sms"))
+        .body("nul\0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+    server.abort();
+}
+
+/// A real actix-web server on 127.0.0.1:0 (its own system thread), asked with reqwest.
+#[cfg(feature = "actix")]
+#[tokio::test]
+async fn actix_serves_twiml_over_http() {
+    use actix_web::{App, HttpServer, web};
+
+    async fn voice(body: String) -> Result<Twiml, TwimlError> {
+        VoiceResponse::new().say(format!("said {body}")).render()
+    }
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(|| App::new().route("/voice", web::post().to(voice)))
+                .workers(1)
+                .listen(listener)
+                .unwrap()
+                .run();
+            tx.send(server.handle()).unwrap();
+            server.await
+        })
+    });
+    let handle = rx.recv().unwrap();
+
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(format!("http://{addr}/voice"))
+        .body("x & y")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
+    assert_eq!(
+        resp.text().await.unwrap(),
+        doc("<Response><Say>said x &amp; y</Say></Response>")
+    );
+
+    let resp = client
+        .post(format!("http://{addr}/voice"))
+        .body("\u{1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+
+    handle.stop(true).await;
+    thread.join().unwrap().unwrap();
+}
