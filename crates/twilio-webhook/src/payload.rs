@@ -605,6 +605,18 @@ call_payload! {
 }
 
 call_payload! {
+    /// A `<Gather partialResultCallback>` request: speech recognised so far.
+    PartialGatherResult {
+        /// `UnstableSpeechResult`.
+        unstable_speech_result: Option<String> = opt("UnstableSpeechResult"),
+        /// `Stability` (0.0–1.0).
+        stability: Option<Lenient<f64>> = num("Stability"),
+        /// `SequenceNumber`.
+        sequence_number: Option<Lenient<u32>> = num("SequenceNumber"),
+    }
+}
+
+call_payload! {
     /// The `<Record>` action request.
     RecordResult {
         /// `RecordingUrl`.

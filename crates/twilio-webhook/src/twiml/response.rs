@@ -51,7 +51,19 @@ mod axum_impl {
     use axum::response::{IntoResponse, Response};
 
     use super::Twiml;
-    use crate::twiml::TwimlError;
+    use crate::twiml::{MessagingResponse, TwimlError, VoiceResponse};
+
+    /// A builder is served directly: rendered, or 500 if it holds a forbidden character.
+    macro_rules! serve_builder {
+        ($($builder:ty),*) => {$(
+            impl IntoResponse for $builder {
+                fn into_response(self) -> Response {
+                    self.render().into_response()
+                }
+            }
+        )*};
+    }
+    serve_builder!(MessagingResponse, VoiceResponse);
 
     impl IntoResponse for Twiml {
         fn into_response(self) -> Response {
@@ -80,7 +92,24 @@ mod actix_impl {
     use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError};
 
     use super::Twiml;
-    use crate::twiml::TwimlError;
+    use crate::twiml::{MessagingResponse, TwimlError, VoiceResponse};
+
+    /// A builder is served directly: rendered, or 500 if it holds a forbidden character.
+    macro_rules! serve_builder {
+        ($($builder:ty),*) => {$(
+            impl Responder for $builder {
+                type Body = BoxBody;
+
+                fn respond_to(self, req: &HttpRequest) -> HttpResponse<Self::Body> {
+                    match self.render() {
+                        Ok(twiml) => twiml.respond_to(req),
+                        Err(e) => e.error_response(),
+                    }
+                }
+            }
+        )*};
+    }
+    serve_builder!(MessagingResponse, VoiceResponse);
 
     impl Responder for Twiml {
         type Body = BoxBody;

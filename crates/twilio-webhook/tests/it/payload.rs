@@ -206,6 +206,15 @@ fn gather_with_digits_and_speech() {
 }
 
 #[test]
+fn partial_gather_result() {
+    let body = format!("{CALL}&UnstableSpeechResult=three+pl&Stability=0.4&SequenceNumber=2");
+    let p = PartialGatherResult::from_pairs(&pairs(&body)).unwrap();
+    assert_eq!(p.unstable_speech_result.as_deref(), Some("three pl"));
+    assert_eq!(p.stability, Some(Lenient::Parsed(0.4)));
+    assert_eq!(p.sequence_number, Some(Lenient::Parsed(2)));
+}
+
+#[test]
 fn call_status_with_amd_and_sequence() {
     let body = format!(
         "{CALL}&CallDuration=42&Duration=1&Timestamp=Sun%2C+29+Nov+2026+06%3A45%3A00+%2B0000&CallbackSource=call-progress-events\

@@ -725,6 +725,17 @@ async fn axum_into_response() {
         .await
         .unwrap();
     assert_eq!(body, "TwiML could not be rendered".as_bytes());
+
+    // The builders themselves are responses too.
+    let resp = VoiceResponse::new().hangup_now().into_response();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body, doc("<Response><Hangup/></Response>").as_bytes());
+    let resp = MessagingResponse::new().message("\u{2}").into_response();
+    assert_eq!(resp.status(), 500);
 }
 
 #[cfg(feature = "actix")]
@@ -750,6 +761,21 @@ async fn actix_responder() {
     assert_eq!(resp.status(), 500);
     let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
     assert_eq!(body, "TwiML could not be rendered".as_bytes());
+
+    // The builders themselves are responders too.
+    let resp = MessagingResponse::new().message("ok").respond_to(&req);
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        "text/xml; charset=utf-8"
+    );
+    let body = actix_web::body::to_bytes(resp.into_body()).await.unwrap();
+    assert_eq!(
+        body,
+        doc("<Response><Message>ok</Message></Response>").as_bytes()
+    );
+    let resp = VoiceResponse::new().say("\0").respond_to(&req);
+    assert_eq!(resp.status(), 500);
 }
 
 /// A real axum server on 127.0.0.1:0 answering a handler that returns
