@@ -37,6 +37,7 @@
 //!   `<?xml version="1.0" encoding="UTF-8"?>`, compact XML, `<X/>` for empty elements,
 //!   attributes in the order set, xmlbuilder's escaping. Characters XML 1.0 forbids give a
 //!   [`TwimlError`], never a broken document.
+//! - [`FaxResponse`] with [`Receive`] (legacy Programmable Fax).
 //! - [`Twiml`] is a rendered document; with the `axum` / `actix` features it is an
 //!   `IntoResponse` / `Responder` served as `text/xml; charset=utf-8`.
 
@@ -44,6 +45,7 @@ pub(crate) mod macros;
 pub(crate) mod xml;
 
 mod enums;
+mod fax;
 mod messaging;
 mod raw;
 mod response;
@@ -52,6 +54,7 @@ mod voice;
 mod voice_nouns;
 
 pub use enums::*;
+pub use fax::{FaxMediaType, FaxPageSize, FaxResponse, Receive};
 pub use messaging::{Body, Media, Message, MessagingResponse, Redirect};
 pub use raw::RawElement;
 pub use response::Twiml;

@@ -875,3 +875,22 @@ async fn actix_serves_twiml_over_http() {
     handle.stop(true).await;
     thread.join().unwrap().unwrap();
 }
+
+#[test]
+fn fax_receive() {
+    let xml = FaxResponse::new()
+        .receive(
+            Receive::new()
+                .media_type(FaxMediaType::ApplicationPdf)
+                .page_size(FaxPageSize::A4)
+                .store_media(false),
+        )
+        .to_xml()
+        .unwrap();
+    assert_eq!(
+        xml,
+        doc(
+            r#"<Response><Receive mediaType="application/pdf" pageSize="a4" storeMedia="false"/></Response>"#
+        )
+    );
+}
