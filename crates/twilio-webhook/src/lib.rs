@@ -12,7 +12,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod keys;
+pub mod payload;
 pub mod signature;
+pub mod twiml;
 pub mod url;
 pub mod validator;
 

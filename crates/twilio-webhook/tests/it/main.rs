@@ -2,5 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod negative;
+mod payload;
 mod props;
+mod twiml;
 mod vectors;
