@@ -3,12 +3,13 @@
 //! [`TwilioLayer`] runs every check of [`WebhookConfig`] before the inner service sees the
 //! request: it refuses early what it can (405, 401, 413 by `Content-Length`), reads the body
 //! up to the limit (413 beyond it, before any MAC), verifies, asks the replay guard, and hands
-//! the request on with the body re-attached and the [`VerifiedWebhook`] in its extensions.
+//! the request on with the body re-attached and the [`VerifiedWebhook`](crate::VerifiedWebhook)
+//! in its extensions.
 //! Rejections become responses with the status and fixed text of [`Rejection`]; the reason
 //! goes to the log.
 //!
 //! With axum, take [`TwilioRequest<T>`] (the verified pairs deserialized into `T`) or
-//! [`VerifiedWebhook`] itself as an extractor:
+//! [`VerifiedWebhook`](crate::VerifiedWebhook) itself as an extractor:
 //!
 //! ```
 //! # #[cfg(feature = "axum")]
@@ -245,10 +246,10 @@ fn webhook_request<'a>(parts: &'a Parts, target: &'a str) -> WebhookRequest<'a> 
     let request = WebhookRequest::new(parts.method.as_str(), target, &parts.headers)
         .peer(peer(parts))
         .authority(parts.uri.authority().map(|a| a.as_str()));
+    // Only an https URI says more than `WebhookConfig::listener_scheme` does.
     match parts.uri.scheme_str() {
         Some(s) if s.eq_ignore_ascii_case("https") => request.scheme(Scheme::Https),
-        Some(_) => request.scheme(Scheme::Http),
-        None => request,
+        _ => request,
     }
 }
 

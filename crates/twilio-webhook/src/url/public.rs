@@ -1,41 +1,4 @@
-//! The URL Twilio requested, rebuilt from the request the server received.
-//!
-//! Twilio signs the URL as configured in the console, so the server must know it. Three
-//! policies, chosen once at start-up:
-//!
-//! - [`PublicUrl::base`]: a configured base (`https://example.com`, optionally with a port and
-//!   a path prefix) joined with the request target exactly as received. The right choice
-//!   behind any proxy or tunnel whose address you know.
-//! - [`PublicUrl::trusting`]: the `Forwarded` (RFC 7239) or `X-Forwarded-Proto` /
-//!   `X-Forwarded-Host` headers, honoured only when the peer address is a listed proxy;
-//!   from anyone else they are ignored.
-//! - [`PublicUrl::from_host`]: the `Host` header and the listener's scheme.
-//!
-//! The request target (raw path and query) is never decoded, re-encoded or re-sorted: any
-//! change would change the signed string.
-//!
-//! ```
-//! use twilio_webhook::url::{Origin, PublicUrl, Scheme, TrustedProxies};
-//!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let base = PublicUrl::base("https://example.com/twilio")?;
-//! let origin = Origin::new(Scheme::Http).host(Some("10.0.0.5:8080"));
-//! assert_eq!(base.resolve("/sms?a=%2B1", &origin)?, "https://example.com/twilio/sms?a=%2B1");
-//!
-//! let proxied = PublicUrl::trusting(TrustedProxies::new(["10.0.0.0/8"])?);
-//! let origin = Origin::new(Scheme::Http)
-//!     .host(Some("app:8080"))
-//!     .x_forwarded_proto(Some("https"))
-//!     .x_forwarded_host(Some("example.com"));
-//! // From a listed proxy the headers count ...
-//! let from_proxy = origin.clone().peer(Some("10.1.2.3".parse()?));
-//! assert_eq!(proxied.resolve("/sms", &from_proxy)?, "https://example.com/sms");
-//! // ... from anybody else they are ignored.
-//! let from_outside = origin.peer(Some("203.0.113.9".parse()?));
-//! assert_eq!(proxied.resolve("/sms", &from_outside)?, "http://app:8080/sms");
-//! # Ok(())
-//! # }
-//! ```
+//! Public-URL reconstruction; documented on [`PublicUrl`], re-exported from [`crate::url`].
 
 use std::fmt;
 use std::net::IpAddr;
@@ -253,7 +216,44 @@ enum Policy {
     Headers(TrustedProxies),
 }
 
-/// How to rebuild the URL Twilio requested; see the [module docs](self).
+/// The URL Twilio requested, rebuilt from the request the server received.
+///
+/// Twilio signs the URL as configured in the console, so the server must know it. Three
+/// policies, chosen once at start-up:
+///
+/// - [`PublicUrl::base`]: a configured base (`https://example.com`, optionally with a port and
+///   a path prefix) joined with the request target exactly as received. The right choice
+///   behind any proxy or tunnel whose address you know.
+/// - [`PublicUrl::trusting`]: the `Forwarded` (RFC 7239) or `X-Forwarded-Proto` /
+///   `X-Forwarded-Host` headers, honoured only when the peer address is a listed proxy;
+///   from anyone else they are ignored.
+/// - [`PublicUrl::from_host`]: the `Host` header and the listener's scheme.
+///
+/// The request target (raw path and query) is never decoded, re-encoded or re-sorted: any
+/// change would change the signed string.
+///
+/// ```
+/// use twilio_webhook::url::{Origin, PublicUrl, Scheme, TrustedProxies};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let base = PublicUrl::base("https://example.com/twilio")?;
+/// let origin = Origin::new(Scheme::Http).host(Some("10.0.0.5:8080"));
+/// assert_eq!(base.resolve("/sms?a=%2B1", &origin)?, "https://example.com/twilio/sms?a=%2B1");
+///
+/// let proxied = PublicUrl::trusting(TrustedProxies::new(["10.0.0.0/8"])?);
+/// let origin = Origin::new(Scheme::Http)
+///     .host(Some("app:8080"))
+///     .x_forwarded_proto(Some("https"))
+///     .x_forwarded_host(Some("example.com"));
+/// // From a listed proxy the headers count ...
+/// let from_proxy = origin.clone().peer(Some("10.1.2.3".parse()?));
+/// assert_eq!(proxied.resolve("/sms", &from_proxy)?, "https://example.com/sms");
+/// // ... from anybody else they are ignored.
+/// let from_outside = origin.peer(Some("203.0.113.9".parse()?));
+/// assert_eq!(proxied.resolve("/sms", &from_outside)?, "http://app:8080/sms");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUrl {
     policy: Policy,
