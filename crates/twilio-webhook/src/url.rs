@@ -291,6 +291,10 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+mod public;
+
+pub use public::{Origin, PublicUrl, ResolveError, Scheme, TrustedProxies, UrlError};
+
 #[cfg(test)]
 mod tests {
     use super::*;
