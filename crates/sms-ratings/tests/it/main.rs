@@ -13,3 +13,4 @@ mod outage;
 mod server;
 mod store;
 mod support;
+mod transport;
