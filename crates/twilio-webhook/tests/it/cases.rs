@@ -433,6 +433,28 @@ pub async fn transport_cases(spawn: Spawn) {
     assert_eq!(s.send(bad_query).await.status, 400);
 }
 
+/// `TwilioRequest<T>` and the extractor on a route without the middleware.
+pub async fn typed_extractor_and_its_rejections(spawn: Spawn) {
+    let s = spawn(config()).await;
+    let ok = Call::form(
+        "/typed",
+        &[("Body", "hello"), ("NumMedia", "2"), ("Extra", "")],
+    );
+    let r = s.send(ok).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "hello 2 3"));
+    // Verified, but not an `Sms`: 400 from the extractor.
+    let r = s
+        .send(Call::form(
+            "/typed",
+            &[("Body", "hello"), ("NumMedia", "two")],
+        ))
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (400, "Bad request"));
+    // The extractor on a route without the layer: 500, failing closed.
+    let r = s.send(Call::form("/unprotected", &[("Body", "x")])).await;
+    assert_eq!(r.status, 500);
+}
+
 fn config_with(public_url: PublicUrl) -> twilio_webhook::WebhookConfig {
     twilio_webhook::WebhookConfig::new(Validator::from_token(TOKEN).unwrap(), public_url)
 }
@@ -483,6 +505,9 @@ pub const ALL: &[(&str, Scenario)] = &[
     }),
     ("tampering_cases", |s| Box::pin(tampering_cases(s))),
     ("transport_cases", |s| Box::pin(transport_cases(s))),
+    ("typed_extractor_and_its_rejections", |s| {
+        Box::pin(typed_extractor_and_its_rejections(s))
+    }),
 ];
 
 /// One `#[tokio::test]` per scenario for the framework whose server `$spawn` starts.
@@ -495,7 +520,7 @@ macro_rules! framework_tests {
             public_base_with_prefix, port_candidates, rotation_two_tokens, sub_accounts,
             shared_key_sha256, basic_auth_challenge_then_ok, replay_with_new_idempotency_token,
             replay_in_flight_is_409, replay_off_and_failed_handler, signature_header_cases,
-            tampering_cases, transport_cases);
+            tampering_cases, transport_cases, typed_extractor_and_its_rejections);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {
         $(
