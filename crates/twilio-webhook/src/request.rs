@@ -616,6 +616,12 @@ pub fn parse_form(input: &[u8]) -> Result<Vec<(String, String)>, Rejection> {
 }
 
 fn decode_component(raw: &[u8]) -> Result<String, Rejection> {
+    // Most names and many values need no decoding: copy them as they are.
+    if !raw.iter().any(|b| matches!(b, b'%' | b'+')) {
+        return std::str::from_utf8(raw)
+            .map(str::to_owned)
+            .map_err(|_| Rejection::MalformedForm);
+    }
     let mut out = Vec::with_capacity(raw.len());
     let mut bytes = raw.iter();
     while let Some(&b) = bytes.next() {
