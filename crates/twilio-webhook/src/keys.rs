@@ -174,11 +174,7 @@ impl Key {
 
     /// A Webhook Shared Key secret signing with HMAC-SHA256.
     pub fn shared_key(label: impl Into<Arc<str>>, secret: &str) -> Result<Self, KeyError> {
-        Ok(Key::new(
-            label,
-            &Secret::new(secret)?,
-            Algorithm::HmacSha256,
-        ))
+        Ok(Key::new(label, &Secret::new(secret)?, Algorithm::HmacSha256))
     }
 
     /// The same key, no longer accepted from `at` on (for the old token during a rotation).
@@ -229,11 +225,7 @@ impl Key {
     /// );
     /// assert_eq!(sig, "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
     /// ```
-    pub fn sign<'a>(
-        &self,
-        url: &str,
-        params: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> String {
+    pub fn sign<'a>(&self, url: &str, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
         let suffix = params_suffix(params, SortOrder::CodePoint);
         encode_signature(self.mac(&[url.as_bytes(), &suffix]).as_slice())
     }
@@ -461,8 +453,7 @@ mod tests {
 
     #[test]
     fn accounts_never_fall_back() {
-        let store =
-            KeyStore::accounts([("AC1", KeySet::from(Key::auth_token("p", "t1").unwrap()))]);
+        let store = KeyStore::accounts([("AC1", KeySet::from(Key::auth_token("p", "t1").unwrap()))]);
         let now = SystemTime::now();
         assert!(store.select(Some("AC1"), None, now).is_ok());
         assert_eq!(

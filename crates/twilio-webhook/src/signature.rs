@@ -124,9 +124,9 @@ pub(crate) fn sort_pairs(pairs: &mut Vec<(&str, &str)>, order: SortOrder) {
                 pairs.sort_unstable();
             }
         }
-        SortOrder::Utf16 => {
-            pairs.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0).then_with(|| utf16_cmp(a.1, b.1)))
-        }
+        SortOrder::Utf16 => pairs.sort_unstable_by(|a, b| {
+            utf16_cmp(a.0, b.0).then_with(|| utf16_cmp(a.1, b.1))
+        }),
     }
     pairs.dedup();
 }

@@ -286,10 +286,7 @@ impl Validator {
             Payload::Body(body) => {
                 let claimed = query_param(request.url, "bodySHA256")
                     .ok_or(ValidationError::MissingBodyHash)?;
-                (
-                    vec![(SortOrder::CodePoint, Vec::new())],
-                    Some((claimed, *body)),
-                )
+                (vec![(SortOrder::CodePoint, Vec::new())], Some((claimed, *body)))
             }
         };
         let (url_form, sort_order, key) = find_match(request.url, &suffixes, &keys, &tag)
