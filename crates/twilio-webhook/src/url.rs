@@ -136,9 +136,7 @@ impl Layout {
             }
             _ => return None,
         };
-        let fragment = url[auth_end..]
-            .find('#')
-            .map_or(url.len(), |i| auth_end + i);
+        let fragment = url[auth_end..].find('#').map_or(url.len(), |i| auth_end + i);
         let query = url[auth_end..fragment]
             .find('?')
             .map(|i| auth_end + i + 1..fragment);
@@ -160,19 +158,11 @@ impl Layout {
 ///
 /// The first item is always the URL as received, borrowed.
 pub fn url_forms(url: &str) -> UrlForms<'_> {
-    let layout = Layout::of(url);
-    let (quote, lower) = layout.as_ref().map_or((false, false), |l| {
-        let query = l.query.clone().map_or("", |q| &url[q]);
-        (
-            query.contains('\'') || query.contains("%27"),
-            url[l.host.clone()].bytes().any(|b| b.is_ascii_uppercase()),
-        )
-    });
     UrlForms {
         url,
-        layout,
-        quote,
-        lower,
+        layout: None,
+        quote: false,
+        lower: false,
         next: 0,
     }
 }
@@ -196,7 +186,11 @@ impl<'a> Iterator for UrlForms<'a> {
             self.next += 1;
             let (toggle_port, quote, lower) = (i & 1 == 1, i & 2 == 2, i & 4 == 4);
             if i == 0 {
+                // Usually the URL as received matches: the layout is found only if it does not.
                 return Some((UrlForm::AS_RECEIVED, Cow::Borrowed(self.url)));
+            }
+            if i == 1 {
+                self.find_layout();
             }
             let Some(layout) = &self.layout else {
                 return None;
@@ -207,6 +201,18 @@ impl<'a> Iterator for UrlForms<'a> {
             return Some(build(self.url, layout, toggle_port, quote, lower));
         }
         None
+    }
+}
+
+impl UrlForms<'_> {
+    fn find_layout(&mut self) {
+        let url = self.url;
+        self.layout = Layout::of(url);
+        if let Some(l) = &self.layout {
+            let query = l.query.clone().map_or("", |q| &url[q]);
+            self.quote = query.contains('\'') || query.contains("%27");
+            self.lower = url[l.host.clone()].bytes().any(|b| b.is_ascii_uppercase());
+        }
     }
 }
 
@@ -305,24 +311,15 @@ mod tests {
             forms("http://h.com/p"),
             ["http://h.com/p", "http://h.com:80/p"]
         );
-        assert_eq!(
-            forms("https://h.com"),
-            ["https://h.com", "https://h.com:443"]
-        );
-        assert_eq!(
-            forms("https://h.com:/x"),
-            ["https://h.com:/x", "https://h.com/x"]
-        );
+        assert_eq!(forms("https://h.com"), ["https://h.com", "https://h.com:443"]);
+        assert_eq!(forms("https://h.com:/x"), ["https://h.com:/x", "https://h.com/x"]);
     }
 
     #[test]
     fn userinfo_ipv6_and_case_survive() {
         assert_eq!(
             forms("HTTPS://user:p%40ss@[::1]:8443/a?#"),
-            [
-                "HTTPS://user:p%40ss@[::1]:8443/a?#",
-                "HTTPS://user:p%40ss@[::1]/a?#"
-            ]
+            ["HTTPS://user:p%40ss@[::1]:8443/a?#", "HTTPS://user:p%40ss@[::1]/a?#"]
         );
         assert_eq!(
             forms("https://u:p@[2001:DB8::1]/a"),
