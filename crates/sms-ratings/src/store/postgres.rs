@@ -338,23 +338,14 @@ impl PgStore {
             return Ok(None);
         };
         let rows = client
-            .query(
-                "SELECT rating::BIGINT, COUNT(*), MAX(updated_at) FROM ratings
-                 WHERE event_id = $1 GROUP BY rating",
-                &[&event.id],
-            )
+            .query(super::RESULTS_SQL, &[&event.id])
             .await
             .map_err(map_err)?;
-        let mut counts = [0u64; 5];
-        let mut latest = None;
-        for row in rows {
-            let rating: i64 = row.try_get(0).map_err(map_err)?;
-            let n: i64 = row.try_get(1).map_err(map_err)?;
-            let updated: i64 = row.try_get(2).map_err(map_err)?;
-            super::count_into(&mut counts, rating, n)?;
-            latest = latest.max(Some(Timestamp::from_millis(updated)));
-        }
-        Ok(Some(Results::from_counts(&event, counts, latest)))
+        let rows = rows.iter().map(|row| {
+            let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
+            Ok((get(0)?, get(1)?, get(2)?))
+        });
+        super::tally(&event, rows).map(Some)
     }
 
     async fn ratings_of(&self, code: EventCode) -> Result<Option<Vec<RatingRow>>, StoreError> {
@@ -363,11 +354,7 @@ impl PgStore {
             return Ok(None);
         };
         let rows = client
-            .query(
-                "SELECT phone, rating::BIGINT, comment, created_at, updated_at FROM ratings
-                 WHERE event_id = $1 ORDER BY created_at, phone",
-                &[&event.id],
-            )
+            .query(super::RATINGS_SQL, &[&event.id])
             .await
             .map_err(map_err)?;
         rows.iter()

@@ -419,37 +419,15 @@ impl VoteTx for SqliteTx<'_> {
 }
 
 fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
-    let mut counts = [0u64; 5];
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT rating, COUNT(*), MAX(updated_at) FROM ratings WHERE event_id = ?1 GROUP BY rating",
-        )
-        .map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(super::RESULTS_SQL).map_err(map_err)?;
     let rows = stmt
-        .query_map([event.id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
+        .query_map([event.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .map_err(map_err)?;
-    let mut latest = None;
-    for row in rows {
-        let (rating, n, updated) = row.map_err(map_err)?;
-        super::count_into(&mut counts, rating, n)?;
-        latest = latest.max(Some(Timestamp::from_millis(updated)));
-    }
-    Ok(Results::from_counts(event, counts, latest))
+    super::tally(event, rows.map(|r| r.map_err(map_err)))
 }
 
 fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT phone, rating, comment, created_at, updated_at FROM ratings
-             WHERE event_id = ?1 ORDER BY created_at, phone",
-        )
-        .map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(super::RATINGS_SQL).map_err(map_err)?;
     let rows = stmt
         .query_map([event.id], |r| {
             Ok((

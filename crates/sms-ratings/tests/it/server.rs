@@ -117,6 +117,11 @@ impl TestServer {
         (status, message_text(&response.text().await.unwrap()))
     }
 
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.base);
+        self.client.get(url).send().await.unwrap()
+    }
+
     pub async fn get_admin(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
