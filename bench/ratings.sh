@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-60}
 NOOP_DURATION=${NOOP_DURATION:-10}
-CONCURRENCY=${CONCURRENCY:-256}
+CONCURRENCY=${CONCURRENCY:-128}
 TOKEN=bench-token-$$
 cargo build -q --release -p sms-ratings --bin sms-ratings --example load
 BIN=target/release/sms-ratings
