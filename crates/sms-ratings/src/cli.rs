@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::model::{EventCode, NewEvent, Timestamp};
+use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use twilio_webhook::BasicAuth;
 use twilio_webhook::url::Scheme;
 
@@ -187,7 +187,11 @@ async fn run_events(store: &dyn Store, command: Events) -> Result<(), CliError> 
             let now = Timestamp::now();
             println!("{:<12} {:<7} {:<16} NAME", "CODE", "STATE", "NUMBER");
             for e in store.events().await? {
-                let state = if e.is_open_at(now) { "open" } else { "closed" };
+                let state = match e.state_at(now) {
+                    EventState::Open => "open",
+                    EventState::NotYetOpen(_) => "pending",
+                    EventState::Closed => "closed",
+                };
                 let number = e.number.as_deref().unwrap_or("-");
                 println!("{:<12} {state:<7} {number:<16} {}", e.code.as_str(), e.name);
             }
@@ -272,10 +276,17 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     } else {
         "http"
     };
-    let public_url = serve
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{scheme}://{addr}"));
+    let public_url = match &serve.public_url {
+        Some(url) => url.clone(),
+        // Twilio signs the URL it calls; an unspecified address is not one it can call.
+        None if addr.ip().is_unspecified() => {
+            return Err(CliError::Usage(format!(
+                "set PUBLIC_URL (or --public-url) to the scheme and host Twilio calls, e.g. \
+                 https://ratings.example.com: {addr} is not an address Twilio signs for"
+            )));
+        }
+        None => format!("{scheme}://{addr}"),
+    };
     let config = server_config(&serve, &token, &public_url)?;
     if serve.demo {
         demo_setup(store.as_ref(), &serve, &public_url, &token, &location).await?;

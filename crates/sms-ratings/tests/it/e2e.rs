@@ -268,3 +268,49 @@ async fn notifications(db: TestDb) {
     s.stop().await;
 }
 both_backends!(e2e_notify, notifications);
+
+/// Shutdown while votes are in flight: every vote that got a 2xx is committed.
+async fn shutdown_keeps_acknowledged_votes(db: TestDb) {
+    let s = std::sync::Arc::new(TestServer::start(&db.location).await);
+    add(&s, "STOP", Some(NUMBER)).await;
+    let first_ack = std::sync::Arc::new(tokio::sync::Notify::new());
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let s = std::sync::Arc::clone(&s);
+        let first_ack = std::sync::Arc::clone(&first_ack);
+        tasks.push(tokio::spawn(async move {
+            let params = sms_params(
+                &format!("SMstop{i}"),
+                &format!("+1415555{i:04}"),
+                NUMBER,
+                "STOP 4",
+            );
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = s
+                .client
+                .post(format!("{}/sms", s.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-twilio-signature", s.sign(&params))
+                .body(form(&params))
+                .send()
+                .await;
+            let ok = response.is_ok_and(|r| r.status() == 200);
+            if ok {
+                first_ack.notify_one();
+            }
+            ok
+        }));
+    }
+    first_ack.notified().await;
+    s.signal_stop(); // with most votes still in flight
+    let mut acked = 0u64;
+    for t in tasks {
+        acked += u64::from(t.await.unwrap());
+    }
+    std::sync::Arc::into_inner(s).unwrap().stop().await;
+    let again = TestServer::start(&db.location).await;
+    assert_eq!(again.count("STOP").await, acked, "{}", db.backend);
+    assert!(acked > 0);
+    again.stop().await;
+}
+both_backends!(e2e_shutdown, shutdown_keeps_acknowledged_votes);

@@ -19,7 +19,7 @@ pub struct TestServer {
     pub ratings: Ratings,
     pub client: reqwest::Client,
     key: Key,
-    stop: Option<oneshot::Sender<()>>,
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -68,7 +68,7 @@ impl TestServer {
             ratings,
             client: reqwest::Client::new(),
             key: Key::auth_token("test", TOKEN).unwrap(),
-            stop: Some(stop),
+            stop: std::sync::Mutex::new(Some(stop)),
             task,
         }
     }
@@ -141,10 +141,15 @@ impl TestServer {
         self.results(code).await["count"].as_u64().unwrap()
     }
 
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+    /// Starts a graceful shutdown; `stop` waits for it.
+    pub fn signal_stop(&self) {
+        if let Some(stop) = self.stop.lock().unwrap().take() {
             let _ = stop.send(());
         }
+    }
+
+    pub async fn stop(mut self) {
+        self.signal_stop();
         (&mut self.task).await.unwrap().unwrap();
     }
 }
