@@ -27,6 +27,7 @@ mod decide;
 mod migrations;
 pub mod postgres;
 pub mod sqlite;
+mod timeline;
 mod vote;
 
 use std::future::Future;
@@ -37,6 +38,7 @@ use crate::model::{Event, EventCode, NewEvent, RatingRow, Receipt, Results, Subm
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
 pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub use timeline::TimeBucket;
 
 /// A boxed future returned by [`Store`] methods (boxed so the trait is object-safe).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -82,6 +84,19 @@ pub trait Store: Send + Sync + 'static {
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>>;
     /// An event's ratings, oldest first; `None` for an unknown code.
     fn ratings(&self, code: EventCode) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
+    /// An event's votes per time bucket of width `bucket` (each phone once, at its latest
+    /// vote), oldest first, empty buckets left out; `None` for an unknown code.
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: std::time::Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>>;
+    /// An event's `limit` latest non-empty comments, newest first; `None` for an unknown code.
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
     /// Succeeds when the database answers.
     fn health(&self) -> StoreFuture<'_, ()>;
     /// Stops taking votes and waits until every accepted vote is committed or answered.

@@ -20,7 +20,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::vote::{UPSERT_RATING, VoteTx, apply};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
+    check_version,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -362,27 +363,84 @@ impl PgStore {
         let Some(event) = event_by_code(&client, &code).await? else {
             return Ok(None);
         };
+        rating_rows(
+            &client,
+            "WHERE event_id = $1 ORDER BY created_at, phone",
+            &[&event.id],
+        )
+        .await
+        .map(Some)
+    }
+
+    async fn timeline_of(
+        &self,
+        code: EventCode,
+        width: i64,
+    ) -> Result<Option<Vec<TimeBucket>>, StoreError> {
+        let client = connection(&self.pool).await?;
+        let Some(event) = event_by_code(&client, &code).await? else {
+            return Ok(None);
+        };
         let rows = client
             .query(
-                "SELECT phone, rating::BIGINT, comment, created_at, updated_at FROM ratings
-                 WHERE event_id = $1 ORDER BY created_at, phone",
-                &[&event.id],
+                "SELECT (updated_at / $2) * $2, COUNT(*), SUM(rating)::BIGINT FROM ratings
+                 WHERE event_id = $1 GROUP BY 1 ORDER BY 1",
+                &[&event.id, &width],
             )
             .await
             .map_err(map_err)?;
         rows.iter()
             .map(|row| {
-                Ok(RatingRow {
-                    phone: row.try_get(0).map_err(map_err)?,
-                    rating: super::rating_from_db(row.try_get(1).map_err(map_err)?)?,
-                    comment: row.try_get(2).map_err(map_err)?,
-                    created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
-                    updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
-                })
+                TimeBucket::from_db(
+                    row.try_get(0).map_err(map_err)?,
+                    row.try_get(1).map_err(map_err)?,
+                    row.try_get(2).map_err(map_err)?,
+                )
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map(Some)
     }
+
+    async fn latest_comments_of(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> Result<Option<Vec<RatingRow>>, StoreError> {
+        let client = connection(&self.pool).await?;
+        let Some(event) = event_by_code(&client, &code).await? else {
+            return Ok(None);
+        };
+        rating_rows(
+            &client,
+            "WHERE event_id = $1 AND comment <> '' ORDER BY updated_at DESC, phone LIMIT $2",
+            &[&event.id, &i64::from(limit)],
+        )
+        .await
+        .map(Some)
+    }
+}
+
+/// Rating rows selected by `tail` (`WHERE … ORDER BY …`) over `args`.
+async fn rating_rows(
+    client: &impl deadpool_postgres::GenericClient,
+    tail: &str,
+    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<RatingRow>, StoreError> {
+    let sql = format!(
+        "SELECT phone, rating::BIGINT, comment, created_at, updated_at FROM ratings {tail}"
+    );
+    let rows = client.query(&sql, args).await.map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(RatingRow {
+                phone: row.try_get(0).map_err(map_err)?,
+                rating: super::rating_from_db(row.try_get(1).map_err(map_err)?)?,
+                comment: row.try_get(2).map_err(map_err)?,
+                created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
+                updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
+            })
+        })
+        .collect()
 }
 
 impl Store for PgStore {
@@ -458,6 +516,22 @@ impl Store for PgStore {
 
     fn ratings(&self, code: EventCode) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
         Box::pin(self.ratings_of(code))
+    }
+
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>> {
+        Box::pin(self.timeline_of(code, super::timeline::width_millis(bucket)))
+    }
+
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
+        Box::pin(self.latest_comments_of(code, limit))
     }
 
     fn health(&self) -> StoreFuture<'_, ()> {

@@ -16,7 +16,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::vote::{UPSERT_RATING, VoteTx, apply};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
+    check_version,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -338,14 +339,23 @@ fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
 }
 
 fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT phone, rating, comment, created_at, updated_at FROM ratings
-             WHERE event_id = ?1 ORDER BY created_at, phone",
-        )
-        .map_err(map_err)?;
+    rating_rows(
+        conn,
+        "WHERE event_id = ?1 ORDER BY created_at, phone",
+        params![event.id],
+    )
+}
+
+/// Rating rows selected by `tail` (`WHERE … ORDER BY …`) over `args`.
+fn rating_rows(
+    conn: &Connection,
+    tail: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<RatingRow>, StoreError> {
+    let sql = format!("SELECT phone, rating, comment, created_at, updated_at FROM ratings {tail}");
+    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
     let rows = stmt
-        .query_map([event.id], |r| {
+        .query_map(args, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
@@ -364,6 +374,29 @@ fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreErro
             created_at: Timestamp::from_millis(created),
             updated_at: Timestamp::from_millis(updated),
         })
+    })
+    .collect()
+}
+
+fn timeline(conn: &Connection, event: &Event, width: i64) -> Result<Vec<TimeBucket>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT (updated_at / ?2) * ?2, COUNT(*), SUM(rating) FROM ratings
+             WHERE event_id = ?1 GROUP BY 1 ORDER BY 1",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![event.id, width], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(map_err)?;
+    rows.map(|row| {
+        let (start, n, sum) = row.map_err(map_err)?;
+        TimeBucket::from_db(start, n, sum)
     })
     .collect()
 }
@@ -438,6 +471,37 @@ impl Store for SqliteStore {
         Box::pin(self.with_conn(move |conn| {
             event_by_code(conn, &code)?
                 .map(|event| ratings(conn, &event))
+                .transpose()
+        }))
+    }
+
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: std::time::Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>> {
+        let width = super::timeline::width_millis(bucket);
+        Box::pin(self.with_conn(move |conn| {
+            event_by_code(conn, &code)?
+                .map(|event| timeline(conn, &event, width))
+                .transpose()
+        }))
+    }
+
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
+        Box::pin(self.with_conn(move |conn| {
+            event_by_code(conn, &code)?
+                .map(|event| {
+                    rating_rows(
+                        conn,
+                        "WHERE event_id = ?1 AND comment <> '' ORDER BY updated_at DESC, phone LIMIT ?2",
+                        params![event.id, limit],
+                    )
+                })
                 .transpose()
         }))
     }

@@ -12,4 +12,5 @@ mod load;
 mod outage;
 mod server;
 mod store;
+mod store_views;
 mod support;
