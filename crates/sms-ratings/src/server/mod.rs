@@ -7,6 +7,8 @@
 //! | `GET /api/events/{code}/results` | basic | count, average, histogram |
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
+//! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
+//! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
 //! | `GET /metrics` | none | Prometheus text |
 //!
@@ -36,6 +38,7 @@
 mod api;
 mod auth;
 mod error;
+mod page;
 pub mod tls;
 mod webhook;
 
@@ -54,6 +57,7 @@ use twilio_webhook::{KeyError, Validator};
 pub use api::{EventView, RatingView};
 pub use auth::Credentials;
 pub use error::HttpError;
+pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -102,6 +106,7 @@ pub struct App {
     public_url: Arc<str>,
     admin: Option<Credentials>,
     metrics: Option<PrometheusHandle>,
+    stopping: page::Stopping,
 }
 
 impl std::fmt::Debug for App {
@@ -121,6 +126,7 @@ impl App {
             public_url: config.public_url,
             admin: config.admin,
             metrics: crate::metrics::handle(),
+            stopping: page::Stopping::new(),
         }
     }
 
@@ -140,6 +146,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
+        .merge(page::assets())
         .with_state(app)
 }
 
@@ -153,6 +160,7 @@ pub fn organiser_routes(app: App) -> Router<App> {
             "/api/events/{code}/ratings.csv",
             get(api::ratings_csv_export),
         )
+        .merge(page::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             app.admin.clone(),
             auth::require_admin,
@@ -183,6 +191,7 @@ pub async fn run(
     app: App,
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let shutdown = app.stopping.wrap(shutdown);
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await?;
@@ -198,6 +207,7 @@ pub async fn run_tls(
     app: App,
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let shutdown = app.stopping.wrap(shutdown);
     axum::serve(tls::TlsListener::new(listener, tls), router(app))
         .with_graceful_shutdown(shutdown)
         .await?;

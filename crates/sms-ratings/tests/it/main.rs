@@ -10,6 +10,7 @@
 mod e2e;
 mod load;
 mod outage;
+mod page;
 mod server;
 mod store;
 mod store_views;
