@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod browser;
 mod e2e;
 mod load;
 mod outage;

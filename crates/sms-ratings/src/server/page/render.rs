@@ -134,8 +134,10 @@ pub(crate) fn event_page(
     figures(&mut h, snap);
     histogram(&mut h, &snap.results);
     h.raw("<section class=\"card timeline\"><h2>Ratings over time</h2>")
-        .raw("<svg data-chart=\"timeline\" viewBox=\"0 0 600 200\" role=\"img\" ")
-        .raw("aria-label=\"Votes per time interval and running average\"></svg></section>");
+        .raw("<svg data-chart=\"timeline\" viewBox=\"0 0 600 360\" role=\"img\" ")
+        .raw("aria-label=\"Votes per time interval and running average\"></svg>")
+        .raw("<p class=\"stroke-legend\"><span class=\"key-votes\">■</span> votes (left scale) ")
+        .raw("<span class=\"key-avg\">━</span> running average (right scale, 1–5)</p></section>");
     comments(&mut h, &snap.comments);
     h.raw("</main></body></html>");
     h.finish()

@@ -7,6 +7,7 @@
   var SVG = 'http://www.w3.org/2000/svg';
   var POLL_MS = 1000;
   var WATCHDOG_MS = 5000;
+  var MIN_SLOTS = 12;
 
   function $(sel) { return document.querySelector(sel); }
   function field(name) { return $('[data-field="' + name + '"]'); }
@@ -56,7 +57,8 @@
   // Votes per bucket as columns (left scale), running average as a line (right scale, 1–5).
   function drawTimeline(svg, timeline) {
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
-    var W = 600, H = 200, L = 36, R = 30, T = 12, B = 26;
+    var box = svg.viewBox.baseVal;
+    var W = box.width || 600, H = box.height || 360, L = 48, R = 34, T = 16, B = 34;
     var buckets = timeline.buckets;
     if (!buckets.length) {
       svg.appendChild(el(SVG, 'text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'No votes yet'));
@@ -65,7 +67,8 @@
     var pw = W - L - R, ph = H - T - B;
     var maxCount = 1;
     buckets.forEach(function (b) { maxCount = Math.max(maxCount, b.count); });
-    var step = pw / buckets.length;
+    // At least MIN_SLOTS slots, so a young event's few columns stay column-shaped.
+    var step = pw / Math.max(buckets.length, MIN_SLOTS);
     var gap = Math.min(4, step * 0.2);
     svg.appendChild(el(SVG, 'line', { 'class': 'axis', x1: L, y1: T + ph, x2: W - R, y2: T + ph }));
     var points = [], count = 0, sum = 0;
@@ -87,12 +90,15 @@
       var p = points[0].split(',');
       svg.appendChild(el(SVG, 'circle', { 'class': 'legend-avg', cx: p[0], cy: p[1], r: 4 }));
     }
-    svg.appendChild(el(SVG, 'text', { x: L - 6, y: T + 10, 'text-anchor': 'end' }, String(maxCount)));
-    svg.appendChild(el(SVG, 'text', { x: L - 6, y: T + ph, 'text-anchor': 'end' }, '0'));
-    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 6, y: T + 10 }, '5'));
-    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 6, y: T + ph }, '1'));
-    svg.appendChild(el(SVG, 'text', { x: L, y: H - 6 }, hhmm(buckets[0].start)));
-    svg.appendChild(el(SVG, 'text', { x: W - R, y: H - 6, 'text-anchor': 'end' }, hhmm(buckets[buckets.length - 1].start)));
+    svg.appendChild(el(SVG, 'text', { x: L - 8, y: T + 14, 'text-anchor': 'end' }, String(maxCount)));
+    svg.appendChild(el(SVG, 'text', { x: L - 8, y: T + ph, 'text-anchor': 'end' }, '0'));
+    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 8, y: T + 14 }, '5'));
+    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 8, y: T + ph }, '1'));
+    svg.appendChild(el(SVG, 'text', { x: L, y: H - 8 }, hhmm(buckets[0].start)));
+    if (buckets.length > 1) {
+      var lastX = L + (buckets.length - 0.5) * step;
+      svg.appendChild(el(SVG, 'text', { x: Math.min(lastX, W - R), y: H - 8, 'text-anchor': 'end' }, hhmm(buckets[buckets.length - 1].start)));
+    }
   }
 
   function drawComments(list, empty, comments) {
