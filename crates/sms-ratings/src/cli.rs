@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::{EventCode, NewEvent, Timestamp};
-use crate::server::{self, App, Config, Credentials};
+use twilio_webhook::BasicAuth;
+use twilio_webhook::url::Scheme;
+
+use crate::server::{self, App, Config};
 use crate::service::Ratings;
 use crate::store::{self, Store, StoreError};
 
@@ -50,6 +53,18 @@ struct Serve {
     /// Organiser password; without it the organiser API refuses every request.
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// Also require basic auth on the webhook: user name (put `user:password@` in the
+    /// webhook URL in Twilio's console).
+    #[arg(long, env = "WEBHOOK_USER", requires = "webhook_password")]
+    webhook_user: Option<String>,
+    /// Password for --webhook-user.
+    #[arg(
+        long,
+        env = "WEBHOOK_PASSWORD",
+        hide_env_values = true,
+        requires = "webhook_user"
+    )]
+    webhook_password: Option<String>,
     /// TLS certificate chain (PEM); serve HTTPS.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -255,14 +270,7 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
         .public_url
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
-    let mut config = Config::new(&token, &public_url)
-        .map_err(|e| CliError::Usage(format!("TWILIO_AUTH_TOKEN: {e}")))?;
-    match &serve.admin_password {
-        Some(password) => config = config.admin(Credentials::new(&serve.admin_user, password)),
-        None => {
-            tracing::warn!("ADMIN_PASSWORD is not set: the organiser API refuses every request")
-        }
-    }
+    let config = server_config(&serve, &token, &public_url)?;
     if serve.demo {
         demo_setup(store.as_ref(), &serve, &public_url, &token, &location).await?;
     }
@@ -278,6 +286,30 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     }
     tracing::info!("stopped; every accepted vote is committed");
     Ok(())
+}
+
+fn server_config(serve: &Serve, token: &str, public_url: &str) -> Result<Config, CliError> {
+    let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
+    let mut config = Config::new(token, public_url).map_err(|e| usage(&e))?;
+    if serve.tls_cert.is_some() {
+        config = config.listener_scheme(Scheme::Https);
+    }
+    match &serve.admin_password {
+        Some(password) => {
+            let admin = BasicAuth::new(&serve.admin_user, password)
+                .map_err(|e| usage(&format_args!("ADMIN_USER/ADMIN_PASSWORD: {e}")))?;
+            config = config.admin(admin);
+        }
+        None => {
+            tracing::warn!("ADMIN_PASSWORD is not set: the organiser API refuses every request");
+        }
+    }
+    if let (Some(user), Some(password)) = (&serve.webhook_user, &serve.webhook_password) {
+        let auth = BasicAuth::new(user, password)
+            .map_err(|e| usage(&format_args!("WEBHOOK_USER/WEBHOOK_PASSWORD: {e}")))?;
+        config = config.webhook_auth(auth);
+    }
+    Ok(config)
 }
 
 /// Plain HTTP is for loopback; elsewhere only with `--allow-plain-http`, and loudly.

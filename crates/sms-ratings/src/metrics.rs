@@ -37,3 +37,9 @@ pub(crate) fn batch_committed(backend: &'static str, size: usize, took: Duration
 pub(crate) fn webhook(outcome: &'static str) {
     metrics::counter!("sms_ratings_webhooks_total", "outcome" => outcome).increment(1);
 }
+
+/// The final `COMMIT` of a batch (the fsync) took this long.
+pub(crate) fn synced(backend: &'static str, took: Duration) {
+    metrics::histogram!("sms_ratings_sync_seconds", "backend" => backend)
+        .record(took.as_secs_f64());
+}

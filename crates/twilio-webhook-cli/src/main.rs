@@ -1,2 +1,49 @@
-//! placeholder
-fn main() {}
+//! `twilio-webhook`: sign, verify and batch-check Twilio webhook signatures from the shell.
+//!
+//! ```text
+//! TWILIO_AUTH_TOKEN=12345 twilio-webhook sign --url 'https://example.com/sms' From=+15551234567 Body=Hi
+//! twilio-webhook verify --url 'https://example.com/sms' --signature '…' From=+15551234567 Body=Hi
+//! twilio-webhook batch < cases.jsonl > verdicts.jsonl
+//! ```
+
+mod batch;
+mod params;
+mod sign;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Sign, verify and batch-check Twilio webhook signatures (X-Twilio-Signature).
+#[derive(Debug, Parser)]
+#[command(name = "twilio-webhook", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the X-Twilio-Signature Twilio would send for a URL and parameters (or a body).
+    Sign(sign::SignArgs),
+    /// Check a signature; exit 0 if valid, 1 if not (with the reason), 2 on usage errors.
+    Verify(sign::VerifyArgs),
+    /// Sign and check JSON Lines from stdin, one verdict line out per line in, in order.
+    Batch,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => sign::sign(&args),
+        Command::Verify(args) => sign::verify(&args),
+        Command::Batch => batch::run(std::io::stdin().lock(), std::io::stdout().lock()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("twilio-webhook: {err}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -35,7 +35,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq as _};
 
-use crate::signature::{Algorithm, SortOrder, encode_signature, params_suffix};
+use crate::signature::{Algorithm, MacBytes, SortOrder, encode_signature, params_suffix};
 use crate::validator::ValidationError;
 
 /// Why a secret or key could not be built.
@@ -92,19 +92,6 @@ enum MacState {
     Sha256(Hmac<Sha256>),
 }
 
-/// A MAC value: up to 32 bytes, `len` of them used.
-#[derive(Clone, Copy)]
-pub(crate) struct MacBytes {
-    bytes: [u8; 32],
-    len: usize,
-}
-
-impl MacBytes {
-    pub(crate) fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
 impl MacState {
     fn new(algorithm: Algorithm, secret: &Secret) -> Self {
         let key = secret.expose().as_bytes();
@@ -121,27 +108,20 @@ impl MacState {
     }
 
     fn compute(&self, parts: &[&[u8]]) -> MacBytes {
-        let mut out = MacBytes {
-            bytes: [0; 32],
-            len: 0,
-        };
-        match self {
+        let tag = match self {
             MacState::Sha1(state) => {
                 let mut mac = state.clone();
                 parts.iter().for_each(|p| mac.update(p));
-                let tag = mac.finalize().into_bytes();
-                out.bytes[..tag.len()].copy_from_slice(&tag);
-                out.len = tag.len();
+                MacBytes::from_slice(&mac.finalize().into_bytes())
             }
             MacState::Sha256(state) => {
                 let mut mac = state.clone();
                 parts.iter().for_each(|p| mac.update(p));
-                let tag = mac.finalize().into_bytes();
-                out.bytes[..tag.len()].copy_from_slice(&tag);
-                out.len = tag.len();
+                MacBytes::from_slice(&mac.finalize().into_bytes())
             }
-        }
-        out
+        };
+        // Both tags are at most 32 bytes, so `from_slice` always succeeds.
+        tag.unwrap_or(MacBytes::EMPTY)
     }
 }
 
@@ -285,7 +265,7 @@ impl KeySet {
     }
 
     /// The keys, in the order added.
-    pub fn iter(&self) -> impl Iterator<Item = &Key> {
+    pub fn iter(&self) -> std::slice::Iter<'_, Key> {
         self.keys.iter()
     }
 
@@ -314,10 +294,37 @@ pub struct KeyStore {
     mode: Mode,
 }
 
-/// The keys chosen for one request, and the account they belong to.
+/// The key set chosen for one request, the account it belongs to, and the algorithm the
+/// settings header requires, if any.
 pub(crate) struct Selected<'a> {
-    pub(crate) keys: Vec<&'a Key>,
+    set: &'a KeySet,
     pub(crate) account: Option<&'a str>,
+    algorithm: Option<Algorithm>,
+}
+
+impl<'a> Selected<'a> {
+    /// The keys to try for a MAC of `tag_len` bytes at `now`, or why there are none.
+    pub(crate) fn usable(
+        &self,
+        now: SystemTime,
+        tag_len: usize,
+    ) -> Result<impl Iterator<Item = &'a Key> + Clone + use<'a>, ValidationError> {
+        let set = self.set;
+        let algorithm = self.algorithm;
+        let active = move || set.iter().filter(move |k| k.is_active_at(now));
+        let allowed = move || active().filter(move |k| algorithm.is_none_or(|a| k.algorithm == a));
+        let sized = move || allowed().filter(move |k| k.algorithm.mac_len() == tag_len);
+        if active().next().is_none() {
+            return Err(ValidationError::NoKey);
+        }
+        if allowed().next().is_none() {
+            return Err(ValidationError::UnsupportedAlgorithm);
+        }
+        if sized().next().is_none() {
+            return Err(ValidationError::MalformedSignature);
+        }
+        Ok(sized())
+    }
 }
 
 impl KeyStore {
@@ -345,13 +352,23 @@ impl KeyStore {
         }
     }
 
-    /// The keys that apply to a request from `account` with signature-settings header
-    /// `settings`, active at `now`.
-    pub(crate) fn select(
+    /// Whether any key has an expiry (else the clock need not be read).
+    pub(crate) fn has_expiry(&self) -> bool {
+        let expiring = |set: &KeySet| set.iter().any(|k| k.expires.is_some());
+        match &self.mode {
+            Mode::Single(set) => expiring(set),
+            Mode::Accounts(sets) | Mode::Shared(sets) => sets.values().any(expiring),
+        }
+    }
+
+    /// The key set that applies to a request from `account` with signature-settings header
+    /// `settings`.
+    ///
+    /// `account` is only asked for when the store is keyed by account.
+    pub(crate) fn select<'r>(
         &self,
-        account: Option<&str>,
+        account: impl FnOnce() -> Option<std::borrow::Cow<'r, str>>,
         settings: Option<&str>,
-        now: SystemTime,
     ) -> Result<Selected<'_>, ValidationError> {
         let (set, account, algorithm) = match (&self.mode, settings) {
             (Mode::Shared(by_id), Some(header)) => {
@@ -365,25 +382,18 @@ impl KeyStore {
             (Mode::Shared(_), None) => return Err(ValidationError::MissingSignatureSettings),
             (Mode::Single(set), None) => (set, None, None),
             (Mode::Accounts(by_sid), None) => {
-                let sid = account.ok_or(ValidationError::UnknownAccount)?;
+                let sid = account().ok_or(ValidationError::UnknownAccount)?;
                 let (sid, set) = by_sid
-                    .get_key_value(sid)
+                    .get_key_value(sid.as_ref())
                     .ok_or(ValidationError::UnknownAccount)?;
                 (set, Some(sid.as_str()), None)
             }
         };
-        let active: Vec<&Key> = set.iter().filter(|k| k.is_active_at(now)).collect();
-        if active.is_empty() {
-            return Err(ValidationError::NoKey);
-        }
-        let keys: Vec<&Key> = match algorithm {
-            Some(alg) => active.into_iter().filter(|k| k.algorithm == alg).collect(),
-            None => active,
-        };
-        if keys.is_empty() {
-            return Err(ValidationError::UnsupportedAlgorithm);
-        }
-        Ok(Selected { keys, account })
+        Ok(Selected {
+            set,
+            account,
+            algorithm,
+        })
     }
 }
 
@@ -463,15 +473,15 @@ mod tests {
     fn accounts_never_fall_back() {
         let store =
             KeyStore::accounts([("AC1", KeySet::from(Key::auth_token("p", "t1").unwrap()))]);
-        let now = SystemTime::now();
-        assert!(store.select(Some("AC1"), None, now).is_ok());
-        assert_eq!(
-            store.select(Some("AC2"), None, now).err(),
-            Some(ValidationError::UnknownAccount)
-        );
-        assert_eq!(
-            store.select(None, None, now).err(),
-            Some(ValidationError::UnknownAccount)
-        );
+        let sid = |s: &'static str| move || Some(std::borrow::Cow::Borrowed(s));
+        assert!(store.select(sid("AC1"), None).is_ok());
+        assert!(matches!(
+            store.select(sid("AC2"), None),
+            Err(ValidationError::UnknownAccount)
+        ));
+        assert!(matches!(
+            store.select(|| None, None),
+            Err(ValidationError::UnknownAccount)
+        ));
     }
 }

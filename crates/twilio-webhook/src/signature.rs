@@ -112,23 +112,99 @@ impl fmt::Display for SortOrder {
     }
 }
 
-/// Sorts `pairs` by name then value in `order` and drops repeated (name, value) pairs.
+/// Appends the parameter part of the canonical string: the pairs sorted by name then value in
+/// `order`, repeated (name, value) pairs dropped, each written as name then value.
 ///
-/// After this, each name's distinct values stand together, in order: exactly the sequence the
-/// canonical string lists.
-pub(crate) fn sort_pairs(pairs: &mut Vec<(&str, &str)>, order: SortOrder) {
+/// After sorting, each name's distinct values stand together, in order: exactly the sequence
+/// Twilio's libraries list.
+pub(crate) fn write_params(out: &mut Vec<u8>, pairs: &[(&str, &str)], order: SortOrder) {
+    out.reserve(pairs.iter().map(|(k, v)| k.len() + v.len()).sum());
     match order {
-        SortOrder::CodePoint => {
-            // Twilio usually sends parameters already sorted; checking is cheaper than sorting.
-            if !pairs.is_sorted() {
-                pairs.sort_unstable();
+        SortOrder::CodePoint if pairs.len() <= PACKED_MAX => {
+            let mut packed = [0u64; PACKED_MAX];
+            let packed = &mut packed[..pairs.len()];
+            sort_packed(packed, pairs);
+            let mut previous = None;
+            for &k in packed.iter() {
+                let (name, value) = pairs[(k & 0xff) as usize];
+                // Equal pairs have equal prefixes: compare strings only when those match.
+                if let Some((p, pn, pv)) = previous
+                    && p == k >> 8
+                    && pn == name
+                    && pv == value
+                {
+                    continue;
+                }
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(value.as_bytes());
+                previous = Some((k >> 8, name, value));
             }
         }
+        SortOrder::CodePoint => {
+            let mut order: Vec<usize> = (0..pairs.len()).collect();
+            order.sort_unstable_by(|&a, &b| pairs[a].cmp(&pairs[b]));
+            emit(out, pairs, order.into_iter());
+        }
         SortOrder::Utf16 => {
-            pairs.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0).then_with(|| utf16_cmp(a.1, b.1)))
+            let mut order: Vec<usize> = (0..pairs.len()).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (a, b) = (pairs[a], pairs[b]);
+                utf16_cmp(a.0, b.0).then_with(|| utf16_cmp(a.1, b.1))
+            });
+            emit(out, pairs, order.into_iter());
         }
     }
-    pairs.dedup();
+}
+
+/// Most webhooks have a few dozen parameters; up to this many are sorted on the stack.
+const PACKED_MAX: usize = 64;
+
+/// Sorts pair indices in code-point order of (name, value).
+///
+/// Sorting is on the hot path of every request, so each index is packed below the first seven
+/// bytes of its name (big-endian, zero-padded) into one `u64`: integer order of those keys is
+/// name order wherever the prefixes differ, which for a webhook's names is almost everywhere.
+/// Runs that share a prefix are then put in order by full comparison.
+fn sort_packed(packed: &mut [u64], pairs: &[(&str, &str)]) {
+    for (i, (slot, (name, _))) in packed.iter_mut().zip(pairs).enumerate() {
+        *slot = (prefix7(name.as_bytes()) << 8) | i as u64;
+    }
+    packed.sort_unstable();
+    let pair = |k: u64| pairs[(k & 0xff) as usize];
+    let mut start = 0;
+    for end in 1..=packed.len() {
+        if end == packed.len() || packed[end] >> 8 != packed[start] >> 8 {
+            if end - start > 1 {
+                packed[start..end].sort_unstable_by(|&a, &b| pair(a).cmp(&pair(b)));
+            }
+            start = end;
+        }
+    }
+}
+
+/// The first seven bytes of `name`, zero-padded, as a big-endian integer.
+fn prefix7(name: &[u8]) -> u64 {
+    match name.first_chunk::<8>() {
+        Some(eight) => u64::from_be_bytes(*eight) >> 8,
+        None => name
+            .iter()
+            .chain(std::iter::repeat(&0))
+            .take(7)
+            .fold(0, |acc, &b| (acc << 8) | u64::from(b)),
+    }
+}
+
+/// Writes the pairs in the given index order, skipping a pair equal to the one before it.
+fn emit(out: &mut Vec<u8>, pairs: &[(&str, &str)], order: impl Iterator<Item = usize>) {
+    let mut previous: Option<(&str, &str)> = None;
+    for (name, value) in order.map(|i| pairs[i]) {
+        if previous == Some((name, value)) {
+            continue;
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(value.as_bytes());
+        previous = Some((name, value));
+    }
 }
 
 fn utf16_cmp(a: &str, b: &str) -> Ordering {
@@ -138,17 +214,9 @@ fn utf16_cmp(a: &str, b: &str) -> Ordering {
 /// Whether UTF-16 order could differ from code-point order for these pairs: only characters at
 /// or above U+E000 (UTF-8 lead bytes 0xEE and up) can sort differently.
 pub(crate) fn may_sort_differently(pairs: &[(&str, &str)]) -> bool {
-    pairs
-        .iter()
-        .any(|(k, v)| k.bytes().chain(v.bytes()).any(|b| b >= 0xEE))
-}
-
-/// Appends the parameter part of the canonical string (`name` `value` …) for sorted pairs.
-pub(crate) fn write_params(out: &mut Vec<u8>, sorted: &[(&str, &str)]) {
-    for (name, value) in sorted {
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(value.as_bytes());
-    }
+    // `is_ascii` runs a word at a time: the common all-ASCII webhook costs almost nothing.
+    let high = |s: &str| !s.is_ascii() && s.bytes().any(|b| b >= 0xEE);
+    pairs.iter().any(|(k, v)| high(k) || high(v))
 }
 
 /// The parameter part of the canonical string in `order`.
@@ -156,10 +224,9 @@ pub(crate) fn params_suffix<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     order: SortOrder,
 ) -> Vec<u8> {
-    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
-    sort_pairs(&mut pairs, order);
-    let mut out = Vec::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len()).sum());
-    write_params(&mut out, &pairs);
+    let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    let mut out = Vec::new();
+    write_params(&mut out, &pairs, order);
     out
 }
 
@@ -186,13 +253,43 @@ pub fn encode_signature(mac: &[u8]) -> String {
     STANDARD.encode(mac)
 }
 
-/// Decodes a signature header strictly: standard alphabet, canonical padding, no whitespace.
-pub(crate) fn decode_signature(header: &str) -> Option<Vec<u8>> {
-    // Longer than any MAC we know: refuse before allocating for attacker-sized input.
-    if header.len() > 64 {
+/// A MAC value: up to 32 bytes, `len` of them used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MacBytes {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl MacBytes {
+    pub(crate) const EMPTY: MacBytes = MacBytes {
+        bytes: [0; 32],
+        len: 0,
+    };
+
+    pub(crate) fn from_slice(tag: &[u8]) -> Option<Self> {
+        let mut bytes = [0; 32];
+        bytes.get_mut(..tag.len())?.copy_from_slice(tag);
+        Some(MacBytes {
+            bytes,
+            len: tag.len(),
+        })
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Decodes a signature header strictly: standard alphabet, canonical padding, no whitespace,
+/// at most 32 bytes (the longest MAC).
+pub(crate) fn decode_signature(header: &str) -> Option<MacBytes> {
+    // 44 characters encode 32 bytes; anything longer is refused before decoding.
+    if header.len() > 44 {
         return None;
     }
-    STANDARD.decode(header).ok()
+    let mut buf = [0u8; 33];
+    let len = STANDARD.decode_slice(header, &mut buf).ok()?;
+    MacBytes::from_slice(&buf[..len])
 }
 
 /// Lowercase hex SHA-256 of a raw body: the value Twilio puts in `bodySHA256`.
@@ -270,14 +367,31 @@ mod tests {
     fn utf16_order_differs_only_above_e000() {
         // U+FF61 < U+1F600 as code points, but U+1F600 is the surrogate pair D83D DE00 in
         // UTF-16, and 0xD83D < 0xFF61.
-        let mut cp = vec![("a", "\u{ff61}"), ("a", "\u{1f600}")];
-        let mut u16 = cp.clone();
-        sort_pairs(&mut cp, SortOrder::CodePoint);
-        sort_pairs(&mut u16, SortOrder::Utf16);
-        assert_eq!(cp, vec![("a", "\u{ff61}"), ("a", "\u{1f600}")]);
-        assert_eq!(u16, vec![("a", "\u{1f600}"), ("a", "\u{ff61}")]);
-        assert!(may_sort_differently(&cp));
+        let pairs = [("a", "\u{ff61}"), ("a", "\u{1f600}")];
+        let cp = params_suffix(pairs, SortOrder::CodePoint);
+        let u16 = params_suffix(pairs, SortOrder::Utf16);
+        assert_eq!(cp, "a\u{ff61}a\u{1f600}".as_bytes());
+        assert_eq!(u16, "a\u{1f600}a\u{ff61}".as_bytes());
+        assert!(may_sort_differently(&pairs));
         assert!(!may_sort_differently(&[("a", "ñ"), ("b", "é")]));
+    }
+
+    #[test]
+    fn shared_prefixes_and_many_params_sort_fully() {
+        // Names equal in their first seven bytes, and more pairs than fit on the stack.
+        let names: Vec<String> = (0..100).rev().map(|i| format!("LongName{i:03}")).collect();
+        let mut pairs = vec![("LongNamf", "x"), ("LongNam", "y"), ("LongNam", "a")];
+        pairs.extend(names.iter().map(|n| (n.as_str(), "v")));
+        let small = params_suffix(pairs[..60].iter().copied(), SortOrder::CodePoint);
+        let mut sorted = pairs[..60].to_vec();
+        sorted.sort();
+        let expected: String = sorted.iter().map(|(k, v)| format!("{k}{v}")).collect();
+        assert_eq!(small, expected.as_bytes());
+        let big = params_suffix(pairs.iter().copied(), SortOrder::CodePoint);
+        let mut sorted = pairs.clone();
+        sorted.sort();
+        let expected: String = sorted.iter().map(|(k, v)| format!("{k}{v}")).collect();
+        assert_eq!(big, expected.as_bytes());
     }
 
     #[test]
@@ -312,7 +426,7 @@ mod tests {
     #[test]
     fn strict_base64() {
         assert_eq!(
-            decode_signature("RSOYDt4T1cUTdK1PDd93/VVr8B8=").map(|v| v.len()),
+            decode_signature("RSOYDt4T1cUTdK1PDd93/VVr8B8=").map(|v| v.as_slice().len()),
             Some(20)
         );
         assert!(decode_signature("RSOYDt4T1cUTdK1PDd93/VVr8B8").is_none());

@@ -160,19 +160,11 @@ impl Layout {
 ///
 /// The first item is always the URL as received, borrowed.
 pub fn url_forms(url: &str) -> UrlForms<'_> {
-    let layout = Layout::of(url);
-    let (quote, lower) = layout.as_ref().map_or((false, false), |l| {
-        let query = l.query.clone().map_or("", |q| &url[q]);
-        (
-            query.contains('\'') || query.contains("%27"),
-            url[l.host.clone()].bytes().any(|b| b.is_ascii_uppercase()),
-        )
-    });
     UrlForms {
         url,
-        layout,
-        quote,
-        lower,
+        layout: None,
+        quote: false,
+        lower: false,
         next: 0,
     }
 }
@@ -196,7 +188,11 @@ impl<'a> Iterator for UrlForms<'a> {
             self.next += 1;
             let (toggle_port, quote, lower) = (i & 1 == 1, i & 2 == 2, i & 4 == 4);
             if i == 0 {
+                // Usually the URL as received matches: the layout is found only if it does not.
                 return Some((UrlForm::AS_RECEIVED, Cow::Borrowed(self.url)));
+            }
+            if i == 1 {
+                self.find_layout();
             }
             let Some(layout) = &self.layout else {
                 return None;
@@ -207,6 +203,18 @@ impl<'a> Iterator for UrlForms<'a> {
             return Some(build(self.url, layout, toggle_port, quote, lower));
         }
         None
+    }
+}
+
+impl UrlForms<'_> {
+    fn find_layout(&mut self) {
+        let url = self.url;
+        self.layout = Layout::of(url);
+        if let Some(l) = &self.layout {
+            let query = l.query.clone().map_or("", |q| &url[q]);
+            self.quote = query.contains('\'') || query.contains("%27");
+            self.lower = url[l.host.clone()].bytes().any(|b| b.is_ascii_uppercase());
+        }
     }
 }
 
@@ -282,6 +290,10 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
+
+mod public;
+
+pub use public::{Origin, PublicUrl, ResolveError, Scheme, TrustedProxies, UrlError};
 
 #[cfg(test)]
 mod tests {

@@ -33,8 +33,9 @@ use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConditionallySelectable as _, ConstantTimeEq as _};
 
 use crate::keys::{Key, KeyError, KeySet, KeyStore};
+
 use crate::signature::{
-    Algorithm, SortOrder, body_sha256, decode_signature, may_sort_differently, sort_pairs,
+    Algorithm, MacBytes, SortOrder, body_sha256, decode_signature, may_sort_differently,
     write_params,
 };
 use crate::url::{UrlForm, query_param, url_forms};
@@ -159,7 +160,7 @@ pub struct Verified {
     algorithm: Algorithm,
     url_form: UrlForm,
     sort_order: SortOrder,
-    mac: Vec<u8>,
+    mac: MacBytes,
 }
 
 impl Verified {
@@ -192,7 +193,7 @@ impl Verified {
     /// SHA-256 of the verified MAC: identifies the exact signed string (and key) without
     /// revealing the signature. The replay guard keys on it.
     pub fn fingerprint(&self) -> [u8; 32] {
-        Sha256::digest(&self.mac).into()
+        Sha256::digest(self.mac.as_slice()).into()
     }
 }
 
@@ -258,7 +259,13 @@ impl Validator {
 
     /// Validates a request at the current time.
     pub fn validate(&self, request: &SignedRequest<'_>) -> Result<Verified, ValidationError> {
-        self.validate_at(request, SystemTime::now())
+        // The clock only matters for expiring keys; skip the system call otherwise.
+        let now = if self.keys.has_expiry() {
+            SystemTime::now()
+        } else {
+            SystemTime::UNIX_EPOCH
+        };
+        self.validate_at(request, now)
     }
 
     /// Validates a request as of `now` (key expiry is judged against it).
@@ -269,30 +276,19 @@ impl Validator {
     ) -> Result<Verified, ValidationError> {
         let header = request.signature.ok_or(ValidationError::MissingSignature)?;
         let tag = decode_signature(header).ok_or(ValidationError::MalformedSignature)?;
-        let account = request.account_sid();
         let selected = self
             .keys
-            .select(account.as_deref(), request.settings, now)?;
-        let keys: Vec<&Key> = selected
-            .keys
-            .into_iter()
-            .filter(|k| k.algorithm().mac_len() == tag.len())
-            .collect();
-        if keys.is_empty() {
-            return Err(ValidationError::MalformedSignature);
-        }
+            .select(|| request.account_sid(), request.settings)?;
+        let keys = selected.usable(now, tag.as_slice().len())?;
         let (suffixes, body_hash) = match &request.payload {
-            Payload::Params(params) => (param_suffixes(params), None),
+            Payload::Params(params) => (Suffixes::of(params), None),
             Payload::Body(body) => {
                 let claimed = query_param(request.url, "bodySHA256")
                     .ok_or(ValidationError::MissingBodyHash)?;
-                (
-                    vec![(SortOrder::CodePoint, Vec::new())],
-                    Some((claimed, *body)),
-                )
+                (Suffixes::default(), Some((claimed, *body)))
             }
         };
-        let (url_form, sort_order, key) = find_match(request.url, &suffixes, &keys, &tag)
+        let (url_form, sort_order, key) = find_match(request.url, &suffixes, keys, &tag)
             .ok_or(ValidationError::SignatureMismatch)?;
         if let Some((claimed, body)) = body_hash {
             let actual = body_sha256(body);
@@ -311,44 +307,52 @@ impl Validator {
     }
 }
 
-/// The parameter suffix in code-point order, and in UTF-16 order where that differs.
-fn param_suffixes(params: &[(&str, &str)]) -> Vec<(SortOrder, Vec<u8>)> {
-    let mut suffixes = Vec::with_capacity(1);
-    let mut sorted = params.to_vec();
-    sort_pairs(&mut sorted, SortOrder::CodePoint);
-    let mut bytes = Vec::with_capacity(sorted.iter().map(|(k, v)| k.len() + v.len()).sum());
-    write_params(&mut bytes, &sorted);
-    suffixes.push((SortOrder::CodePoint, bytes));
-    if may_sort_differently(params) {
-        let mut utf16 = params.to_vec();
-        sort_pairs(&mut utf16, SortOrder::Utf16);
-        if utf16 != sorted {
-            let mut bytes = Vec::new();
-            write_params(&mut bytes, &utf16);
-            suffixes.push((SortOrder::Utf16, bytes));
-        }
+/// The parameter part of the canonical string in code-point order, and in UTF-16 order where
+/// that differs.
+#[derive(Default)]
+struct Suffixes {
+    code_point: Vec<u8>,
+    utf16: Option<Vec<u8>>,
+}
+
+impl Suffixes {
+    fn of(params: &[(&str, &str)]) -> Self {
+        let mut code_point = Vec::new();
+        write_params(&mut code_point, params, SortOrder::CodePoint);
+        let utf16 = may_sort_differently(params)
+            .then(|| {
+                let mut utf16 = Vec::new();
+                write_params(&mut utf16, params, SortOrder::Utf16);
+                utf16
+            })
+            .filter(|utf16| *utf16 != code_point);
+        Suffixes { code_point, utf16 }
     }
-    suffixes
+
+    fn iter(&self) -> impl Iterator<Item = (SortOrder, &[u8])> {
+        let utf16 = self.utf16.as_deref().map(|s| (SortOrder::Utf16, s));
+        std::iter::once((SortOrder::CodePoint, self.code_point.as_slice())).chain(utf16)
+    }
 }
 
 /// Tries each URL form and suffix in turn; within one, every key, without short-circuit.
 fn find_match<'k>(
     url: &str,
-    suffixes: &[(SortOrder, Vec<u8>)],
-    keys: &[&'k Key],
-    tag: &[u8],
+    suffixes: &Suffixes,
+    keys: impl Iterator<Item = &'k Key> + Clone,
+    tag: &MacBytes,
 ) -> Option<(UrlForm, SortOrder, &'k Key)> {
     for (form, candidate) in url_forms(url) {
-        for (order, suffix) in suffixes {
+        for (order, suffix) in suffixes.iter() {
             let mut matched = Choice::from(0);
             let mut index = 0u32;
-            for (i, key) in keys.iter().enumerate() {
-                let hit = key.verify(&[candidate.as_bytes(), suffix], tag);
+            for (i, key) in keys.clone().enumerate() {
+                let hit = key.verify(&[candidate.as_bytes(), suffix], tag.as_slice());
                 index.conditional_assign(&(i as u32), hit);
                 matched |= hit;
             }
             if bool::from(matched) {
-                return keys.get(index as usize).map(|k| (form, *order, *k));
+                return keys.clone().nth(index as usize).map(|k| (form, order, k));
             }
         }
     }

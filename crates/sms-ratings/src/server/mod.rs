@@ -10,6 +10,7 @@
 //! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
 //! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
+//! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
 //! | `GET /metrics` | none | Prometheus text |
 //!
 //! Organiser pages belong in [`organiser_routes`] (they get basic auth from there); a live page
@@ -43,57 +44,82 @@ pub mod tls;
 mod webhook;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
-use twilio_webhook::{KeyError, Validator};
+use twilio_webhook::tower::TwilioLayer;
+use twilio_webhook::url::{PublicUrl, Scheme, UrlError};
+use twilio_webhook::{BasicAuth, KeyError, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
-pub use auth::Credentials;
 pub use error::HttpError;
 pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
 
-/// Server settings.
-#[derive(Clone)]
-pub struct Config {
-    validator: Arc<Validator>,
-    public_url: Arc<str>,
-    admin: Option<Credentials>,
+/// Why the server settings are invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The Twilio auth token is empty or padded with white space.
+    #[error("Twilio auth token: {0}")]
+    Token(#[from] KeyError),
+    /// The public URL is not `http(s)://host[:port][/prefix]`.
+    #[error("public URL: {0}")]
+    PublicUrl(#[from] UrlError),
 }
 
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("public_url", &self.public_url)
-            .field("admin", &self.admin.is_some())
-            .finish_non_exhaustive()
-    }
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    webhook: WebhookConfig,
+    admin: Option<BasicAuth>,
 }
 
 impl Config {
-    /// Verifies webhooks with `auth_token`; `public_url` is the scheme and host Twilio calls
-    /// (`https://ratings.example.com`), to which the request path is appended for the signature.
-    pub fn new(auth_token: &str, public_url: &str) -> Result<Self, KeyError> {
+    /// Verifies webhooks with `auth_token`; `public_url` is the scheme, host and optional
+    /// path prefix Twilio calls (`https://ratings.example.com`), to which the request path is
+    /// appended for the signature. Bodies over [`BODY_LIMIT`] get 413; replays of a handled
+    /// request get its stored answer.
+    pub fn new(auth_token: &str, public_url: &str) -> Result<Self, ConfigError> {
+        let webhook = WebhookConfig::new(
+            Validator::from_token(auth_token)?,
+            PublicUrl::base(public_url)?,
+        )
+        .body_limit(BODY_LIMIT);
         Ok(Self {
-            validator: Arc::new(Validator::from_token(auth_token)?),
-            public_url: public_url.trim_end_matches('/').into(),
+            webhook,
             admin: None,
         })
     }
 
     /// Organiser credentials; without them the organiser API refuses every request.
     #[must_use]
-    pub fn admin(mut self, credentials: Credentials) -> Self {
-        self.admin = Some(credentials);
+    pub fn admin(mut self, credentials: BasicAuth) -> Self {
+        self.admin = Some(credentials.realm("sms-ratings organisers"));
+        self
+    }
+
+    /// Also requires basic auth on the webhook (put the credentials in the webhook URL in
+    /// Twilio's console: `https://user:password@host/sms`; Twilio answers the challenge).
+    #[must_use]
+    pub fn webhook_auth(mut self, credentials: BasicAuth) -> Self {
+        self.webhook = self.webhook.basic_auth(credentials);
+        self
+    }
+
+    /// The scheme of the listener (https with TLS), for URLs rebuilt from `Host`.
+    #[must_use]
+    pub fn listener_scheme(mut self, scheme: Scheme) -> Self {
+        self.webhook = self.webhook.listener_scheme(scheme);
         self
     }
 }
@@ -102,18 +128,15 @@ impl Config {
 #[derive(Clone)]
 pub struct App {
     ratings: Ratings,
-    validator: Arc<Validator>,
-    public_url: Arc<str>,
-    admin: Option<Credentials>,
+    webhook: Arc<WebhookConfig>,
+    admin: Option<BasicAuth>,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App")
-            .field("public_url", &self.public_url)
-            .finish_non_exhaustive()
+        f.debug_struct("App").finish_non_exhaustive()
     }
 }
 
@@ -122,8 +145,7 @@ impl App {
     pub fn new(ratings: Ratings, config: Config) -> Self {
         Self {
             ratings,
-            validator: config.validator,
-            public_url: config.public_url,
+            webhook: Arc::new(config.webhook),
             admin: config.admin,
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
@@ -141,9 +163,10 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route(
             "/sms",
-            post(webhook::sms).layer(DefaultBodyLimit::max(BODY_LIMIT)),
+            post(webhook::sms).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
         )
         .route("/healthz", get(healthz))
+        .route("/livez", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
         .merge(page::assets())
@@ -192,7 +215,8 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
     let shutdown = app.stopping.wrap(shutdown);
-    axum::serve(listener, router(app))
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await?;
     ratings.close().await;
@@ -208,6 +232,8 @@ pub async fn run_tls(
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
     let shutdown = app.stopping.wrap(shutdown);
+    // No peer address here (axum offers `ConnectInfo` for plain TCP only); it only matters
+    // for trusted-proxy URL rebuilding, and this server uses a configured public URL.
     axum::serve(tls::TlsListener::new(listener, tls), router(app))
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -6,10 +6,12 @@
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
@@ -52,18 +54,34 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file, applies migrations, starts the writer.
     pub async fn open(path: &Path, options: Options) -> Result<Self, StoreError> {
         let path = path.to_path_buf();
-        let (conn, path, options) = tokio::task::spawn_blocking(move || {
+        let (mut conn, path, options) = tokio::task::spawn_blocking(move || {
             let mut conn = connect(&path, &options)?;
             migrate(&mut conn)?;
             Ok::<_, StoreError>((conn, path, options))
         })
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        // Checkpoints run on their own thread and connection, so a commit never waits for
+        // one (an automatic checkpoint would run inside the COMMIT of the vote that
+        // crossed the threshold, adding fsyncs of the database file to its latency).
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .map_err(map_err)?;
+        let checkpointer = connect(&path, &options)?;
+        let (stop_checkpoints, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoints(&checkpointer, &stopped))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start checkpointer: {e}")))?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let max_batch = options.max_batch.max(1);
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer(conn, rx, max_batch))
+            .spawn(move || {
+                writer(&mut conn, rx, max_batch);
+                drop(stop_checkpoints);
+                // Leave a small WAL behind: fold it into the database file.
+                let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+            })
             .map_err(|e| StoreError::Unavailable(format!("cannot start writer: {e}")))?;
         Ok(Self {
             path,
@@ -159,7 +177,18 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 /// The writer thread: batches until every sender is gone and the queue is empty.
-fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
+/// Every half second, copies committed WAL frames into the database file without waiting
+/// for readers or the writer (PASSIVE); ends when the writer is done.
+fn checkpoints(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(Duration::from_millis(500)) {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
+    }
+}
+
+fn writer(conn: &mut Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     // The shared vote logic is async; here it runs on this thread only, so a trivial
     // current-thread runtime drives it (every future inside completes without waiting).
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
@@ -167,6 +196,7 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
         return;
     };
     let mut batch = Vec::with_capacity(max_batch);
+    let mut cache = EventCache::default();
     while let Some(job) = rx.blocking_recv() {
         batch.push(job);
         while batch.len() < max_batch {
@@ -177,7 +207,7 @@ fn writer(mut conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
         }
         let started = std::time::Instant::now();
         let size = batch.len();
-        let results = rt.block_on(commit(&mut conn, &batch));
+        let results = rt.block_on(commit(conn, &mut cache, &batch));
         crate::metrics::batch_committed("sqlite", size, started.elapsed(), results.is_ok());
         answer(batch.drain(..), results);
     }
@@ -202,8 +232,63 @@ fn answer(
     }
 }
 
+/// Events as the writer last read them, valid while no other connection committed
+/// (`PRAGMA data_version` unchanged): event changes come from other connections only.
+#[derive(Default)]
+struct EventCache {
+    version: Option<i64>,
+    by_code: HashMap<EventCode, Option<Event>>,
+    by_number: HashMap<String, Vec<Event>>,
+}
+
+impl EventCache {
+    fn refresh(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        let version: i64 = conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(map_err)?;
+        if self.version != Some(version) {
+            *self = Self {
+                version: Some(version),
+                ..Self::default()
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Commits a batch: first all votes in one transaction; if any vote fails, that attempt is
+/// rolled back and the batch is redone with a savepoint per vote, so only the failing vote
+/// fails (savepoints cost time, so only the rare path pays for them).
 async fn commit(
     conn: &mut Connection,
+    cache: &mut EventCache,
+    batch: &[Job],
+) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(map_err)?;
+    cache.refresh(&tx)?;
+    let mut results = Vec::with_capacity(batch.len());
+    {
+        let mut vtx = SqliteTx { conn: &tx, cache };
+        for job in batch {
+            match apply(&mut vtx, &job.submission).await {
+                Ok(receipt) => results.push(Ok(receipt)),
+                Err(_) => break,
+            }
+        }
+    }
+    if results.len() < batch.len() {
+        drop(tx); // rolls back
+        return commit_isolated(conn, cache, batch).await;
+    }
+    sync(tx)?;
+    Ok(results.into_iter().collect())
+}
+
+async fn commit_isolated(
+    conn: &mut Connection,
+    cache: &mut EventCache,
     batch: &[Job],
 ) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
     let mut tx = conn
@@ -211,20 +296,29 @@ async fn commit(
         .map_err(map_err)?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        // A savepoint per vote: a vote that fails is undone alone, the batch goes on.
         let sp = tx.savepoint().map_err(map_err)?;
-        let mut vtx = SqliteTx(&sp);
-        let result = apply(&mut vtx, &job.submission).await;
+        let result = apply(&mut SqliteTx { conn: &sp, cache }, &job.submission).await;
         if result.is_ok() {
             sp.commit().map_err(map_err)?;
         }
         results.push(result);
     }
-    tx.commit().map_err(map_err)?;
+    sync(tx)?;
     Ok(results)
 }
 
-struct SqliteTx<'a>(&'a Connection);
+/// `COMMIT`: with `synchronous=FULL` this is where the WAL is fsynced.
+fn sync(tx: rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    let syncing = std::time::Instant::now();
+    tx.commit().map_err(map_err)?;
+    crate::metrics::synced("sqlite", syncing.elapsed());
+    Ok(())
+}
+
+struct SqliteTx<'a> {
+    conn: &'a Connection,
+    cache: &'a mut EventCache,
+}
 
 const EVENT_COLUMNS: &str = "id, code, name, number, opens, closes, closed";
 
@@ -265,7 +359,7 @@ impl VoteTx for SqliteTx<'_> {
     async fn claim(&mut self, sub: &Submission) -> Result<Option<String>, StoreError> {
         // The writer is the only one writing votes, so reading first cannot race.
         let mut stmt = self
-            .0
+            .conn
             .prepare_cached("SELECT reply FROM processed_messages WHERE message_sid = ?1")
             .map_err(map_err)?;
         stmt.query_row([&sub.message_sid], |r| r.get(0))
@@ -274,16 +368,28 @@ impl VoteTx for SqliteTx<'_> {
     }
 
     async fn event_by_code(&mut self, code: &EventCode) -> Result<Option<Event>, StoreError> {
-        event_by_code(self.0, code)
+        if let Some(found) = self.cache.by_code.get(code) {
+            return Ok(found.clone());
+        }
+        let found = event_by_code(self.conn, code)?;
+        self.cache.by_code.insert(code.clone(), found.clone());
+        Ok(found)
     }
 
     async fn events_by_number(&mut self, number: &str) -> Result<Vec<Event>, StoreError> {
-        query_events(self.0, "WHERE number = ?1", &[&number])
+        if let Some(found) = self.cache.by_number.get(number) {
+            return Ok(found.clone());
+        }
+        let found = query_events(self.conn, "WHERE number = ?1", &[&number])?;
+        self.cache
+            .by_number
+            .insert(number.to_owned(), found.clone());
+        Ok(found)
     }
 
     async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
         let votes: i64 = self
-            .0
+            .conn
             .prepare_cached(UPSERT_RATING)
             .map_err(map_err)?
             .query_row(
@@ -302,7 +408,7 @@ impl VoteTx for SqliteTx<'_> {
     }
 
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {
-        self.0
+        self.conn
             .prepare_cached(
                 "INSERT INTO processed_messages (message_sid, reply, created_at) VALUES (?1, ?2, ?3)",
             )

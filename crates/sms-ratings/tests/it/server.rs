@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use reqwest::StatusCode;
-use sms_ratings::server::{App, Config, Credentials};
+use sms_ratings::server::{App, Config};
 use sms_ratings::service::Ratings;
 use sms_ratings::store::{self, Options, Store};
 use tokio::sync::oneshot;
 use twilio_webhook::Key;
 
 pub const TOKEN: &str = "test-auth-token-0123456789";
-pub const ADMIN: (&str, &str) = ("organiser", "correct horse battery staple");
+pub const ADMIN: (&str, &str) = ("organiser", "correct-horse-battery-staple");
 pub const NUMBER: &str = "+15005550006";
 
 pub struct TestServer {
@@ -34,7 +34,7 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let config = Config::new(TOKEN, &base)
             .unwrap()
-            .admin(Credentials::new(ADMIN.0, ADMIN.1));
+            .admin(twilio_webhook::BasicAuth::new(ADMIN.0, ADMIN.1).unwrap());
         let ratings = Ratings::new(Arc::clone(&store));
         let app = App::new(ratings.clone(), config);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,0 +1,117 @@
+//! `sign`, `verify` and `batch` run as a user would run them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
+const PARAMS: [&str; 5] = [
+    "CallSid=CA1234567890ABCDE",
+    "Caller=+14158675309",
+    "Digits=1234",
+    "From=+14158675309",
+    "To=+18005551212",
+];
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(args)
+        .env("TWILIO_AUTH_TOKEN", "12345")
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn sign_prints_the_docs_signature() {
+    let mut args = vec!["sign", "--url", URL];
+    args.extend(PARAMS);
+    let out = cli(&args);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "RSOYDt4T1cUTdK1PDd93/VVr8B8=\n");
+}
+
+#[test]
+fn sign_body_adds_body_hash_to_the_url() {
+    let dir = std::env::temp_dir().join(format!("twh-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, br#"{"property": "value", "boolean": true}"#).unwrap();
+    let out = cli(&["sign", "--url", URL, "--body-file", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], "a9nBmqA0ju/hNViExpshrM61xv4=");
+    assert_eq!(
+        lines[1],
+        format!(
+            "{URL}&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
+        )
+    );
+}
+
+#[test]
+fn verify_exit_codes() {
+    let mut args = vec![
+        "verify",
+        "--url",
+        URL,
+        "--signature",
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+    ];
+    args.extend(PARAMS);
+    let ok = cli(&args);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).starts_with("valid"));
+
+    args[4] = "f+aaB5gu2f9IF90l/5/dsmxJ+94=";
+    let bad = cli(&args);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(stdout(&bad), "invalid: signature does not match\n");
+
+    let usage = cli(&["verify", "--url", URL, "--signature", "x", "NoEquals"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let no_token = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(["sign", "--url", URL])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("TWILIO_AUTH_TOKEN"));
+}
+
+#[test]
+fn batch_answers_every_line_in_order() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .arg("batch")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = String::new();
+    for i in 0..1000 {
+        input.push_str(&format!(
+            r#"{{"id":{i},"token":"t{}","url":"https://e.com/{i}","params":{{"N":"{i}"}}}}"#,
+            i % 3
+        ));
+        input.push('\n');
+    }
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1000);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["id"], i);
+        assert_eq!(line["signature"].as_str().unwrap().len(), 28);
+    }
+}
