@@ -358,9 +358,15 @@ impl PgStore {
         Ok(Some(Results::from_counts(&event, counts, latest)))
     }
 
-    async fn ratings_of(&self, code: EventCode) -> Result<Option<Vec<RatingRow>>, StoreError> {
+    /// A pooled connection and the event with `code`; `None` for an unknown code.
+    async fn with_event(&self, code: &EventCode) -> Result<Option<(Object, Event)>, StoreError> {
         let client = connection(&self.pool).await?;
-        let Some(event) = event_by_code(&client, &code).await? else {
+        let event = event_by_code(&client, code).await?;
+        Ok(event.map(|e| (client, e)))
+    }
+
+    async fn ratings_of(&self, code: EventCode) -> Result<Option<Vec<RatingRow>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
             return Ok(None);
         };
         rating_rows(
@@ -377,8 +383,7 @@ impl PgStore {
         code: EventCode,
         width: i64,
     ) -> Result<Option<Vec<TimeBucket>>, StoreError> {
-        let client = connection(&self.pool).await?;
-        let Some(event) = event_by_code(&client, &code).await? else {
+        let Some((client, event)) = self.with_event(&code).await? else {
             return Ok(None);
         };
         let rows = client
@@ -406,8 +411,7 @@ impl PgStore {
         code: EventCode,
         limit: u32,
     ) -> Result<Option<Vec<RatingRow>>, StoreError> {
-        let client = connection(&self.pool).await?;
-        let Some(event) = event_by_code(&client, &code).await? else {
+        let Some((client, event)) = self.with_event(&code).await? else {
             return Ok(None);
         };
         rating_rows(

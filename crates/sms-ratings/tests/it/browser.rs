@@ -101,6 +101,16 @@ async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
     }
 }
 
+/// Waits until the page shows `count` votes: at most a second after the vote was answered.
+async fn wait_for_count(browser: &Client, count: u64) -> Duration {
+    wait_for(
+        browser,
+        &format!("document.querySelector('[data-field=count]').textContent === '{count}'"),
+        Duration::from_secs(1),
+    )
+    .await
+}
+
 /// What the page shows, read from the DOM.
 async fn figures(browser: &Client) -> Value {
     eval(
@@ -271,12 +281,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     let marker = eval(browser, "window.__loaded = performance.timeOrigin").await;
     let (status, _) = s.sms("SM0001", "+14155550001", "5 what a talk").await;
     assert_eq!(status, 200);
-    let took = wait_for(
-        browser,
-        "document.querySelector('[data-field=count]').textContent === '31'",
-        Duration::from_secs(1),
-    )
-    .await;
+    let took = wait_for_count(browser, 31).await;
     eprintln!("first vote on the page after {took:?}");
     let after = figures(browser).await;
     assert_eq!(after["average"], "3.1", "95 / 31");
@@ -297,12 +302,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     let hostile = "<img src=x onerror=alert(1)>";
     s.sms("SM0002", "+14155550002", &format!("2 {hostile}"))
         .await;
-    wait_for(
-        browser,
-        "document.querySelector('[data-field=count]').textContent === '32'",
-        Duration::from_secs(1),
-    )
-    .await;
+    wait_for_count(browser, 32).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let shown = eval(
         browser,

@@ -177,6 +177,22 @@ async fn index_lists_events_with_figures() {
     add(&s, "ALPHA", Some(NUMBER)).await;
     add(&s, "BETA", None).await;
     s.store.close_event("BETA".parse().unwrap()).await.unwrap();
+    s.store
+        .add_event(sms_ratings::model::NewEvent {
+            code: "EVIL".parse().unwrap(),
+            name: "<script>alert(1)</script> & \"Co\"".into(),
+            number: None,
+            opens: None,
+            closes: None,
+        })
+        .await
+        .unwrap();
+    let page = s.get_admin("/events/EVIL").await.text().await.unwrap();
+    assert!(page.contains("<h1>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;</h1>"));
+    assert!(
+        page.contains("Text <kbd>EVIL 4</kbd> to the event number"),
+        "no number: code needed"
+    );
     s.sms("SM1", "+14155550001", "alpha 4").await;
     s.sms("SM2", "+14155550002", "alpha 5").await;
     let html = s.get_admin("/").await.text().await.unwrap();
@@ -187,6 +203,8 @@ async fn index_lists_events_with_figures() {
         "{html}"
     );
     assert!(html.contains("data-state=\"closed\""));
+    assert!(!html.contains("<script>alert"), "event names are escaped");
+    assert_eq!(html.matches("<script").count(), 1);
     s.stop().await;
 }
 
