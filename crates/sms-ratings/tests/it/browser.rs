@@ -43,7 +43,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_browser(chromium: &Path, driver: &Path, profile: &Path) -> (Driver, Client) {
+async fn start_browser(
+    chromium: &Path,
+    driver: &Path,
+    profile: &Path,
+    extra: &[&str],
+) -> (Driver, Client) {
     let port = free_port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -58,17 +63,25 @@ async fn start_browser(chromium: &Path, driver: &Path, profile: &Path) -> (Drive
         assert!(Instant::now() < deadline, "chromedriver did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|a| a.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
     let capabilities = json!({
         "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        },
+        "goog:chromeOptions": { "binary": chromium, "args": args },
     });
     let Value::Object(capabilities) = capabilities else {
         unreachable!()
@@ -231,11 +244,52 @@ async fn results_page_in_headless_chromium() {
             .unwrap();
     }
     let profile = tempfile::tempdir().unwrap();
-    let (_driver, browser) = start_browser(&chromium, &driver, profile.path()).await;
+    let (driver_process, browser) = start_browser(&chromium, &driver, profile.path(), &[]).await;
     let run = drive(&browser, &s).await;
+    let light = eval(&browser, "getComputedStyle(document.body).backgroundColor").await;
     let closed = browser.close().await;
+    drop(driver_process);
     run.unwrap_or_else(|e| panic!("{e}"));
     closed.unwrap();
+
+    // The same page with the system in dark mode: dark colours, screenshot for review.
+    let profile = tempfile::tempdir().unwrap();
+    let dark_flags = [
+        "--force-dark-mode",
+        "--blink-settings=preferredColorScheme=0",
+    ];
+    let (_driver, browser) = start_browser(&chromium, &driver, profile.path(), &dark_flags).await;
+    let page = format!(
+        "http://{}:{}@{}/events/RUST25",
+        ADMIN.0,
+        ADMIN.1.replace(' ', "%20"),
+        s.base.trim_start_matches("http://")
+    );
+    browser.goto(&page).await.unwrap();
+    wait_for(
+        &browser,
+        "document.querySelector('main').dataset.via === 'live'",
+        Duration::from_secs(5),
+    )
+    .await;
+    let dark = eval(&browser, "getComputedStyle(document.body).backgroundColor").await;
+    assert_eq!(
+        eval(
+            &browser,
+            "matchMedia('(prefers-color-scheme: dark)').matches"
+        )
+        .await,
+        true
+    );
+    assert_ne!(
+        dark, light,
+        "prefers-color-scheme: dark changes the colours"
+    );
+    browser.set_window_size(1280, 800).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(screenshot_path("results-page-dark.png"), &png).unwrap();
+    browser.close().await.unwrap();
     s.stop().await;
 }
 
