@@ -242,6 +242,7 @@ async fn live_stream_pushes_each_vote_and_ends_on_shutdown() {
     let mut stream = s.get_admin("/events/live/live").await;
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    assert_eq!(stream.headers()["x-accel-buffering"], "no");
     assert_eq!(
         stream.headers()["content-security-policy"],
         CONTENT_SECURITY_POLICY

@@ -6,12 +6,12 @@
 //! same PostgreSQL do not reach this process's notifications, so every [`REFRESH`] the stream
 //! also re-reads and pushes if anything changed (also how a closed event shows as closed).
 
-use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
+use axum::http::HeaderName;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
@@ -38,7 +38,7 @@ struct Live {
 pub(crate) async fn stream(
     State(app): State<App>,
     Path(raw): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
+) -> Result<impl IntoResponse, HttpError> {
     let code = code(&raw)?;
     // Subscribe before reading, so no vote falls between the snapshot and the stream.
     let notices = app.ratings().subscribe();
@@ -57,9 +57,17 @@ pub(crate) async fn stream(
     };
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let json = live.next().await?;
-        Some((Ok(Event::default().event("snapshot").data(json)), live))
+        Some((
+            Ok::<_, std::convert::Infallible>(Event::default().event("snapshot").data(json)),
+            live,
+        ))
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    // nginx buffers responses unless told not to; a buffered stream is a dead stream.
+    let unbuffered = [(HeaderName::from_static("x-accel-buffering"), "no")];
+    Ok((
+        unbuffered,
+        Sse::new(events).keep_alive(KeepAlive::default()),
+    ))
 }
 
 /// What woke the stream.
