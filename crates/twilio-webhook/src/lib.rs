@@ -5,9 +5,18 @@
 //! - [`signature`]: the canonical string, HMAC-SHA1/SHA-256, base64, `bodySHA256`.
 //! - [`keys`]: redacted secrets, pre-keyed MAC states, key sets (rotation) and key stores
 //!   (one account, per-`AccountSid`, shared keys).
-//! - [`url`]: the URL forms tried for a received URL; query helpers.
+//! - [`url`]: the public URL Twilio signed (configured base, or trusted proxies' headers)
+//!   and the forms of it that are tried; query helpers.
 //! - [`validator`]: [`Validator`], pure: strings and bytes in, a [`Verified`] or a
 //!   [`ValidationError`] out.
+//! - [`request`]: validation of a whole request (method, target, headers, body) with no
+//!   framework types: body limit, form vs JSON vs GET, basic auth, replay guard.
+//! - [`rejection`]: every reason a request is turned away, mapped to its HTTP status in one
+//!   place. [`basic_auth`] and [`replay`] hold those two defences.
+//! - `tower` / `actix` (features): the adapters — a tower `Layer` plus an axum extractor, and
+//!   an actix-web middleware plus extractor.
+//! - [`twiml`]: the reply — messaging and voice TwiML, byte-identical to twilio-node's.
+//! - [`payload`]: typed webhook payloads read from the verified pairs.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -34,7 +43,7 @@ pub use basic_auth::{BasicAuth, CredentialsError};
 pub use keys::{Key, KeyError, KeySet, KeyStore, Secret};
 pub use rejection::Rejection;
 pub use replay::{MemoryReplayGuard, ReplayGuard};
-pub use request::{VerifiedWebhook, WebhookConfig, WebhookRequest};
+pub use request::{TwilioRequest, VerifiedWebhook, WebhookConfig, WebhookRequest};
 pub use signature::{Algorithm, SortOrder};
 pub use url::{PublicUrl, Scheme, TrustedProxies};
 pub use validator::{SignedRequest, ValidationError, Validator, Verified};

@@ -103,8 +103,43 @@ pub trait Store: Send + Sync + 'static {
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
 
+/// Per-rating counts and the latest update of one event (`$1` = event id); the same text
+/// for both dialects. Rows: rating, count, latest `updated_at`.
+pub(crate) const RESULTS_SQL: &str = "SELECT CAST(rating AS BIGINT), COUNT(*), MAX(updated_at)
+    FROM ratings WHERE event_id = $1 GROUP BY rating";
+
+/// An event's ratings, oldest first (`$1` = event id); the same text for both dialects.
+pub(crate) const RATINGS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment, created_at,
+    updated_at FROM ratings WHERE event_id = $1 ORDER BY created_at, phone";
+
+/// Votes per time bucket (`$1` = event id, `$2` = bucket width in ms): bucket start, count,
+/// sum of ratings, oldest first; the same text for both dialects.
+pub(crate) const TIMELINE_SQL: &str = "SELECT (updated_at / $2) * $2, COUNT(*),
+    CAST(SUM(rating) AS BIGINT) FROM ratings WHERE event_id = $1 GROUP BY 1 ORDER BY 1";
+
+/// The latest non-empty comments (`$1` = event id, `$2` = how many), newest first, in the
+/// columns of [`RATINGS_SQL`].
+pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment,
+    created_at, updated_at FROM ratings WHERE event_id = $1 AND comment <> ''
+    ORDER BY updated_at DESC, phone LIMIT $2";
+
+/// Folds [`RESULTS_SQL`] rows (rating, count, latest update) into an event's results.
+pub(crate) fn tally(
+    event: &crate::model::Event,
+    rows: impl IntoIterator<Item = Result<(i64, i64, i64), StoreError>>,
+) -> Result<Results, StoreError> {
+    let mut counts = [0u64; 5];
+    let mut latest = None;
+    for row in rows {
+        let (rating, n, updated) = row?;
+        count_into(&mut counts, rating, n)?;
+        latest = latest.max(Some(crate::model::Timestamp::from_millis(updated)));
+    }
+    Ok(Results::from_counts(event, counts, latest))
+}
+
 /// Adds `n` votes for `rating` (as read from a database row) into per-rating counts.
-pub(crate) fn count_into(counts: &mut [u64; 5], rating: i64, n: i64) -> Result<(), StoreError> {
+fn count_into(counts: &mut [u64; 5], rating: i64, n: i64) -> Result<(), StoreError> {
     let slot = counts.get_mut(usize::from(rating_from_db(rating)?.get() - 1));
     match (slot, u64::try_from(n)) {
         (Some(slot), Ok(n)) => {

@@ -339,23 +339,14 @@ impl PgStore {
             return Ok(None);
         };
         let rows = client
-            .query(
-                "SELECT rating::BIGINT, COUNT(*), MAX(updated_at) FROM ratings
-                 WHERE event_id = $1 GROUP BY rating",
-                &[&event.id],
-            )
+            .query(super::RESULTS_SQL, &[&event.id])
             .await
             .map_err(map_err)?;
-        let mut counts = [0u64; 5];
-        let mut latest = None;
-        for row in rows {
-            let rating: i64 = row.try_get(0).map_err(map_err)?;
-            let n: i64 = row.try_get(1).map_err(map_err)?;
-            let updated: i64 = row.try_get(2).map_err(map_err)?;
-            super::count_into(&mut counts, rating, n)?;
-            latest = latest.max(Some(Timestamp::from_millis(updated)));
-        }
-        Ok(Some(Results::from_counts(&event, counts, latest)))
+        let rows = rows.iter().map(|row| {
+            let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
+            Ok((get(0)?, get(1)?, get(2)?))
+        });
+        super::tally(&event, rows).map(Some)
     }
 
     /// A pooled connection and the event with `code`; `None` for an unknown code.
@@ -369,13 +360,9 @@ impl PgStore {
         let Some((client, event)) = self.with_event(&code).await? else {
             return Ok(None);
         };
-        rating_rows(
-            &client,
-            "WHERE event_id = $1 ORDER BY created_at, phone",
-            &[&event.id],
-        )
-        .await
-        .map(Some)
+        rating_rows(&client, super::RATINGS_SQL, &[&event.id])
+            .await
+            .map(Some)
     }
 
     async fn timeline_of(
@@ -387,20 +374,13 @@ impl PgStore {
             return Ok(None);
         };
         let rows = client
-            .query(
-                "SELECT (updated_at / $2) * $2, COUNT(*), SUM(rating)::BIGINT FROM ratings
-                 WHERE event_id = $1 GROUP BY 1 ORDER BY 1",
-                &[&event.id, &width],
-            )
+            .query(super::TIMELINE_SQL, &[&event.id, &width])
             .await
             .map_err(map_err)?;
         rows.iter()
             .map(|row| {
-                TimeBucket::from_db(
-                    row.try_get(0).map_err(map_err)?,
-                    row.try_get(1).map_err(map_err)?,
-                    row.try_get(2).map_err(map_err)?,
-                )
+                let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
+                TimeBucket::from_db(get(0)?, get(1)?, get(2)?)
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map(Some)
@@ -414,26 +394,20 @@ impl PgStore {
         let Some((client, event)) = self.with_event(&code).await? else {
             return Ok(None);
         };
-        rating_rows(
-            &client,
-            "WHERE event_id = $1 AND comment <> '' ORDER BY updated_at DESC, phone LIMIT $2",
-            &[&event.id, &i64::from(limit)],
-        )
-        .await
-        .map(Some)
+        let limit = i64::from(limit);
+        rating_rows(&client, super::LATEST_COMMENTS_SQL, &[&event.id, &limit])
+            .await
+            .map(Some)
     }
 }
 
-/// Rating rows selected by `tail` (`WHERE … ORDER BY …`) over `args`.
+/// Rating rows from `sql` (the columns of [`super::RATINGS_SQL`]) over `args`.
 async fn rating_rows(
     client: &impl deadpool_postgres::GenericClient,
-    tail: &str,
+    sql: &str,
     args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> Result<Vec<RatingRow>, StoreError> {
-    let sql = format!(
-        "SELECT phone, rating::BIGINT, comment, created_at, updated_at FROM ratings {tail}"
-    );
-    let rows = client.query(&sql, args).await.map_err(map_err)?;
+    let rows = client.query(sql, args).await.map_err(map_err)?;
     rows.iter()
         .map(|row| {
             Ok(RatingRow {

@@ -420,46 +420,24 @@ impl VoteTx for SqliteTx<'_> {
 }
 
 fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
-    let mut counts = [0u64; 5];
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT rating, COUNT(*), MAX(updated_at) FROM ratings WHERE event_id = ?1 GROUP BY rating",
-        )
-        .map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(super::RESULTS_SQL).map_err(map_err)?;
     let rows = stmt
-        .query_map([event.id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
+        .query_map([event.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .map_err(map_err)?;
-    let mut latest = None;
-    for row in rows {
-        let (rating, n, updated) = row.map_err(map_err)?;
-        super::count_into(&mut counts, rating, n)?;
-        latest = latest.max(Some(Timestamp::from_millis(updated)));
-    }
-    Ok(Results::from_counts(event, counts, latest))
+    super::tally(event, rows.map(|r| r.map_err(map_err)))
 }
 
 fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreError> {
-    rating_rows(
-        conn,
-        "WHERE event_id = ?1 ORDER BY created_at, phone",
-        params![event.id],
-    )
+    rating_rows(conn, super::RATINGS_SQL, params![event.id])
 }
 
-/// Rating rows selected by `tail` (`WHERE … ORDER BY …`) over `args`.
+/// Rating rows from `sql` (the columns of [`super::RATINGS_SQL`]) over `args`.
 fn rating_rows(
     conn: &Connection,
-    tail: &str,
+    sql: &str,
     args: impl rusqlite::Params,
 ) -> Result<Vec<RatingRow>, StoreError> {
-    let sql = format!("SELECT phone, rating, comment, created_at, updated_at FROM ratings {tail}");
-    let mut stmt = conn.prepare_cached(&sql).map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
     let rows = stmt
         .query_map(args, |r| {
             Ok((
@@ -485,19 +463,11 @@ fn rating_rows(
 }
 
 fn timeline(conn: &Connection, event: &Event, width: i64) -> Result<Vec<TimeBucket>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT (updated_at / ?2) * ?2, COUNT(*), SUM(rating) FROM ratings
-             WHERE event_id = ?1 GROUP BY 1 ORDER BY 1",
-        )
-        .map_err(map_err)?;
+    let mut stmt = conn.prepare_cached(super::TIMELINE_SQL).map_err(map_err)?;
     let rows = stmt
-        .query_map(params![event.id, width], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
+        // By name: SQLite numbers `$N` parameters in order of first appearance, not by N.
+        .query_map(rusqlite::named_params! {"$1": event.id, "$2": width}, |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .map_err(map_err)?;
     rows.map(|row| {
@@ -604,8 +574,8 @@ impl Store for SqliteStore {
                 .map(|event| {
                     rating_rows(
                         conn,
-                        "WHERE event_id = ?1 AND comment <> '' ORDER BY updated_at DESC, phone LIMIT ?2",
-                        params![event.id, limit],
+                        super::LATEST_COMMENTS_SQL,
+                        rusqlite::named_params! {"$1": event.id, "$2": limit},
                     )
                 })
                 .transpose()

@@ -103,13 +103,18 @@ fn sms_ratings(db: &str) -> Command {
 }
 
 async fn serve(db: &str, port: u16) -> Binary {
+    serve_logging(db, port, Stdio::null()).await
+}
+
+async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
     let child = sms_ratings(db)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("TWILIO_AUTH_TOKEN", TOKEN)
         .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-        .env("ADMIN_PASSWORD", "pw")
+        .env("ADMIN_PASSWORD", "pw-not-in-logs")
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let started = Instant::now();
@@ -206,4 +211,63 @@ async fn kill_9_loses_no_acknowledged_vote() {
         rows.len()
     );
     store.close().await;
+}
+
+/// Debug logs of the real binary hold no token, signature, password, body or full phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_hold_no_secrets_bodies_or_phones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logs.db").to_str().unwrap().to_owned();
+    let log = dir.path().join("stderr.log");
+    assert!(
+        sms_ratings(&db)
+            .args(["events", "add", "LOGS", "Logs"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let port = free_port();
+    let server = serve_logging(&db, port, std::fs::File::create(&log).unwrap().into()).await;
+    let url = format!("http://127.0.0.1:{port}/sms");
+    let key = twilio_webhook::Key::auth_token("logs", TOKEN).unwrap();
+    let params = sms_params(
+        "SMlogs",
+        "+14155559876",
+        NUMBER,
+        "LOGS 4 secret-comment-xyz",
+    );
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let signature = key.sign(&url, params.iter().copied());
+    let client = reqwest::Client::new();
+    for sig in [signature.as_str(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA="] {
+        client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(form(&params))
+            .send()
+            .await
+            .unwrap();
+    }
+    let results = client
+        .get(format!(
+            "http://127.0.0.1:{port}/api/events/LOGS/ratings.csv"
+        ))
+        .basic_auth("admin", Some("pw-not-in-logs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(results.status(), 200);
+    drop(server);
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.contains("sms handled"), "logs were captured: {logs}");
+    for secret in [
+        TOKEN,
+        signature.as_str(),
+        "pw-not-in-logs",
+        "secret-comment-xyz",
+        "4155559876",
+    ] {
+        assert!(!logs.contains(secret), "{secret} appears in the logs");
+    }
 }

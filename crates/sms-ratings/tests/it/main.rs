@@ -16,3 +16,4 @@ mod server;
 mod store;
 mod store_views;
 mod support;
+mod transport;

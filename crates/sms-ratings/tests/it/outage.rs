@@ -109,12 +109,7 @@ async fn postgres_unreachable_is_503() {
     proxy.cut();
     let (status, _) = s.sms("SMdown", "+14155550002", "5").await;
     assert_eq!(status, 503);
-    let health = s
-        .client
-        .get(format!("{}/healthz", s.base))
-        .send()
-        .await
-        .unwrap();
+    let health = s.get("/healthz").await;
     assert_eq!(health.status(), 503);
     // Nothing half-stored: read the real database directly.
     let direct = TestServer::start(&db.location).await;

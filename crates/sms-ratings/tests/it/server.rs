@@ -29,12 +29,29 @@ impl TestServer {
     }
 
     pub async fn start_with(location: &str, options: Options) -> Self {
+        Self::start_full(location, options, |c| c).await
+    }
+
+    pub async fn start_configured(
+        location: &str,
+        configure: impl FnOnce(Config) -> Config,
+    ) -> Self {
+        Self::start_full(location, Options::default(), configure).await
+    }
+
+    async fn start_full(
+        location: &str,
+        options: Options,
+        configure: impl FnOnce(Config) -> Config,
+    ) -> Self {
         let store = store::open_with(location, options).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = Config::new(TOKEN, &base)
-            .unwrap()
-            .admin(twilio_webhook::BasicAuth::new(ADMIN.0, ADMIN.1).unwrap());
+        let config = configure(
+            Config::new(TOKEN, &base)
+                .unwrap()
+                .admin(twilio_webhook::BasicAuth::new(ADMIN.0, ADMIN.1).unwrap()),
+        );
         let ratings = Ratings::new(Arc::clone(&store));
         let app = App::new(ratings.clone(), config);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -98,6 +115,11 @@ impl TestServer {
         let response = self.post(&params, &self.sign(&params), &[]).await;
         let status = response.status();
         (status, message_text(&response.text().await.unwrap()))
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.base);
+        self.client.get(url).send().await.unwrap()
     }
 
     pub async fn get_admin(&self, path: &str) -> reqwest::Response {

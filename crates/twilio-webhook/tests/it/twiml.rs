@@ -778,6 +778,33 @@ async fn actix_responder() {
     assert_eq!(resp.status(), 500);
 }
 
+/// POSTs `body` and expects 200, the TwiML content type and `<?xml ..?>` + `response`.
+#[cfg(any(feature = "axum", feature = "actix"))]
+async fn expect_served(url: &str, body: &str, response: &str) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
+    assert_eq!(resp.text().await.unwrap(), doc(response));
+}
+
+/// POSTs a body holding a forbidden character: 500 with the fixed text, no XML.
+#[cfg(any(feature = "axum", feature = "actix"))]
+async fn expect_render_failure(url: &str, body: &str) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+}
+
 /// A real axum server on 127.0.0.1:0 answering a handler that returns
 /// `Result<Twiml, TwimlError>`, asked over HTTP with reqwest.
 #[cfg(feature = "axum")]
@@ -798,28 +825,14 @@ async fn axum_serves_twiml_over_http() {
     let app = Router::new().route("/sms", post(sms));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let client = reqwest::Client::new();
-    let resp = client
-        .post(format!("http://{addr}/sms"))
-        .body("a<b")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
-    assert_eq!(
-        resp.text().await.unwrap(),
-        doc("<Response><Message>got a&lt;b</Message></Response>")
-    );
-
-    let resp = client
-        .post(format!("http://{addr}/sms"))
-        .body("nul\0")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 500);
-    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+    let url = format!("http://{addr}/sms");
+    expect_served(
+        &url,
+        "a<b",
+        "<Response><Message>got a&lt;b</Message></Response>",
+    )
+    .await;
+    expect_render_failure(&url, "nul\0").await;
     server.abort();
 }
 
@@ -849,28 +862,14 @@ async fn actix_serves_twiml_over_http() {
     });
     let handle = rx.recv().unwrap();
 
-    let client = reqwest::Client::new();
-    let resp = client
-        .post(format!("http://{addr}/voice"))
-        .body("x & y")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
-    assert_eq!(
-        resp.text().await.unwrap(),
-        doc("<Response><Say>said x &amp; y</Say></Response>")
-    );
-
-    let resp = client
-        .post(format!("http://{addr}/voice"))
-        .body("\u{1}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 500);
-    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+    let url = format!("http://{addr}/voice");
+    expect_served(
+        &url,
+        "x & y",
+        "<Response><Say>said x &amp; y</Say></Response>",
+    )
+    .await;
+    expect_render_failure(&url, "\u{1}").await;
 
     handle.stop(true).await;
     thread.join().unwrap().unwrap();
