@@ -114,6 +114,14 @@ async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
     }
 }
 
+/// Opens `url` and waits until its script is connected `via` "live" (event stream) or "polling".
+async fn open_page(browser: &Client, url: &str, via: &str) -> Result<(), String> {
+    browser.goto(url).await.map_err(|e| e.to_string())?;
+    let connected = format!("document.querySelector('main').dataset.via === '{via}'");
+    wait_for(browser, &connected, Duration::from_secs(5)).await;
+    Ok(())
+}
+
 /// Waits until the page shows `count` votes: at most a second after the vote was answered.
 async fn wait_for_count(browser: &Client, count: u64) -> Duration {
     wait_for(
@@ -265,13 +273,7 @@ async fn results_page_in_headless_chromium() {
         ADMIN.1.replace(' ', "%20"),
         s.base.trim_start_matches("http://")
     );
-    browser.goto(&page).await.unwrap();
-    wait_for(
-        &browser,
-        "document.querySelector('main').dataset.via === 'live'",
-        Duration::from_secs(5),
-    )
-    .await;
+    open_page(&browser, &page, "live").await.unwrap();
     let dark = eval(&browser, "getComputedStyle(document.body).backgroundColor").await;
     assert_eq!(
         eval(
@@ -309,16 +311,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
         Duration::from_secs(5),
     )
     .await;
-    browser
-        .goto(&format!("{}/events/RUST25", s.base))
-        .await
-        .map_err(|e| e.to_string())?;
-    wait_for(
-        browser,
-        "document.querySelector('main').dataset.via === 'live'",
-        Duration::from_secs(5),
-    )
-    .await;
+    open_page(browser, &format!("{}/events/RUST25", s.base), "live").await?;
     let before = figures(browser).await;
     assert_eq!(before["count"], "30");
     assert_eq!(before["average"], "3.0");
@@ -399,13 +392,8 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     std::fs::write(screenshot_path("results-page.png"), &png).map_err(|e| e.to_string())?;
 
     // The server-rendered page (after a reload) shows the same, and the comment still as text.
-    browser.refresh().await.map_err(|e| e.to_string())?;
-    wait_for(
-        browser,
-        "document.querySelector('main').dataset.via === 'live'",
-        Duration::from_secs(5),
-    )
-    .await;
+    let url = browser.current_url().await.map_err(|e| e.to_string())?;
+    open_page(browser, url.as_str(), "live").await?;
     assert_page_matches_api(browser, s, "RUST25").await;
     assert_eq!(
         eval(browser, "document.querySelectorAll('img').length").await,
@@ -436,16 +424,12 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
 
     // Polling fallback (forced, as when a proxy blocks the event stream).
-    browser
-        .goto(&format!("{}/events/RUST25?transport=poll", s.base))
-        .await
-        .map_err(|e| e.to_string())?;
-    wait_for(
+    open_page(
         browser,
-        "document.querySelector('main').dataset.via === 'polling'",
-        Duration::from_secs(5),
+        &format!("{}/events/RUST25?transport=poll", s.base),
+        "polling",
     )
-    .await;
+    .await?;
     s.sms("SM0003", "+14155550003", "4 polled").await;
     let took = wait_for(
         browser,
