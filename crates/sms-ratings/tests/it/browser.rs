@@ -164,13 +164,20 @@ fn expected_average(results: &Value) -> String {
 async fn assert_page_matches_api(browser: &Client, s: &TestServer, code: &str) {
     let api = s.results(code).await;
     let count = api["count"].as_u64().unwrap();
-    wait_for(
-        browser,
-        &format!("document.querySelector('[data-field=count]').textContent === '{count}'"),
-        Duration::from_secs(3),
-    )
-    .await;
-    let page = figures(browser).await;
+    let histogram: Vec<Value> = (1..=5)
+        .map(|r| Value::String(api["histogram"][r.to_string()].to_string()))
+        .collect();
+    // A re-rate leaves the count as it was: wait for the whole histogram, not only the count.
+    let started = Instant::now();
+    let page = loop {
+        let page = figures(browser).await;
+        if page["histogram"] == Value::Array(histogram.clone())
+            || started.elapsed() > Duration::from_secs(3)
+        {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(page["count"], count.to_string());
     assert_eq!(page["average"], expected_average(&api));
     let shown: f64 = page["average"].as_str().unwrap().parse().unwrap();
