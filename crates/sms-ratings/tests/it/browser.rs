@@ -318,6 +318,14 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
         Duration::from_secs(5),
     )
     .await;
+    let index = eval(
+        browser,
+        "document.querySelector('main.index tbody').innerText",
+    )
+    .await;
+    assert!(index.as_str().unwrap().contains("RUST25"), "{index}");
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(screenshot_path("events-page.png"), &png).map_err(|e| e.to_string())?;
     open_page(browser, &format!("{}/events/RUST25", s.base), "live").await?;
     let before = figures(browser).await;
     assert_eq!(before["count"], "30");
