@@ -25,6 +25,49 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{channel}{head}•••••{tail}")
 }
 
+/// Digits a run must hold to count as a phone number in free text.
+const PHONE_DIGITS: usize = 7;
+
+/// Masks every phone-like run in free text (comments): a digit or `+`, then digits, spaces,
+/// `-`, `.`, `(` or `)`, holding at least seven digits. Shorter runs ("4/5", "2026") stay.
+///
+/// ```
+/// use sms_ratings::mask::mask_numbers_in;
+///
+/// assert_eq!(mask_numbers_in("ring +1 415 555 1234 now"), "ring +1•••••1234 now");
+/// assert_eq!(mask_numbers_in("5 stars, room 101"), "5 stars, room 101");
+/// ```
+pub fn mask_numbers_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c == '+' || c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let len = run
+            .char_indices()
+            .skip(1)
+            .find(|&(_, c)| !(c.is_ascii_digit() || " -.()".contains(c)))
+            .map_or(run.len(), |(i, _)| i);
+        // Separators after the last digit belong to the surrounding text.
+        let run = run[..len].trim_end_matches(|c: char| !c.is_ascii_digit());
+        let run = if run.is_empty() {
+            &rest[start..=start]
+        } else {
+            run
+        };
+        let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() >= PHONE_DIGITS {
+            let plus = if run.starts_with('+') { "+" } else { "" };
+            out.push_str(&mask_phone(&format!("{plus}{digits}")));
+        } else {
+            out.push_str(run);
+        }
+        rest = &rest[start + run.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +86,22 @@ mod tests {
         #[test]
         fn any_input_is_fine(s in "\\PC{0,40}") {
             let _ = mask_phone(&s);
+        }
+
+        #[test]
+        fn numbers_in_text_are_masked_and_the_rest_kept(
+            before in "[a-z ]{0,10}", digits in "[0-9]{7,14}", after in "[a-z ]{0,10}",
+        ) {
+            let text = format!("{before}+{digits}{after}");
+            let masked = mask_numbers_in(&text);
+            prop_assert!(masked.starts_with(&before));
+            prop_assert!(masked.ends_with(&after));
+            prop_assert_eq!(masked.chars().filter(char::is_ascii_digit).count(), 5);
+        }
+
+        #[test]
+        fn text_without_long_numbers_is_unchanged(s in "[^0-9+]{0,20}[0-9]{0,6}[^0-9+]{0,20}") {
+            prop_assert_eq!(mask_numbers_in(&s), s);
         }
     }
 }

@@ -7,6 +7,8 @@
 //! | `GET /api/events/{code}/results` | basic | count, average, histogram |
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
+//! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
+//! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
 //! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
 //! | `GET /metrics` | none | Prometheus text |
@@ -37,6 +39,7 @@
 mod api;
 mod auth;
 mod error;
+mod page;
 pub mod tls;
 mod webhook;
 
@@ -57,6 +60,7 @@ use twilio_webhook::{BasicAuth, KeyError, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
 pub use error::HttpError;
+pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -127,6 +131,7 @@ pub struct App {
     webhook: Arc<WebhookConfig>,
     admin: Option<BasicAuth>,
     metrics: Option<PrometheusHandle>,
+    stopping: page::Stopping,
 }
 
 impl std::fmt::Debug for App {
@@ -143,6 +148,7 @@ impl App {
             webhook: Arc::new(config.webhook),
             admin: config.admin,
             metrics: crate::metrics::handle(),
+            stopping: page::Stopping::new(),
         }
     }
 
@@ -163,6 +169,7 @@ pub fn router(app: App) -> Router {
         .route("/livez", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
+        .merge(page::assets())
         .with_state(app)
 }
 
@@ -176,6 +183,7 @@ pub fn organiser_routes(app: App) -> Router<App> {
             "/api/events/{code}/ratings.csv",
             get(api::ratings_csv_export),
         )
+        .merge(page::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             app.admin.clone(),
             auth::require_admin,
@@ -206,6 +214,7 @@ pub async fn run(
     app: App,
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let shutdown = app.stopping.wrap(shutdown);
     let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
@@ -222,6 +231,7 @@ pub async fn run_tls(
     app: App,
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let shutdown = app.stopping.wrap(shutdown);
     // No peer address here (axum offers `ConnectInfo` for plain TCP only); it only matters
     // for trusted-proxy URL rebuilding, and this server uses a configured public URL.
     axum::serve(tls::TlsListener::new(listener, tls), router(app))

@@ -27,6 +27,7 @@ mod decide;
 mod migrations;
 pub mod postgres;
 pub mod sqlite;
+mod timeline;
 mod vote;
 
 use std::future::Future;
@@ -37,6 +38,7 @@ use crate::model::{Event, EventCode, NewEvent, RatingRow, Receipt, Results, Subm
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
 pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub use timeline::TimeBucket;
 
 /// A boxed future returned by [`Store`] methods (boxed so the trait is object-safe).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -82,6 +84,19 @@ pub trait Store: Send + Sync + 'static {
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>>;
     /// An event's ratings, oldest first; `None` for an unknown code.
     fn ratings(&self, code: EventCode) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
+    /// An event's votes per time bucket of width `bucket` (each phone once, at its latest
+    /// vote), oldest first, empty buckets left out; `None` for an unknown code.
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: std::time::Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>>;
+    /// An event's `limit` latest non-empty comments, newest first; `None` for an unknown code.
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
     /// Succeeds when the database answers.
     fn health(&self) -> StoreFuture<'_, ()>;
     /// Stops taking votes and waits until every accepted vote is committed or answered.
@@ -96,6 +111,17 @@ pub(crate) const RESULTS_SQL: &str = "SELECT CAST(rating AS BIGINT), COUNT(*), M
 /// An event's ratings, oldest first (`$1` = event id); the same text for both dialects.
 pub(crate) const RATINGS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment, created_at,
     updated_at FROM ratings WHERE event_id = $1 ORDER BY created_at, phone";
+
+/// Votes per time bucket (`$1` = event id, `$2` = bucket width in ms): bucket start, count,
+/// sum of ratings, oldest first; the same text for both dialects.
+pub(crate) const TIMELINE_SQL: &str = "SELECT (updated_at / $2) * $2, COUNT(*),
+    CAST(SUM(rating) AS BIGINT) FROM ratings WHERE event_id = $1 GROUP BY 1 ORDER BY 1";
+
+/// The latest non-empty comments (`$1` = event id, `$2` = how many), newest first, in the
+/// columns of [`RATINGS_SQL`].
+pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment,
+    created_at, updated_at FROM ratings WHERE event_id = $1 AND comment <> ''
+    ORDER BY updated_at DESC, phone LIMIT $2";
 
 /// Folds [`RESULTS_SQL`] rows (rating, count, latest update) into an event's results.
 pub(crate) fn tally(

@@ -20,7 +20,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::vote::{UPSERT_RATING, VoteTx, apply};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
+    check_version,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -348,28 +349,76 @@ impl PgStore {
         super::tally(&event, rows).map(Some)
     }
 
-    async fn ratings_of(&self, code: EventCode) -> Result<Option<Vec<RatingRow>>, StoreError> {
+    /// A pooled connection and the event with `code`; `None` for an unknown code.
+    async fn with_event(&self, code: &EventCode) -> Result<Option<(Object, Event)>, StoreError> {
         let client = connection(&self.pool).await?;
-        let Some(event) = event_by_code(&client, &code).await? else {
+        let event = event_by_code(&client, code).await?;
+        Ok(event.map(|e| (client, e)))
+    }
+
+    async fn ratings_of(&self, code: EventCode) -> Result<Option<Vec<RatingRow>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
+            return Ok(None);
+        };
+        rating_rows(&client, super::RATINGS_SQL, &[&event.id])
+            .await
+            .map(Some)
+    }
+
+    async fn timeline_of(
+        &self,
+        code: EventCode,
+        width: i64,
+    ) -> Result<Option<Vec<TimeBucket>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
             return Ok(None);
         };
         let rows = client
-            .query(super::RATINGS_SQL, &[&event.id])
+            .query(super::TIMELINE_SQL, &[&event.id, &width])
             .await
             .map_err(map_err)?;
         rows.iter()
             .map(|row| {
-                Ok(RatingRow {
-                    phone: row.try_get(0).map_err(map_err)?,
-                    rating: super::rating_from_db(row.try_get(1).map_err(map_err)?)?,
-                    comment: row.try_get(2).map_err(map_err)?,
-                    created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
-                    updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
-                })
+                let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
+                TimeBucket::from_db(get(0)?, get(1)?, get(2)?)
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map(Some)
     }
+
+    async fn latest_comments_of(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> Result<Option<Vec<RatingRow>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
+            return Ok(None);
+        };
+        let limit = i64::from(limit);
+        rating_rows(&client, super::LATEST_COMMENTS_SQL, &[&event.id, &limit])
+            .await
+            .map(Some)
+    }
+}
+
+/// Rating rows from `sql` (the columns of [`super::RATINGS_SQL`]) over `args`.
+async fn rating_rows(
+    client: &impl deadpool_postgres::GenericClient,
+    sql: &str,
+    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<RatingRow>, StoreError> {
+    let rows = client.query(sql, args).await.map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(RatingRow {
+                phone: row.try_get(0).map_err(map_err)?,
+                rating: super::rating_from_db(row.try_get(1).map_err(map_err)?)?,
+                comment: row.try_get(2).map_err(map_err)?,
+                created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
+                updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
+            })
+        })
+        .collect()
 }
 
 impl Store for PgStore {
@@ -445,6 +494,22 @@ impl Store for PgStore {
 
     fn ratings(&self, code: EventCode) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
         Box::pin(self.ratings_of(code))
+    }
+
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>> {
+        Box::pin(self.timeline_of(code, super::timeline::width_millis(bucket)))
+    }
+
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
+        Box::pin(self.latest_comments_of(code, limit))
     }
 
     fn health(&self) -> StoreFuture<'_, ()> {

@@ -18,7 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::vote::{UPSERT_RATING, VoteTx, apply};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
+    check_version,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -428,9 +429,18 @@ fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
 }
 
 fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(super::RATINGS_SQL).map_err(map_err)?;
+    rating_rows(conn, super::RATINGS_SQL, params![event.id])
+}
+
+/// Rating rows from `sql` (the columns of [`super::RATINGS_SQL`]) over `args`.
+fn rating_rows(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<RatingRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_err)?;
     let rows = stmt
-        .query_map([event.id], |r| {
+        .query_map(args, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
@@ -449,6 +459,21 @@ fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreErro
             created_at: Timestamp::from_millis(created),
             updated_at: Timestamp::from_millis(updated),
         })
+    })
+    .collect()
+}
+
+fn timeline(conn: &Connection, event: &Event, width: i64) -> Result<Vec<TimeBucket>, StoreError> {
+    let mut stmt = conn.prepare_cached(super::TIMELINE_SQL).map_err(map_err)?;
+    let rows = stmt
+        // By name: SQLite numbers `$N` parameters in order of first appearance, not by N.
+        .query_map(rusqlite::named_params! {"$1": event.id, "$2": width}, |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(map_err)?;
+    rows.map(|row| {
+        let (start, n, sum) = row.map_err(map_err)?;
+        TimeBucket::from_db(start, n, sum)
     })
     .collect()
 }
@@ -523,6 +548,37 @@ impl Store for SqliteStore {
         Box::pin(self.with_conn(move |conn| {
             event_by_code(conn, &code)?
                 .map(|event| ratings(conn, &event))
+                .transpose()
+        }))
+    }
+
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: std::time::Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>> {
+        let width = super::timeline::width_millis(bucket);
+        Box::pin(self.with_conn(move |conn| {
+            event_by_code(conn, &code)?
+                .map(|event| timeline(conn, &event, width))
+                .transpose()
+        }))
+    }
+
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
+        Box::pin(self.with_conn(move |conn| {
+            event_by_code(conn, &code)?
+                .map(|event| {
+                    rating_rows(
+                        conn,
+                        super::LATEST_COMMENTS_SQL,
+                        rusqlite::named_params! {"$1": event.id, "$2": limit},
+                    )
+                })
                 .transpose()
         }))
     }

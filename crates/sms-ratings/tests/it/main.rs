@@ -7,10 +7,13 @@
     unreachable_pub
 )]
 
+mod browser;
 mod e2e;
 mod load;
 mod outage;
+mod page;
 mod server;
 mod store;
+mod store_views;
 mod support;
 mod transport;
