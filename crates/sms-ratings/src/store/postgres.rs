@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-use super::vote::{UPSERT_RATING, VoteTx, apply};
+use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
 use super::{
     CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
     check_version,
@@ -198,7 +198,13 @@ async fn commit_retrying(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, Sto
 async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
     let mut client = connection(pool).await?;
     let tx = client.transaction().await.map_err(map_err)?;
-    let mut vtx = PgTx(&tx);
+    // Events may change meanwhile (another process closing one); a batch reads each once,
+    // and a retried batch reads them afresh.
+    let mut cache = EventCache::default();
+    let mut vtx = Cached {
+        tx: PgTx(&tx),
+        cache: &mut cache,
+    };
     let mut receipts = Vec::with_capacity(batch.len());
     for job in batch {
         receipts.push(apply(&mut vtx, &job.submission).await?);

@@ -6,7 +6,6 @@
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
@@ -16,7 +15,7 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
-use super::vote::{UPSERT_RATING, VoteTx, apply};
+use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
 use super::{
     CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
     check_version,
@@ -197,7 +196,7 @@ fn writer(conn: &mut Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize) 
         return;
     };
     let mut batch = Vec::with_capacity(max_batch);
-    let mut cache = EventCache::default();
+    let mut cache = WriterCache::default();
     while let Some(job) = rx.blocking_recv() {
         batch.push(job);
         while batch.len() < max_batch {
@@ -233,16 +232,15 @@ fn answer(
     }
 }
 
-/// Events as the writer last read them, valid while no other connection committed
-/// (`PRAGMA data_version` unchanged): event changes come from other connections only.
+/// The writer's event cache, valid while no other connection committed (`PRAGMA
+/// data_version` unchanged): events change through other connections only.
 #[derive(Default)]
-struct EventCache {
+struct WriterCache {
     version: Option<i64>,
-    by_code: HashMap<EventCode, Option<Event>>,
-    by_number: HashMap<String, Vec<Event>>,
+    events: EventCache,
 }
 
-impl EventCache {
+impl WriterCache {
     fn refresh(&mut self, conn: &Connection) -> Result<(), StoreError> {
         let version: i64 = conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))
@@ -250,7 +248,7 @@ impl EventCache {
         if self.version != Some(version) {
             *self = Self {
                 version: Some(version),
-                ..Self::default()
+                events: EventCache::default(),
             };
         }
         Ok(())
@@ -262,7 +260,7 @@ impl EventCache {
 /// fails (savepoints cost time, so only the rare path pays for them).
 async fn commit(
     conn: &mut Connection,
-    cache: &mut EventCache,
+    cache: &mut WriterCache,
     batch: &[Job],
 ) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
     let tx = conn
@@ -271,7 +269,10 @@ async fn commit(
     cache.refresh(&tx)?;
     let mut results = Vec::with_capacity(batch.len());
     {
-        let mut vtx = SqliteTx { conn: &tx, cache };
+        let mut vtx = Cached {
+            tx: SqliteTx(&tx),
+            cache: &mut cache.events,
+        };
         for job in batch {
             match apply(&mut vtx, &job.submission).await {
                 Ok(receipt) => results.push(Ok(receipt)),
@@ -289,7 +290,7 @@ async fn commit(
 
 async fn commit_isolated(
     conn: &mut Connection,
-    cache: &mut EventCache,
+    cache: &mut WriterCache,
     batch: &[Job],
 ) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
     let mut tx = conn
@@ -298,7 +299,11 @@ async fn commit_isolated(
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         let sp = tx.savepoint().map_err(map_err)?;
-        let result = apply(&mut SqliteTx { conn: &sp, cache }, &job.submission).await;
+        let mut vtx = Cached {
+            tx: SqliteTx(&sp),
+            cache: &mut cache.events,
+        };
+        let result = apply(&mut vtx, &job.submission).await;
         if result.is_ok() {
             sp.commit().map_err(map_err)?;
         }
@@ -316,10 +321,7 @@ fn sync(tx: rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-struct SqliteTx<'a> {
-    conn: &'a Connection,
-    cache: &'a mut EventCache,
-}
+struct SqliteTx<'a>(&'a Connection);
 
 const EVENT_COLUMNS: &str = "id, code, name, number, opens, closes, closed";
 
@@ -360,7 +362,7 @@ impl VoteTx for SqliteTx<'_> {
     async fn claim(&mut self, sub: &Submission) -> Result<Option<String>, StoreError> {
         // The writer is the only one writing votes, so reading first cannot race.
         let mut stmt = self
-            .conn
+            .0
             .prepare_cached("SELECT reply FROM processed_messages WHERE message_sid = ?1")
             .map_err(map_err)?;
         stmt.query_row([&sub.message_sid], |r| r.get(0))
@@ -369,28 +371,16 @@ impl VoteTx for SqliteTx<'_> {
     }
 
     async fn event_by_code(&mut self, code: &EventCode) -> Result<Option<Event>, StoreError> {
-        if let Some(found) = self.cache.by_code.get(code) {
-            return Ok(found.clone());
-        }
-        let found = event_by_code(self.conn, code)?;
-        self.cache.by_code.insert(code.clone(), found.clone());
-        Ok(found)
+        event_by_code(self.0, code)
     }
 
     async fn events_by_number(&mut self, number: &str) -> Result<Vec<Event>, StoreError> {
-        if let Some(found) = self.cache.by_number.get(number) {
-            return Ok(found.clone());
-        }
-        let found = query_events(self.conn, "WHERE number = ?1", &[&number])?;
-        self.cache
-            .by_number
-            .insert(number.to_owned(), found.clone());
-        Ok(found)
+        query_events(self.0, "WHERE number = ?1", &[&number])
     }
 
     async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
         let votes: i64 = self
-            .conn
+            .0
             .prepare_cached(UPSERT_RATING)
             .map_err(map_err)?
             .query_row(
@@ -409,7 +399,7 @@ impl VoteTx for SqliteTx<'_> {
     }
 
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {
-        self.conn
+        self.0
             .prepare_cached(
                 "INSERT INTO processed_messages (message_sid, reply, created_at) VALUES (?1, ?2, ?3)",
             )

@@ -1,5 +1,7 @@
 //! Recording one vote inside a backend's transaction: the same steps for every backend.
 
+use std::collections::HashMap;
+
 use super::{Decision, StoreError, decide_by_code, decide_by_number};
 use crate::model::{Event, EventCode, EventRef, Outcome, Receipt, Submission};
 use crate::reply;
@@ -55,4 +57,54 @@ pub(crate) async fn apply(tx: &mut impl VoteTx, sub: &Submission) -> Result<Rece
         reply,
         outcome: Some(outcome),
     })
+}
+
+/// Event lookups remembered across the votes of a batch (most votes of a batch name the same
+/// few events). Each backend decides how long it stays valid.
+#[derive(Default)]
+pub(crate) struct EventCache {
+    by_code: HashMap<EventCode, Option<Event>>,
+    by_number: HashMap<String, Vec<Event>>,
+}
+
+/// A [`VoteTx`] whose event lookups go through an [`EventCache`].
+pub(crate) struct Cached<'c, T> {
+    /// The transaction.
+    pub(crate) tx: T,
+    /// The cache.
+    pub(crate) cache: &'c mut EventCache,
+}
+
+impl<T: VoteTx> VoteTx for Cached<'_, T> {
+    async fn claim(&mut self, sub: &Submission) -> Result<Option<String>, StoreError> {
+        self.tx.claim(sub).await
+    }
+
+    async fn event_by_code(&mut self, code: &EventCode) -> Result<Option<Event>, StoreError> {
+        if let Some(found) = self.cache.by_code.get(code) {
+            return Ok(found.clone());
+        }
+        let found = self.tx.event_by_code(code).await?;
+        self.cache.by_code.insert(code.clone(), found.clone());
+        Ok(found)
+    }
+
+    async fn events_by_number(&mut self, number: &str) -> Result<Vec<Event>, StoreError> {
+        if let Some(found) = self.cache.by_number.get(number) {
+            return Ok(found.clone());
+        }
+        let found = self.tx.events_by_number(number).await?;
+        self.cache
+            .by_number
+            .insert(number.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
+        self.tx.upsert_rating(event, sub).await
+    }
+
+    async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {
+        self.tx.save_reply(sub, reply).await
+    }
 }
