@@ -8,6 +8,7 @@
 
 mod batch;
 mod params;
+mod send;
 mod sign;
 
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     Verify(sign::VerifyArgs),
     /// Sign and check JSON Lines from stdin, one verdict line out per line in, in order.
     Batch,
+    /// Act as Twilio: send a signed webhook to an endpoint and check the TwiML reply;
+    /// with --repeat/--concurrency, a load generator reporting req/s and latency percentiles.
+    Send(Box<send::SendArgs>),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
         Command::Batch => batch::run(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::Send(args) => return exit_code(send::send(*args)),
     };
     match result {
         Ok(code) => code,
@@ -46,4 +51,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The exit code of a subcommand with its own error type: its code, or 2 with the message.
+fn exit_code<E: std::fmt::Display>(result: Result<ExitCode, E>) -> ExitCode {
+    result.unwrap_or_else(|err| {
+        eprintln!("twilio-webhook: {err}");
+        ExitCode::from(2)
+    })
 }

@@ -1,4 +1,6 @@
 //! Integration tests of the `twilio-webhook` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod send;
 mod sign_verify;
+mod upstream;
