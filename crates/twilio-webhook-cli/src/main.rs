@@ -14,6 +14,7 @@ mod sign;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use twilio_webhook_cli::proxy;
 
 /// Sign, verify and batch-check Twilio webhook signatures (X-Twilio-Signature).
 #[derive(Debug, Parser)]
@@ -34,6 +35,8 @@ enum Command {
     /// Act as Twilio: send a signed webhook to an endpoint and check the TwiML reply;
     /// with --repeat/--concurrency, a load generator reporting req/s and latency percentiles.
     Send(Box<send::SendArgs>),
+    /// Validating reverse proxy: forwards only requests Twilio really signed to any backend.
+    Proxy(Box<proxy::ProxyArgs>),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => sign::verify(&args),
         Command::Batch => batch::run(std::io::stdin().lock(), std::io::stdout().lock()),
         Command::Send(args) => return exit_code(send::send(*args)),
+        Command::Proxy(args) => return exit_code(proxy::main(&args).map(|()| ExitCode::SUCCESS)),
     };
     match result {
         Ok(code) => code,
