@@ -213,3 +213,69 @@ async fn load_failures_exit_non_zero() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("status 500: 3"));
 }
+
+/// The library's `examples/axum_sms` binary, built next to ours (by `cargo test --workspace`,
+/// or here on demand).
+fn axum_sms_example() -> std::path::PathBuf {
+    let ours = std::path::Path::new(env!("CARGO_BIN_EXE_twilio-webhook"));
+    let example = ours.parent().unwrap().join("examples").join("axum_sms");
+    if !example.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-p",
+                "twilio-webhook",
+                "--example",
+                "axum_sms",
+                "--features",
+                "axum",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "building examples/axum_sms failed");
+    }
+    example
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn against_the_axum_sms_example() {
+    let example = tokio::task::spawn_blocking(axum_sms_example).await.unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut server = tokio::process::Command::new(example)
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env("PORT", port.to_string())
+        .env_remove("PUBLIC_URL")
+        .kill_on_drop(true)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/sms");
+    // Wait until it listens.
+    let start = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "example did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let out = send(TOKEN, args(&[&url, "--body", "Hello <there>"])).await;
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("well-formed TwiML: <Response> with [\"Message\"]"),
+        "{text}"
+    );
+    assert!(text.contains("you said: Hello &lt;there&gt;"), "{text}");
+
+    let out = send("54321", args(&[&url])).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("403"));
+    server.kill().await.unwrap();
+}
