@@ -316,7 +316,12 @@ pub fn main(args: &ProxyArgs) -> Result<(), ProxyError> {
     runtime.block_on(async {
         let config = args.config(|name| std::env::var(name).ok()).await?;
         let listener = TcpListener::bind(args.listen).await?;
-        tracing::info!(listen = %listener.local_addr()?, upstream = %args.upstream, "proxy ready");
+        // Always said, whatever RUST_LOG is: scripts wait for this line (the port may be 0).
+        eprintln!(
+            "twilio-webhook proxy: listening on {}, forwarding to {}",
+            listener.local_addr()?,
+            args.upstream
+        );
         run(listener, config, shutdown_signal()).await
     })
 }

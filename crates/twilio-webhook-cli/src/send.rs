@@ -77,8 +77,12 @@ pub(crate) struct SendArgs {
     #[arg(long, env = "TWILIO_ACCOUNT_SID")]
     account_sid: Option<String>,
     /// Send the webhook this many times and report throughput and latency percentiles.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
-    repeat: u64,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    repeat: Option<u64>,
+    /// Keep sending for this long (e.g. 60s), as a load generator; with --repeat, stop at
+    /// whichever comes first.
+    #[arg(long, value_parser = twilio_webhook_cli::proxy::config::parse_duration)]
+    duration: Option<Duration>,
     /// Requests in flight at once with --repeat.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
@@ -179,11 +183,12 @@ pub(crate) fn send(args: SendArgs) -> Result<ExitCode, SendError> {
         .enable_all()
         .build()
         .map_err(SendError::Runtime)?;
-    let ok = if args.repeat == 1 {
+    let ok = if args.duration.is_none() && args.repeat.is_none_or(|n| n == 1) {
         runtime.block_on(once(&client, &target, &ids))?
     } else {
         let plan = load::Plan {
-            repeat: args.repeat,
+            repeat: args.repeat.unwrap_or(u64::MAX),
+            duration: args.duration,
             concurrency: usize::from(args.concurrency),
         };
         let report = runtime.block_on(load::run(client, target, ids, plan));

@@ -15,8 +15,10 @@ use super::{Ids, judge};
 /// The plan of a load run.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Plan {
-    /// Requests in total.
+    /// Requests in total (at most).
     pub(crate) repeat: u64,
+    /// Stop starting requests after this long.
+    pub(crate) duration: Option<Duration>,
     /// Requests in flight at once.
     pub(crate) concurrency: usize,
 }
@@ -108,13 +110,16 @@ impl fmt::Display for Report {
 pub(crate) async fn run(client: Client, target: Arc<Target>, ids: Arc<Ids>, plan: Plan) -> Report {
     let next = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
+    let deadline = plan.duration.map(|d| start + d);
     let workers: Vec<_> = (0..plan.concurrency.max(1))
         .map(|_| {
             let (client, target, ids, next) =
                 (client.clone(), target.clone(), ids.clone(), next.clone());
             tokio::spawn(async move {
                 let mut report = Report::default();
-                while next.fetch_add(1, Ordering::Relaxed) < plan.repeat {
+                while deadline.is_none_or(|d| Instant::now() < d)
+                    && next.fetch_add(1, Ordering::Relaxed) < plan.repeat
+                {
                     one(&client, &target, &ids, &mut report).await;
                 }
                 report
