@@ -363,9 +363,11 @@ impl KeyStore {
 
     /// The key set that applies to a request from `account` with signature-settings header
     /// `settings`.
-    pub(crate) fn select(
+    ///
+    /// `account` is only asked for when the store is keyed by account.
+    pub(crate) fn select<'r>(
         &self,
-        account: Option<&str>,
+        account: impl FnOnce() -> Option<std::borrow::Cow<'r, str>>,
         settings: Option<&str>,
     ) -> Result<Selected<'_>, ValidationError> {
         let (set, account, algorithm) = match (&self.mode, settings) {
@@ -380,9 +382,9 @@ impl KeyStore {
             (Mode::Shared(_), None) => return Err(ValidationError::MissingSignatureSettings),
             (Mode::Single(set), None) => (set, None, None),
             (Mode::Accounts(by_sid), None) => {
-                let sid = account.ok_or(ValidationError::UnknownAccount)?;
+                let sid = account().ok_or(ValidationError::UnknownAccount)?;
                 let (sid, set) = by_sid
-                    .get_key_value(sid)
+                    .get_key_value(sid.as_ref())
                     .ok_or(ValidationError::UnknownAccount)?;
                 (set, Some(sid.as_str()), None)
             }
@@ -471,13 +473,14 @@ mod tests {
     fn accounts_never_fall_back() {
         let store =
             KeyStore::accounts([("AC1", KeySet::from(Key::auth_token("p", "t1").unwrap()))]);
-        assert!(store.select(Some("AC1"), None).is_ok());
+        let sid = |s: &'static str| move || Some(std::borrow::Cow::Borrowed(s));
+        assert!(store.select(sid("AC1"), None).is_ok());
         assert!(matches!(
-            store.select(Some("AC2"), None),
+            store.select(sid("AC2"), None),
             Err(ValidationError::UnknownAccount)
         ));
         assert!(matches!(
-            store.select(None, None),
+            store.select(|| None, None),
             Err(ValidationError::UnknownAccount)
         ));
     }

@@ -276,18 +276,16 @@ impl Validator {
     ) -> Result<Verified, ValidationError> {
         let header = request.signature.ok_or(ValidationError::MissingSignature)?;
         let tag = decode_signature(header).ok_or(ValidationError::MalformedSignature)?;
-        let account = request.account_sid();
-        let selected = self.keys.select(account.as_deref(), request.settings)?;
+        let selected = self
+            .keys
+            .select(|| request.account_sid(), request.settings)?;
         let keys = selected.usable(now, tag.as_slice().len())?;
         let (suffixes, body_hash) = match &request.payload {
-            Payload::Params(params) => (param_suffixes(params), None),
+            Payload::Params(params) => (Suffixes::of(params), None),
             Payload::Body(body) => {
                 let claimed = query_param(request.url, "bodySHA256")
                     .ok_or(ValidationError::MissingBodyHash)?;
-                (
-                    vec![(SortOrder::CodePoint, Vec::new())],
-                    Some((claimed, *body)),
-                )
+                (Suffixes::default(), Some((claimed, *body)))
             }
         };
         let (url_form, sort_order, key) = find_match(request.url, &suffixes, keys, &tag)
@@ -309,30 +307,43 @@ impl Validator {
     }
 }
 
-/// The parameter suffix in code-point order, and in UTF-16 order where that differs.
-fn param_suffixes(params: &[(&str, &str)]) -> Vec<(SortOrder, Vec<u8>)> {
-    let mut code_point = Vec::new();
-    write_params(&mut code_point, params, SortOrder::CodePoint);
-    let mut suffixes = vec![(SortOrder::CodePoint, code_point)];
-    if may_sort_differently(params) {
-        let mut utf16 = Vec::new();
-        write_params(&mut utf16, params, SortOrder::Utf16);
-        if utf16 != suffixes[0].1 {
-            suffixes.push((SortOrder::Utf16, utf16));
-        }
+/// The parameter part of the canonical string in code-point order, and in UTF-16 order where
+/// that differs.
+#[derive(Default)]
+struct Suffixes {
+    code_point: Vec<u8>,
+    utf16: Option<Vec<u8>>,
+}
+
+impl Suffixes {
+    fn of(params: &[(&str, &str)]) -> Self {
+        let mut code_point = Vec::new();
+        write_params(&mut code_point, params, SortOrder::CodePoint);
+        let utf16 = may_sort_differently(params)
+            .then(|| {
+                let mut utf16 = Vec::new();
+                write_params(&mut utf16, params, SortOrder::Utf16);
+                utf16
+            })
+            .filter(|utf16| *utf16 != code_point);
+        Suffixes { code_point, utf16 }
     }
-    suffixes
+
+    fn iter(&self) -> impl Iterator<Item = (SortOrder, &[u8])> {
+        let utf16 = self.utf16.as_deref().map(|s| (SortOrder::Utf16, s));
+        std::iter::once((SortOrder::CodePoint, self.code_point.as_slice())).chain(utf16)
+    }
 }
 
 /// Tries each URL form and suffix in turn; within one, every key, without short-circuit.
 fn find_match<'k>(
     url: &str,
-    suffixes: &[(SortOrder, Vec<u8>)],
+    suffixes: &Suffixes,
     keys: impl Iterator<Item = &'k Key> + Clone,
     tag: &MacBytes,
 ) -> Option<(UrlForm, SortOrder, &'k Key)> {
     for (form, candidate) in url_forms(url) {
-        for (order, suffix) in suffixes {
+        for (order, suffix) in suffixes.iter() {
             let mut matched = Choice::from(0);
             let mut index = 0u32;
             for (i, key) in keys.clone().enumerate() {
@@ -341,7 +352,7 @@ fn find_match<'k>(
                 matched |= hit;
             }
             if bool::from(matched) {
-                return keys.clone().nth(index as usize).map(|k| (form, *order, k));
+                return keys.clone().nth(index as usize).map(|k| (form, order, k));
             }
         }
     }

@@ -1,0 +1,96 @@
+//! An SMS webhook on `POST /sms` with axum, answering TwiML.
+//!
+//! ```text
+//! TWILIO_AUTH_TOKEN=... PUBLIC_URL=https://example.com PORT=3000 \
+//!     cargo run -p twilio-webhook --example axum_sms --features axum
+//! ```
+//!
+//! `PUBLIC_URL` is the base of the URL configured in the Twilio console (scheme, host, any
+//! port or path prefix; the request path is appended as received). It defaults to
+//! `http://127.0.0.1:PORT`; behind a tunnel or proxy set it to the public address. `PORT`
+//! defaults to 3000. Logs go to stderr (`RUST_LOG=twilio_webhook=debug` for every verdict).
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use serde::Deserialize;
+use twilio_webhook::tower::{TwilioLayer, TwilioRequest};
+use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
+
+/// The fields this handler uses; the verified pairs hold every other one.
+#[derive(Deserialize)]
+struct IncomingSms {
+    #[serde(rename = "From")]
+    from: String,
+    #[serde(rename = "Body", default)]
+    body: String,
+}
+
+async fn sms(sms: TwilioRequest<IncomingSms>) -> impl IntoResponse {
+    let reply = format!("Thanks {}, you said: {}", sms.from, sms.body);
+    // TODO(twiml): build with the TwiML module.
+    let twiml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
+        escape(&reply)
+    );
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml)
+}
+
+/// XML text escaping for the hand-written TwiML above.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let token = std::env::var("TWILIO_AUTH_TOKEN").map_err(|_| {
+        "TWILIO_AUTH_TOKEN is not set: export your account's Auth Token (Twilio console, \
+         Account > API keys & tokens); without it no request can be verified"
+    })?;
+    let port: u16 = match std::env::var("PORT") {
+        Ok(p) => p
+            .parse()
+            .map_err(|_| format!("PORT must be a port number, not {p:?}"))?,
+        Err(_) => 3000,
+    };
+    let public = std::env::var("PUBLIC_URL").unwrap_or_else(|_| format!("http://127.0.0.1:{port}"));
+    let config = WebhookConfig::new(
+        Validator::from_token(&token).map_err(|e| format!("TWILIO_AUTH_TOKEN: {e}"))?,
+        PublicUrl::base(&public).map_err(|e| format!("PUBLIC_URL: {e}"))?,
+    );
+    let app = Router::new().route("/sms", post(sms).layer(TwilioLayer::new(config)));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    eprintln!("listening on http://{}/sms", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("axum_sms: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! Replay suppression: a signed request is handled at most once within a time window.
+//!
+//! Twilio signs no timestamp, so a captured request verifies forever. The guard remembers
+//! each request by its [`Fingerprint`] — a hash of the verified MAC, which covers the URL and
+//! every parameter under one key. The unsigned `I-Twilio-Idempotency-Token` header plays no
+//! part, so changing it does not get a replay through. A repeat within the TTL never reaches
+//! the handler: it gets the response the first request got, or `409` while the first is
+//! still being handled.
+//!
+//! The guard is on by default. Turn it off per route
+//! ([`WebhookConfig::without_replay_guard`](crate::WebhookConfig::without_replay_guard)) where
+//! identical requests are legitimate: `<Gather>`, `<Record>` and `<Dial>` action URLs can be
+//! called byte for byte the same (same call, same digits) in a loop.
+//!
+//! [`ReplayGuard`] is an object-safe async trait so a shared store (Redis, a database) can
+//! back it when several servers answer the same webhook; [`MemoryReplayGuard`] is the bounded
+//! in-process default.
+//!
+//! ```
+//! use twilio_webhook::replay::{Begin, MemoryReplayGuard, ReplayGuard, StoredResponse};
+//!
+//! # fn main() { futures_lite_block_on(async {
+//! let guard = MemoryReplayGuard::default();
+//! let fp = [7u8; 32].into();
+//! assert!(matches!(guard.begin(&fp).await, Ok(Begin::Fresh)));
+//! assert!(matches!(guard.begin(&fp).await, Ok(Begin::InFlight)));
+//! guard.complete(&fp, StoredResponse::new(200, Some("text/xml"), b"<Response/>".to_vec())).await.unwrap();
+//! match guard.begin(&fp).await {
+//!     Ok(Begin::Done(stored)) => assert_eq!(stored.body(), b"<Response/>"),
+//!     other => panic!("{other:?}"),
+//! }
+//! # }) }
+//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Waker};
+use std::time::{Duration, Instant};
+
+/// A boxed, sendable future, the return type of [`ReplayGuard`]'s methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Identifies one signed request: SHA-256 of its verified MAC (see
+/// [`Verified::fingerprint`](crate::Verified::fingerprint)). Reveals nothing about the
+/// signature.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Lowercase hex, e.g. for a Redis key.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl From<[u8; 32]> for Fingerprint {
+    fn from(bytes: [u8; 32]) -> Self {
+        Fingerprint(bytes)
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", &self.to_hex()[..16])
+    }
+}
+
+/// The response the first request got, kept to answer its replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl StoredResponse {
+    /// A response with `status`, optional `Content-Type` and `body`.
+    pub fn new(status: u16, content_type: Option<&str>, body: Vec<u8>) -> Self {
+        StoredResponse {
+            status,
+            content_type: content_type.map(str::to_owned),
+            body,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The `Content-Type`, if the response had one.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// What [`ReplayGuard::begin`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Begin {
+    /// First sighting within the TTL: the caller now holds the in-flight mark and must
+    /// [`complete`](ReplayGuard::complete) or [`abort`](ReplayGuard::abort).
+    Fresh,
+    /// The same request is being handled right now.
+    InFlight,
+    /// The same request was handled; here is its response.
+    Done(StoredResponse),
+}
+
+/// Why the replay store could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The backing store failed (connection lost, timeout); the text is for the log and
+    /// must not hold secrets.
+    #[error("replay store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A store of recently seen request fingerprints.
+///
+/// Implementations must make [`begin`](ReplayGuard::begin) atomic: of two concurrent calls
+/// with the same fingerprint exactly one sees [`Begin::Fresh`]. An in-flight mark should
+/// lapse on its own after a lease (the handler's task may be dropped before it can abort).
+pub trait ReplayGuard: Send + Sync + fmt::Debug {
+    /// Marks `fp` in flight if it is new; otherwise says what is known about it.
+    fn begin<'a>(&'a self, fp: &'a Fingerprint) -> BoxFuture<'a, Result<Begin, ReplayError>>;
+
+    /// Records the response for `fp`; replays within the TTL get it.
+    fn complete<'a>(
+        &'a self,
+        fp: &'a Fingerprint,
+        response: StoredResponse,
+    ) -> BoxFuture<'a, Result<(), ReplayError>>;
+
+    /// Forgets `fp` (the handler failed): Twilio's retry must get through.
+    fn abort<'a>(&'a self, fp: &'a Fingerprint) -> BoxFuture<'a, Result<(), ReplayError>>;
+}
+
+#[derive(Debug)]
+enum State {
+    InFlight { until: Instant },
+    Done(StoredResponse),
+}
+
+#[derive(Debug)]
+struct Entry {
+    state: State,
+    created: Instant,
+    generation: u64,
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    entries: HashMap<Fingerprint, Entry>,
+    /// Insertion order, oldest first; stale items (generation changed) are skipped.
+    order: VecDeque<(Fingerprint, u64)>,
+    next_generation: u64,
+}
+
+/// The default guard: an in-process map bounded by a capacity (oldest evicted first) and a
+/// TTL. Shared by the clones of one layer; not shared between processes.
+#[derive(Debug, Clone)]
+pub struct MemoryReplayGuard {
+    store: Arc<Mutex<Store>>,
+    capacity: usize,
+    ttl: Duration,
+    lease: Duration,
+}
+
+impl Default for MemoryReplayGuard {
+    /// 10 000 requests, one hour, in-flight marks lapse after 30 s (Twilio gives up after 15).
+    fn default() -> Self {
+        MemoryReplayGuard::new(10_000, Duration::from_secs(3600))
+    }
+}
+
+impl MemoryReplayGuard {
+    /// A guard remembering up to `capacity` requests (at least one) for `ttl` each.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        MemoryReplayGuard {
+            store: Arc::default(),
+            capacity: capacity.max(1),
+            ttl,
+            lease: Duration::from_secs(30),
+        }
+    }
+
+    /// How long an in-flight mark holds when neither completed nor aborted (default 30 s).
+    #[must_use]
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How many fingerprints are remembered now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the map inconsistent (every update is
+        // a single insert or remove), so a poisoned lock is still usable.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn begin_at(&self, fp: &Fingerprint, now: Instant) -> Begin {
+        let mut guard = self.lock();
+        let store = &mut *guard;
+        self.evict(store, now);
+        if let Some(entry) = store.entries.get(fp) {
+            match &entry.state {
+                State::Done(r) => return Begin::Done(r.clone()),
+                State::InFlight { until } if *until > now => return Begin::InFlight,
+                State::InFlight { .. } => {}
+            }
+        }
+        let generation = store.next_generation;
+        store.next_generation += 1;
+        store.entries.insert(
+            *fp,
+            Entry {
+                state: State::InFlight {
+                    until: now + self.lease,
+                },
+                created: now,
+                generation,
+            },
+        );
+        store.order.push_back((*fp, generation));
+        self.evict(store, now);
+        Begin::Fresh
+    }
+
+    fn complete_at(&self, fp: &Fingerprint, response: StoredResponse, now: Instant) {
+        let mut guard = self.lock();
+        let store = &mut *guard;
+        if let Some(entry) = store.entries.get_mut(fp) {
+            // The TTL runs from completion, so a slow handler still gets the full window.
+            // A new generation moves the entry to the back; its old place in `order` goes
+            // stale and is skipped.
+            entry.state = State::Done(response);
+            entry.created = now;
+            entry.generation = store.next_generation;
+            let generation = entry.generation;
+            store.next_generation += 1;
+            store.order.push_back((*fp, generation));
+        }
+    }
+
+    fn abort_now(&self, fp: &Fingerprint) {
+        let mut store = self.lock();
+        if matches!(
+            store.entries.get(fp).map(|e| &e.state),
+            Some(State::InFlight { .. })
+        ) {
+            store.entries.remove(fp);
+        }
+    }
+
+    /// Drops expired entries from the front, then the oldest while over capacity.
+    fn evict(&self, store: &mut Store, now: Instant) {
+        while let Some((fp, generation)) = store.order.front().copied() {
+            let live = store
+                .entries
+                .get(&fp)
+                .filter(|e| e.generation == generation);
+            let expired = live.is_none_or(|e| now.duration_since(e.created) >= self.ttl);
+            if !expired && store.entries.len() <= self.capacity {
+                break;
+            }
+            store.order.pop_front();
+            if live.is_some() {
+                store.entries.remove(&fp);
+            }
+        }
+    }
+}
+
+impl ReplayGuard for MemoryReplayGuard {
+    fn begin<'a>(&'a self, fp: &'a Fingerprint) -> BoxFuture<'a, Result<Begin, ReplayError>> {
+        let begin = self.begin_at(fp, Instant::now());
+        Box::pin(std::future::ready(Ok(begin)))
+    }
+
+    fn complete<'a>(
+        &'a self,
+        fp: &'a Fingerprint,
+        response: StoredResponse,
+    ) -> BoxFuture<'a, Result<(), ReplayError>> {
+        self.complete_at(fp, response, Instant::now());
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn abort<'a>(&'a self, fp: &'a Fingerprint) -> BoxFuture<'a, Result<(), ReplayError>> {
+        self.abort_now(fp);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// The in-flight mark of one fresh request, held by an adapter while the handler runs.
+///
+/// [`finish`](ReplayTicket::finish) stores the response (or, for a 5xx, forgets the request
+/// so Twilio's retry runs the handler again). A ticket dropped unfinished — the handler
+/// panicked or the client hung up — aborts; a guard whose abort does not complete at once
+/// falls back on its lease.
+#[derive(Debug)]
+pub struct ReplayTicket {
+    guard: Arc<dyn ReplayGuard>,
+    fp: Fingerprint,
+    open: bool,
+}
+
+impl ReplayTicket {
+    /// A ticket for `fp`, which `guard.begin` just reported fresh.
+    pub fn new(guard: Arc<dyn ReplayGuard>, fp: Fingerprint) -> Self {
+        ReplayTicket {
+            guard,
+            fp,
+            open: true,
+        }
+    }
+
+    /// Records the handler's response: stored for replays, unless it is a server error
+    /// (5xx), which lets Twilio's retry through instead.
+    pub async fn finish(mut self, response: StoredResponse) -> Result<(), ReplayError> {
+        self.open = false;
+        if response.status() >= 500 {
+            self.guard.abort(&self.fp).await
+        } else {
+            self.guard.complete(&self.fp, response).await
+        }
+    }
+
+    /// Forgets the request: its retry will reach the handler.
+    pub async fn abort(mut self) -> Result<(), ReplayError> {
+        self.open = false;
+        self.guard.abort(&self.fp).await
+    }
+}
+
+impl Drop for ReplayTicket {
+    fn drop(&mut self) {
+        if self.open {
+            // Poll the abort once: in-memory guards finish at once; others lapse by lease.
+            let mut abort = self.guard.abort(&self.fp);
+            let _ = abort.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fp(n: u8) -> Fingerprint {
+        [n; 32].into()
+    }
+
+    fn ok() -> StoredResponse {
+        StoredResponse::new(200, Some("text/xml"), b"<Response/>".to_vec())
+    }
+
+    #[test]
+    fn fresh_inflight_done() {
+        let g = MemoryReplayGuard::default();
+        let t = Instant::now();
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+        assert_eq!(g.begin_at(&fp(1), t), Begin::InFlight);
+        assert_eq!(g.begin_at(&fp(2), t), Begin::Fresh);
+        g.complete_at(&fp(1), ok(), t);
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Done(ok()));
+    }
+
+    #[test]
+    fn ttl_and_lease_expire() {
+        let g = MemoryReplayGuard::new(10, Duration::from_secs(60)).lease(Duration::from_secs(5));
+        let t = Instant::now();
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+        assert_eq!(g.begin_at(&fp(1), t + Duration::from_secs(6)), Begin::Fresh);
+        g.complete_at(&fp(1), ok(), t + Duration::from_secs(6));
+        let later = t + Duration::from_secs(65);
+        assert_eq!(g.begin_at(&fp(1), later), Begin::Done(ok()));
+        assert_eq!(
+            g.begin_at(&fp(1), t + Duration::from_secs(67)),
+            Begin::Fresh
+        );
+    }
+
+    #[test]
+    fn capacity_evicts_oldest() {
+        let g = MemoryReplayGuard::new(2, Duration::from_secs(60));
+        let t = Instant::now();
+        for n in 1..=3 {
+            assert_eq!(g.begin_at(&fp(n), t), Begin::Fresh);
+            g.complete_at(&fp(n), ok(), t);
+        }
+        assert_eq!(g.len(), 2);
+        assert_eq!(g.begin_at(&fp(3), t), Begin::Done(ok()));
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+    }
+
+    #[test]
+    fn abort_and_dropped_ticket_let_retries_through() {
+        let g = Arc::new(MemoryReplayGuard::default());
+        let t = Instant::now();
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+        g.abort_now(&fp(1));
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+        drop(ReplayTicket::new(g.clone(), fp(1)));
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+        // Abort never drops a completed entry.
+        g.complete_at(&fp(1), ok(), t);
+        g.abort_now(&fp(1));
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Done(ok()));
+    }
+}

@@ -1,0 +1,26 @@
+//! Integration tests of `twilio-webhook`: one binary, a module per concern. Adapter tests run
+//! real servers on `127.0.0.1:0` and speak real HTTP with reqwest (and raw TCP where exact
+//! request bytes matter).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(unreachable_pub)]
+
+mod negative;
+mod payload;
+mod props;
+mod twiml;
+mod vectors;
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod support;
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod cases;
+
+#[cfg(feature = "axum")]
+mod axum;
+
+#[cfg(feature = "actix")]
+mod actix;
+
+#[cfg(feature = "axum")]
+mod logs;
