@@ -136,7 +136,9 @@ impl Layout {
             }
             _ => return None,
         };
-        let fragment = url[auth_end..].find('#').map_or(url.len(), |i| auth_end + i);
+        let fragment = url[auth_end..]
+            .find('#')
+            .map_or(url.len(), |i| auth_end + i);
         let query = url[auth_end..fragment]
             .find('?')
             .map(|i| auth_end + i + 1..fragment);
@@ -311,15 +313,24 @@ mod tests {
             forms("http://h.com/p"),
             ["http://h.com/p", "http://h.com:80/p"]
         );
-        assert_eq!(forms("https://h.com"), ["https://h.com", "https://h.com:443"]);
-        assert_eq!(forms("https://h.com:/x"), ["https://h.com:/x", "https://h.com/x"]);
+        assert_eq!(
+            forms("https://h.com"),
+            ["https://h.com", "https://h.com:443"]
+        );
+        assert_eq!(
+            forms("https://h.com:/x"),
+            ["https://h.com:/x", "https://h.com/x"]
+        );
     }
 
     #[test]
     fn userinfo_ipv6_and_case_survive() {
         assert_eq!(
             forms("HTTPS://user:p%40ss@[::1]:8443/a?#"),
-            ["HTTPS://user:p%40ss@[::1]:8443/a?#", "HTTPS://user:p%40ss@[::1]/a?#"]
+            [
+                "HTTPS://user:p%40ss@[::1]:8443/a?#",
+                "HTTPS://user:p%40ss@[::1]/a?#"
+            ]
         );
         assert_eq!(
             forms("https://u:p@[2001:DB8::1]/a"),

@@ -572,3 +572,146 @@ async fn send_through_the_proxy() {
     assert!(text.contains("summary requests=20 failed=0"), "{text}");
     assert_eq!(up.seen().len(), 20);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_https_with_the_given_certificate() {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("twh-proxy-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
+    assert!(proxy::tls::server_config(&key_file, &key_file).is_err());
+    let tls = proxy::tls::server_config(&cert_file, &key_file).unwrap();
+
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::start(Config::new(&up.url(""), webhook()).unwrap().tls(tls)).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let url = format!("https://{}/sms", proxy.addr);
+    let r = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", sign_form("/sms", FORM))
+        .body(FORM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(up.seen()[0].header("x-forwarded-proto"), Some("https"));
+    // Plain HTTP to the TLS port gets nowhere.
+    assert!(
+        client
+            .post(proxy.url("/sms"))
+            .body(FORM)
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_logs_no_secret_and_drains_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+    const SECRET_TOKEN: &str = "tok-e2e-5f3a9c17d2";
+    let up = Upstream::start(Behaviour::default()).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &up.url(""),
+            "--public-url",
+            PUBLIC,
+        ])
+        .env("TWILIO_AUTH_TOKEN", SECRET_TOKEN)
+        .env("RUST_LOG", "debug")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let addr = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("proxy exited before listening");
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(',').next().unwrap().to_owned();
+        }
+    };
+    let key = Key::auth_token("primary", SECRET_TOKEN).unwrap();
+    let p = pairs(FORM);
+    let signature = key.sign(
+        &format!("{PUBLIC}/sms"),
+        p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let c = client();
+    let post = |sig: String| {
+        c.post(format!("http://{addr}/sms"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(FORM)
+            .send()
+    };
+    assert_eq!(post(signature.clone()).await.unwrap().status(), 200);
+    assert_eq!(post(sign_form("/sms", FORM)).await.unwrap().status(), 403);
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    while let Some(line) = lines.next_line().await.unwrap() {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("draining"), "{log}");
+    // The log does speak: the rejection and its reason are there, just no secret.
+    assert!(log.contains("Twilio webhook rejected"), "{log}");
+    for secret in [SECRET_TOKEN, signature.as_str(), "It%27s", "It's me"] {
+        assert!(!log.contains(secret), "{secret:?} in the log:\n{log}");
+    }
+    assert_eq!(up.seen().len(), 1);
+}
+
+#[test]
+fn help_names_every_environment_variable() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(["proxy", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for var in [
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_PROXY_UPSTREAM",
+        "TWILIO_PROXY_PUBLIC_URL",
+        "TWILIO_PROXY_REPLAY_STORE",
+        "TWILIO_PROXY_UPSTREAM_TIMEOUT",
+        "TWILIO_PROXY_TLS_CERT",
+        "TWILIO_PROXY_BASIC_AUTH",
+    ] {
+        assert!(help.contains(var), "{var} missing from:\n{help}");
+    }
+    assert!(
+        !help.contains("--token "),
+        "tokens must not be command-line flags"
+    );
+}
