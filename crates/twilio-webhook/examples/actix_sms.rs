@@ -13,9 +13,10 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 use serde::Deserialize;
 use twilio_webhook::actix::{TwilioMiddleware, TwilioRequest};
+use twilio_webhook::twiml::MessagingResponse;
 use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
 
 /// The fields this handler uses; the verified pairs hold every other one.
@@ -27,23 +28,9 @@ struct IncomingSms {
     body: String,
 }
 
-async fn sms(sms: TwilioRequest<IncomingSms>) -> HttpResponse {
-    let reply = format!("Thanks {}, you said: {}", sms.from, sms.body);
-    // TODO(twiml): build with the TwiML module.
-    let twiml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
-        escape(&reply)
-    );
-    HttpResponse::Ok()
-        .content_type("text/xml; charset=utf-8")
-        .body(twiml)
-}
-
-/// XML text escaping for the hand-written TwiML above.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+async fn sms(sms: TwilioRequest<IncomingSms>) -> MessagingResponse {
+    // The builder escapes the text and is served as `text/xml`.
+    MessagingResponse::new().message(format!("Thanks {}, you said: {}", sms.from, sms.body))
 }
 
 fn config(port: u16) -> Result<WebhookConfig, Box<dyn Error>> {

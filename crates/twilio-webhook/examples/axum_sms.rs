@@ -15,11 +15,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
 use axum::routing::post;
 use serde::Deserialize;
 use twilio_webhook::tower::{TwilioLayer, TwilioRequest};
+use twilio_webhook::twiml::MessagingResponse;
 use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
 
 /// The fields this handler uses; the verified pairs hold every other one.
@@ -31,21 +30,9 @@ struct IncomingSms {
     body: String,
 }
 
-async fn sms(sms: TwilioRequest<IncomingSms>) -> impl IntoResponse {
-    let reply = format!("Thanks {}, you said: {}", sms.from, sms.body);
-    // TODO(twiml): build with the TwiML module.
-    let twiml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
-        escape(&reply)
-    );
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml)
-}
-
-/// XML text escaping for the hand-written TwiML above.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+async fn sms(sms: TwilioRequest<IncomingSms>) -> MessagingResponse {
+    // The builder escapes the text and is served as `text/xml`.
+    MessagingResponse::new().message(format!("Thanks {}, you said: {}", sms.from, sms.body))
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {

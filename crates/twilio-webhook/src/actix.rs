@@ -42,7 +42,6 @@
 //! ```
 
 use std::future::{Ready, ready};
-use std::ops::Deref;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -58,6 +57,7 @@ use serde::de::DeserializeOwned;
 
 use crate::rejection::Rejection;
 use crate::replay::StoredResponse;
+pub use crate::request::TwilioRequest;
 use crate::request::{
     HeaderSource, LOG_TARGET, ReplayState, VerifiedWebhook, WebhookConfig, WebhookRequest,
 };
@@ -284,51 +284,13 @@ impl FromRequest for VerifiedWebhook {
     }
 }
 
-/// actix extractor: the verified pairs deserialized into `T`, raw pairs alongside.
-///
-/// Needs [`TwilioMiddleware`] on the route (without it: 500, failing closed). Pairs that do
-/// not fit `T` get 400.
-#[derive(Debug, Clone)]
-pub struct TwilioRequest<T> {
-    payload: T,
-    webhook: VerifiedWebhook,
-}
-
-impl<T> TwilioRequest<T> {
-    /// The deserialized payload.
-    pub fn into_inner(self) -> T {
-        self.payload
-    }
-
-    /// The verified pairs in received order, repeats kept.
-    pub fn pairs(&self) -> &[(String, String)] {
-        self.webhook.pairs()
-    }
-
-    /// Everything about the verified request.
-    pub fn webhook(&self) -> &VerifiedWebhook {
-        &self.webhook
-    }
-}
-
-impl<T> Deref for TwilioRequest<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.payload
-    }
-}
-
+/// The verified pairs deserialized into `T` (needs [`TwilioMiddleware`]: 500 without it;
+/// 400 when the pairs do not fit `T`).
 impl<T: DeserializeOwned> FromRequest for TwilioRequest<T> {
     type Error = Rejection;
     type Future = Ready<Result<Self, Rejection>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(request).and_then(|webhook| {
-            let payload = webhook.deserialize().inspect_err(|r| {
-                tracing::info!(target: LOG_TARGET, outcome = "rejected", reason = %r, path = request.path(), "Twilio webhook rejected");
-            })?;
-            Ok(TwilioRequest { payload, webhook })
-        }))
+        ready(verified(request).and_then(TwilioRequest::new))
     }
 }

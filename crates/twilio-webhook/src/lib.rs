@@ -43,7 +43,7 @@ pub use basic_auth::{BasicAuth, CredentialsError};
 pub use keys::{Key, KeyError, KeySet, KeyStore, Secret};
 pub use rejection::Rejection;
 pub use replay::{MemoryReplayGuard, ReplayGuard};
-pub use request::{VerifiedWebhook, WebhookConfig, WebhookRequest};
+pub use request::{TwilioRequest, VerifiedWebhook, WebhookConfig, WebhookRequest};
 pub use signature::{Algorithm, SortOrder};
 pub use url::{PublicUrl, Scheme, TrustedProxies};
 pub use validator::{SignedRequest, ValidationError, Validator, Verified};

@@ -224,6 +224,52 @@ impl VerifiedWebhook {
     }
 }
 
+/// A verified webhook with its pairs deserialized into `T`: the extractor `TwilioRequest<T>`
+/// of the axum and actix adapters (one type, so handlers read the same under either).
+///
+/// Dereferences to `T`; the raw pairs and the rest stay available.
+#[derive(Debug, Clone)]
+pub struct TwilioRequest<T> {
+    payload: T,
+    webhook: VerifiedWebhook,
+}
+
+impl<T: DeserializeOwned> TwilioRequest<T> {
+    /// Deserializes `webhook`'s pairs (see [`VerifiedWebhook::deserialize`]); pairs that do
+    /// not fit `T` are a 400, logged.
+    pub fn new(webhook: VerifiedWebhook) -> Result<Self, Rejection> {
+        let payload = webhook.deserialize().inspect_err(|r| {
+            tracing::info!(target: LOG_TARGET, outcome = "rejected", reason = %r, "Twilio webhook rejected");
+        })?;
+        Ok(TwilioRequest { payload, webhook })
+    }
+}
+
+impl<T> TwilioRequest<T> {
+    /// The deserialized payload.
+    pub fn into_inner(self) -> T {
+        self.payload
+    }
+
+    /// The verified pairs in received order, repeats kept.
+    pub fn pairs(&self) -> &[(String, String)] {
+        self.webhook.pairs()
+    }
+
+    /// Everything about the verified request.
+    pub fn webhook(&self) -> &VerifiedWebhook {
+        &self.webhook
+    }
+}
+
+impl<T> std::ops::Deref for TwilioRequest<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.payload
+    }
+}
+
 /// What [`WebhookConfig::begin_replay`] decided.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -570,6 +616,12 @@ pub fn parse_form(input: &[u8]) -> Result<Vec<(String, String)>, Rejection> {
 }
 
 fn decode_component(raw: &[u8]) -> Result<String, Rejection> {
+    // Most names and many values need no decoding: copy them as they are.
+    if !raw.iter().any(|b| matches!(b, b'%' | b'+')) {
+        return std::str::from_utf8(raw)
+            .map(str::to_owned)
+            .map_err(|_| Rejection::MalformedForm);
+    }
     let mut out = Vec::with_capacity(raw.len());
     let mut bytes = raw.iter();
     while let Some(&b) = bytes.next() {

@@ -328,8 +328,6 @@ impl fmt::Debug for Failed {
 
 #[cfg(feature = "axum")]
 mod extract {
-    use std::ops::Deref;
-
     use axum::extract::FromRequestParts;
     use axum::response::{IntoResponse, Response};
     use http::request::Parts;
@@ -337,7 +335,7 @@ mod extract {
 
     use super::rejection_response;
     use crate::rejection::Rejection;
-    use crate::request::{LOG_TARGET, VerifiedWebhook};
+    use crate::request::{LOG_TARGET, TwilioRequest, VerifiedWebhook};
 
     impl IntoResponse for Rejection {
         fn into_response(self) -> Response {
@@ -361,57 +359,17 @@ mod extract {
         })
     }
 
-    /// axum extractor: the verified pairs deserialized into `T`, raw pairs alongside.
-    ///
-    /// Needs [`TwilioLayer`](super::TwilioLayer) on the route (without it: 500, failing
-    /// closed). Pairs that do not fit `T` get 400.
-    #[derive(Debug, Clone)]
-    pub struct TwilioRequest<T> {
-        payload: T,
-        webhook: VerifiedWebhook,
-    }
-
-    impl<T> TwilioRequest<T> {
-        /// The deserialized payload.
-        pub fn into_inner(self) -> T {
-            self.payload
-        }
-
-        /// The verified pairs in received order, repeats kept.
-        pub fn pairs(&self) -> &[(String, String)] {
-            self.webhook.pairs()
-        }
-
-        /// Everything about the verified request.
-        pub fn webhook(&self) -> &VerifiedWebhook {
-            &self.webhook
-        }
-    }
-
-    impl<T> Deref for TwilioRequest<T> {
-        type Target = T;
-
-        fn deref(&self) -> &T {
-            &self.payload
-        }
-    }
-
+    /// The verified pairs deserialized into `T` (needs [`TwilioLayer`](super::TwilioLayer):
+    /// 500 without it; 400 when the pairs do not fit `T`).
     impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for TwilioRequest<T> {
         type Rejection = Rejection;
 
         async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Rejection> {
-            let webhook = verified(parts)?;
-            let payload = webhook.deserialize().inspect_err(|r| {
-                tracing::info!(target: LOG_TARGET, outcome = "rejected", reason = %r, path = parts.uri.path(), "Twilio webhook rejected");
-            })?;
-            Ok(TwilioRequest {
-                payload,
-                webhook: webhook.clone(),
-            })
+            TwilioRequest::new(verified(parts)?.clone())
         }
     }
 }
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use extract::TwilioRequest;
+pub use crate::request::TwilioRequest;

@@ -411,6 +411,13 @@ pub async fn transport_cases(spawn: Spawn) {
     let big = "x".repeat(2000);
     let r = s.send(Call::form("/sms", &[("Body", &big)])).await;
     assert_eq!(r.status, 413);
+    // Without Content-Length the limit holds while reading a chunked body.
+    let sig = token_key().sign(&format!("{PUBLIC}/sms"), [("Body", big.as_str())]);
+    let chunked = format!(
+        "POST /sms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {sig}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\nBody={big}\r\n0\r\n\r\n",
+        big.len() + 5
+    );
+    assert_eq!(s.send_raw(&chunked).await, 413);
     for bad in ["Body=%ZZ", "Body=%", "Body=%C3%28"] {
         let call = Call::form("/sms", &[]).body(bad);
         assert_eq!(s.send(call).await.status, 400, "{bad}");
@@ -431,6 +438,28 @@ pub async fn transport_cases(spawn: Spawn) {
     assert_eq!(s.send(as_post).await.status, 405);
     let bad_query = Call::get("/sms?Body=%ZZ");
     assert_eq!(s.send(bad_query).await.status, 400);
+}
+
+/// `TwilioRequest<T>` and the extractor on a route without the middleware.
+pub async fn typed_extractor_and_its_rejections(spawn: Spawn) {
+    let s = spawn(config()).await;
+    let ok = Call::form(
+        "/typed",
+        &[("Body", "hello"), ("NumMedia", "2"), ("Extra", "")],
+    );
+    let r = s.send(ok).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "hello 2 3"));
+    // Verified, but not an `Sms`: 400 from the extractor.
+    let r = s
+        .send(Call::form(
+            "/typed",
+            &[("Body", "hello"), ("NumMedia", "two")],
+        ))
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (400, "Bad request"));
+    // The extractor on a route without the layer: 500, failing closed.
+    let r = s.send(Call::form("/unprotected", &[("Body", "x")])).await;
+    assert_eq!(r.status, 500);
 }
 
 fn config_with(public_url: PublicUrl) -> twilio_webhook::WebhookConfig {
@@ -483,6 +512,9 @@ pub const ALL: &[(&str, Scenario)] = &[
     }),
     ("tampering_cases", |s| Box::pin(tampering_cases(s))),
     ("transport_cases", |s| Box::pin(transport_cases(s))),
+    ("typed_extractor_and_its_rejections", |s| {
+        Box::pin(typed_extractor_and_its_rejections(s))
+    }),
 ];
 
 /// One `#[tokio::test]` per scenario for the framework whose server `$spawn` starts.
@@ -495,7 +527,7 @@ macro_rules! framework_tests {
             public_base_with_prefix, port_candidates, rotation_two_tokens, sub_accounts,
             shared_key_sha256, basic_auth_challenge_then_ok, replay_with_new_idempotency_token,
             replay_in_flight_is_409, replay_off_and_failed_handler, signature_header_cases,
-            tampering_cases, transport_cases);
+            tampering_cases, transport_cases, typed_extractor_and_its_rejections);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {
         $(

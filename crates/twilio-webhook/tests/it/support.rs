@@ -249,3 +249,17 @@ pub const SMS: &[(&str, &str)] = &[
     ("Body", "4 stars & more"),
     ("Digits", "1234"),
 ];
+
+/// What the `/typed` routes deserialize.
+#[derive(serde::Deserialize)]
+pub struct Sms {
+    #[serde(rename = "Body")]
+    pub body: String,
+    #[serde(rename = "NumMedia")]
+    pub num_media: u32,
+}
+
+/// The `/typed` routes' answer.
+pub fn describe(sms: &twilio_webhook::TwilioRequest<Sms>) -> String {
+    format!("{} {} {}", sms.body, sms.num_media, sms.pairs().len())
+}
