@@ -126,6 +126,10 @@ pub enum ConfigError {
     /// mixes lines with and without an account.
     #[error("token file line {0}: expected TOKEN, SLOT TOKEN or ACCOUNT_SID SLOT TOKEN")]
     TokenLine(usize),
+    /// Tokens with an account SID and tokens without one: which would an unlisted account
+    /// use? Refusing to guess.
+    #[error("tokens with and without an account SID: give every token an account, or none")]
+    MixedTokens,
     /// A secret file could not be read.
     #[error("cannot read {path}: {source}")]
     File {
@@ -255,8 +259,7 @@ fn key_store(
         (true, true) => Err(ConfigError::NoToken),
         (true, false) => Ok(KeyStore::single(single)),
         (false, true) => Ok(KeyStore::accounts(accounts)),
-        // Which set would an unlisted account use? Refuse to guess.
-        (false, false) => Err(ConfigError::TokenLine(0)),
+        (false, false) => Err(ConfigError::MixedTokens),
     }
 }
 
@@ -334,6 +337,10 @@ mod tests {
         assert!(matches!(key_store(&none, None), Err(ConfigError::NoToken)));
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
         assert!(key_store(&none, Some(&file)).is_ok());
+        assert!(matches!(
+            key_store(&env, Some(&file)),
+            Err(ConfigError::MixedTokens)
+        ));
         std::fs::write(&file, "a b c d\n").unwrap();
         assert!(matches!(
             key_store(&none, Some(&file)),
