@@ -121,19 +121,18 @@ impl Scenario {
         p.push("ApiVersion", API_VERSION);
         p.push("CallSid", &format!("CA{sid}"));
         p.push("CallStatus", status);
-        p.push("Called", &self.to);
-        p.push("CalledCountry", "US");
-        p.push("CalledState", "CA");
-        p.push("Caller", &self.from);
-        p.push("CallerCountry", "US");
-        p.push("CallerState", "CA");
         p.push("Direction", "inbound");
-        p.push("From", &self.from);
-        p.push("FromCountry", "US");
-        p.push("FromState", "CA");
-        p.push("To", &self.to);
-        p.push("ToCountry", "US");
-        p.push("ToState", "CA");
+        // Each party with its geography, under the current and the legacy names.
+        for (name, number) in [
+            ("Called", &self.to),
+            ("Caller", &self.from),
+            ("From", &self.from),
+            ("To", &self.to),
+        ] {
+            p.push(name, number);
+            p.push(&format!("{name}Country"), "US");
+            p.push(&format!("{name}State"), "CA");
+        }
         if self.kind == Kind::Gather {
             p.push("Digits", self.body.as_deref().unwrap_or("1"));
             p.push("FinishedOnKey", "");

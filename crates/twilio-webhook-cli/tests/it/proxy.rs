@@ -59,6 +59,12 @@ impl Proxy {
     fn url(&self, target: &str) -> String {
         format!("http://{}{target}", self.addr)
     }
+
+    async fn metrics(&self) -> String {
+        let response = client().get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
 }
 
 fn client() -> reqwest::Client {
@@ -184,6 +190,23 @@ async fn every_negative_case_is_rejected_and_never_forwarded() {
     let json_target = url_with_body_hash("/events", json);
     let json_sig = key().sign_url(&format!("{PUBLIC}{json_target}"));
 
+    // A form POST to `target` with signature `sig` and body `body`.
+    let form = |target: &str, sig: &str, body: String| {
+        c.post(proxy.url(target))
+            .header("content-type", form_ct)
+            .header("x-twilio-signature", sig)
+            .body(body)
+    };
+    let wrong_token = Key::auth_token("x", "54321").unwrap().sign(
+        &format!("{PUBLIC}/sms"),
+        pairs(FORM).iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let json_post = |target: &str, body: &[u8]| {
+        c.post(proxy.url(target))
+            .header("content-type", "application/json")
+            .header("x-twilio-signature", &json_sig)
+            .body(body.to_vec())
+    };
     let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
         (
             "no signature",
@@ -192,65 +215,25 @@ async fn every_negative_case_is_rejected_and_never_forwarded() {
         ),
         (
             "malformed signature",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", "not base64!")
-                .body(FORM),
+            form("/sms", "not base64!", FORM.into()),
             400,
         ),
-        (
-            "wrong token",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header(
-                    "x-twilio-signature",
-                    Key::auth_token("x", "54321").unwrap().sign(
-                        &format!("{PUBLIC}/sms"),
-                        pairs(FORM).iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    ),
-                )
-                .body(FORM),
-            403,
-        ),
+        ("wrong token", form("/sms", &wrong_token, FORM.into()), 403),
         (
             "tampered body",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .body(FORM.replace("you", "them")),
+            form("/sms", &good, FORM.replace("you", "them")),
             403,
         ),
         (
             "extra parameter",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .body(format!("{FORM}&Extra=1")),
+            form("/sms", &good, format!("{FORM}&Extra=1")),
             403,
         ),
-        (
-            "other path",
-            c.post(proxy.url("/admin"))
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .body(FORM),
-            403,
-        ),
-        (
-            "extra query",
-            c.post(proxy.url("/sms?x=1"))
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .body(FORM),
-            403,
-        ),
+        ("other path", form("/admin", &good, FORM.into()), 403),
+        ("extra query", form("/sms?x=1", &good, FORM.into()), 403),
         (
             "two signatures",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .header("x-twilio-signature", &good)
-                .body(FORM),
+            form("/sms", &good, FORM.into()).header("x-twilio-signature", &good),
             400,
         ),
         (
@@ -263,34 +246,22 @@ async fn every_negative_case_is_rejected_and_never_forwarded() {
         ),
         (
             "too large",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .body(format!("{FORM}&Pad={}", "a".repeat(70 * 1024))),
+            form(
+                "/sms",
+                &good,
+                format!("{FORM}&Pad={}", "a".repeat(70 * 1024)),
+            ),
             413,
         ),
         (
             "bad percent-encoding",
-            c.post(&url)
-                .header("content-type", form_ct)
-                .header("x-twilio-signature", &good)
-                .body("Body=%ZZ"),
+            form("/sms", &good, "Body=%ZZ".into()),
             400,
         ),
-        (
-            "json without bodySHA256",
-            c.post(proxy.url("/events"))
-                .header("content-type", "application/json")
-                .header("x-twilio-signature", &json_sig)
-                .body(json.to_vec()),
-            415,
-        ),
+        ("json without bodySHA256", json_post("/events", json), 415),
         (
             "json body altered",
-            c.post(proxy.url(&json_target))
-                .header("content-type", "application/json")
-                .header("x-twilio-signature", &json_sig)
-                .body(br#"{"a":2}"#.to_vec()),
+            json_post(&json_target, br#"{"a":2}"#),
             403,
         ),
     ];
@@ -301,14 +272,7 @@ async fn every_negative_case_is_rejected_and_never_forwarded() {
         assert!(!body.contains("Thanks"), "{name}: {body}");
     }
     assert!(up.seen().is_empty(), "{:?}", up.seen());
-    let metrics = c
-        .get(proxy.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = proxy.metrics().await;
     assert!(
         metrics.contains(r#"twilio_proxy_requests_total{outcome="rejected",status="403"} 6"#),
         "{metrics}"
@@ -373,14 +337,7 @@ async fn refused_upstream_is_502_and_slow_upstream_is_504() {
         "{:?}",
         start.elapsed()
     );
-    let metrics = client()
-        .get(proxy.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = proxy.metrics().await;
     assert!(
         metrics.contains(r#"outcome="gateway_timeout",status="504"} 1"#),
         "{metrics}"
@@ -435,14 +392,7 @@ async fn basic_auth_challenge_health_and_metrics() {
     let c = client();
     let health = c.get(proxy.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let metrics = c
-        .get(proxy.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = proxy.metrics().await;
     assert!(
         metrics.contains(r#"twilio_proxy_requests_total{outcome="forwarded",status="200"} 1"#),
         "{metrics}"

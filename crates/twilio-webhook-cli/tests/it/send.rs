@@ -153,6 +153,12 @@ async fn json_get_and_public_url_verify() {
     assert!(seen[2].form().contains(&("Digits".into(), "42".into())));
 }
 
+/// The distinct MessageSids the upstream received.
+fn message_sids(up: &Upstream) -> HashSet<String> {
+    let sid = |s: &crate::upstream::Seen| s.form().into_iter().find(|(k, _)| k == "MessageSid");
+    up.seen().iter().filter_map(sid).map(|(_, v)| v).collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn load_generator_reports_percentiles() {
     let up = validating(None).await;
@@ -168,17 +174,7 @@ async fn load_generator_reports_percentiles() {
         text.contains("p50_ms=") && text.contains("p99_ms="),
         "{text}"
     );
-    let sids: HashSet<String> = up
-        .seen()
-        .iter()
-        .map(|s| {
-            s.form()
-                .into_iter()
-                .find(|(k, _)| k == "MessageSid")
-                .unwrap()
-                .1
-        })
-        .collect();
+    let sids = message_sids(&up);
     assert_eq!(sids.len(), 40);
 
     let up = validating(None).await;
@@ -188,17 +184,7 @@ async fn load_generator_reports_percentiles() {
     )
     .await;
     assert!(out.status.success());
-    let sids: HashSet<String> = up
-        .seen()
-        .iter()
-        .map(|s| {
-            s.form()
-                .into_iter()
-                .find(|(k, _)| k == "MessageSid")
-                .unwrap()
-                .1
-        })
-        .collect();
+    let sids = message_sids(&up);
     assert_eq!(sids.len(), 1);
 }
 
