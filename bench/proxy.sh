@@ -9,6 +9,7 @@
 # UPSTREAM_DELAY_MS makes the upstream wait before answering, standing in for a real
 # backend's work; 0 measures the proxy against a backend that does nothing at all.
 #
+# PROXY_ARGS adds flags to the proxy (e.g. PROXY_ARGS="--replay-store off").
 # The proxy runs with its defaults (memory replay store capped at 100 000 entries, every
 # request a distinct MessageSid, so the store fills and evicts) and RUST_LOG=warn.
 set -euo pipefail
@@ -54,8 +55,9 @@ address_in() {
 pids+=($!)
 UP=$(address_in "$tmp/upstream.out")
 
+# shellcheck disable=SC2086 # PROXY_ARGS is a list of flags
 RUST_LOG=warn "$BIN" proxy --listen 127.0.0.1:0 --upstream "http://$UP" --public-url "$PUBLIC" \
-    2>"$tmp/proxy.err" &
+    ${PROXY_ARGS:-} 2>"$tmp/proxy.err" &
 PROXY_PID=$!
 pids+=($PROXY_PID)
 PROXY=$(address_in "$tmp/proxy.err")

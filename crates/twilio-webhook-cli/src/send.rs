@@ -73,6 +73,10 @@ pub(crate) struct SendArgs {
     /// The MAC: hmac-sha1 for Auth Tokens, hmac-sha256 for Webhook Shared Keys.
     #[arg(long, default_value = "hmac-sha1")]
     algorithm: Algorithm,
+    /// Sign as a Webhook Shared Key with this id: sends
+    /// `X-Twilio-Webhooks-Signature-Settings: key=ID,algorithm=…` (with --algorithm).
+    #[arg(long, value_name = "ID")]
+    shared_key_id: Option<String>,
     /// The AccountSid sent (default: a random AC…).
     #[arg(long, env = "TWILIO_ACCOUNT_SID")]
     account_sid: Option<String>,
@@ -249,7 +253,12 @@ fn target(args: &SendArgs) -> Result<Target, SendError> {
         account_sid,
         overrides,
     };
+    let settings = args
+        .shared_key_id
+        .as_ref()
+        .map(|id| format!("key={id},algorithm={}", args.algorithm.settings_name()));
     Ok(Target {
+        settings,
         method: args.method,
         url,
         signed_url,

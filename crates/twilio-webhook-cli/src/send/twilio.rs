@@ -48,6 +48,8 @@ pub(crate) struct Target {
     pub(crate) json_body: Option<Bytes>,
     /// Basic-auth credentials for a `401` challenge.
     pub(crate) credentials: Option<Credentials>,
+    /// The `X-Twilio-Webhooks-Signature-Settings` value, when signing with a shared key.
+    pub(crate) settings: Option<String>,
 }
 
 /// A request ready to send.
@@ -96,6 +98,9 @@ impl Target {
         ];
         if !content_type.is_empty() {
             headers.push(("content-type", content_type.to_owned()));
+        }
+        if let Some(settings) = &self.settings {
+            headers.push(("x-twilio-webhooks-signature-settings", settings.clone()));
         }
         Prepared {
             method: self.method,
@@ -193,6 +198,7 @@ mod tests {
             },
             json_body: json.map(Bytes::copy_from_slice),
             credentials: None,
+            settings: None,
         }
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::process::Output;
 
 use axum::http::StatusCode;
-use twilio_webhook::Validator;
+use twilio_webhook::{Key, KeySet, KeyStore, Validator};
 
 use crate::upstream::{Behaviour, Upstream};
 
@@ -186,6 +186,31 @@ async fn load_generator_reports_percentiles() {
     assert!(out.status.success());
     let sids = message_sids(&up);
     assert_eq!(sids.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shared_key_signatures_carry_the_settings_header() {
+    let secret = "shared-key-secret-0123456789";
+    let keys =
+        KeyStore::shared_keys([("KS1", KeySet::from(Key::shared_key("ks", secret).unwrap()))]);
+    let up = Upstream::start(Behaviour {
+        validate: Some((Validator::new(keys), "http://{host}".into())),
+        ..Behaviour::default()
+    })
+    .await;
+    let a = ["--algorithm", "hmac-sha256", "--shared-key-id", "KS1"];
+    let mut list = vec![up.url("/sms")];
+    list.extend(a.iter().map(|s| (*s).to_owned()));
+    let out = send(secret, list.clone()).await;
+    assert!(out.status.success(), "{}", stdout(&out));
+    let seen = up.seen();
+    assert_eq!(
+        seen[0].header("x-twilio-webhooks-signature-settings"),
+        Some("key=KS1,algorithm=HMAC_SHA256")
+    );
+    // Without the settings header the endpoint cannot know the key: refused.
+    let out = send(secret, list[..3].to_vec()).await;
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use twilio_webhook::Validator;
+use twilio_webhook::{SignedRequest, Validator};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -139,16 +139,14 @@ fn signature_ok(validator: &Validator, base: &str, seen: &Seen) -> bool {
     let base = base.replace("{host}", seen.header("host").unwrap_or_default());
     let url = format!("{base}{}", seen.uri);
     let sig = seen.header("x-twilio-signature");
+    let settings = seen.header("x-twilio-webhooks-signature-settings");
     let json = twilio_webhook::url::query_param(&url, "bodySHA256").is_some();
-    let result = if json {
-        validator.validate_body(&url, &seen.body, sig)
+    let form = seen.form();
+    let request = if json {
+        SignedRequest::body(&url, &seen.body)
     } else {
-        let form = seen.form();
-        validator.validate_params(
-            &url,
-            form.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            sig,
-        )
+        SignedRequest::params(&url, form.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     };
+    let result = validator.validate(&request.signature(sig).settings(settings));
     result.is_ok()
 }
