@@ -56,6 +56,14 @@ pub struct ProxyArgs {
     /// File of Auth Tokens (see below); adds to the environment's tokens.
     #[arg(long, env = "TWILIO_PROXY_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
+    /// What the token file holds: Auth Tokens (HMAC-SHA1) or Webhook Shared Keys.
+    #[arg(
+        long,
+        env = "TWILIO_PROXY_KEY_KIND",
+        value_enum,
+        default_value = "auth-token"
+    )]
+    pub key_kind: KeyKind,
     /// File holding USER:PASS: require basic auth (401 challenge first, as Twilio expects).
     #[arg(long, env = "TWILIO_PROXY_BASIC_AUTH_FILE")]
     pub basic_auth_file: Option<PathBuf>,
@@ -105,6 +113,15 @@ pub struct ProxyArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "TWILIO_PROXY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+}
+
+/// The kind of secret that signs the webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyKind {
+    /// Account Auth Tokens (HMAC-SHA1), Twilio's default.
+    AuthToken,
+    /// Webhook Shared Keys (HMAC-SHA256), named by id in the settings header.
+    SharedKey,
 }
 
 /// Why the configuration is unusable.
@@ -168,7 +185,7 @@ impl ProxyArgs {
     /// The configuration these arguments describe, with secrets from `env` (a lookup such as
     /// `|name| std::env::var(name).ok()`).
     pub async fn config(&self, env: impl Fn(&str) -> Option<String>) -> Result<Config, ProxyError> {
-        let keys = key_store(&env, self.token_file.as_deref())?;
+        let keys = key_store(&env, self.token_file.as_deref(), self.key_kind)?;
         let trusted = TrustedProxies::new(&self.trusted_proxies)
             .map_err(|e| ConfigError::Url(format!("--trusted-proxy: {e}")))?;
         let public = match &self.public_url {
@@ -220,16 +237,19 @@ impl ProxyArgs {
 fn key_store(
     env: &impl Fn(&str) -> Option<String>,
     file: Option<&Path>,
+    kind: KeyKind,
 ) -> Result<KeyStore, ConfigError> {
+    let key = |slot: &str, secret: &str| key(slot, secret, kind);
     let mut single = KeySet::default();
     for (var, slot) in [
         ("TWILIO_AUTH_TOKEN", "primary"),
         ("TWILIO_AUTH_TOKEN_SECONDARY", "secondary"),
     ] {
-        if let Some(token) = env(var) {
+        if let Some(token) = env(var).filter(|_| kind == KeyKind::AuthToken) {
             single.push(key(slot, &token)?);
         }
     }
+    // Account SIDs for Auth Tokens, key ids for Shared Keys.
     let mut accounts: Vec<(String, KeySet)> = Vec::new();
     if let Some(path) = file {
         let text = read(path)?;
@@ -255,16 +275,21 @@ fn key_store(
             }
         }
     }
-    match (accounts.is_empty(), single.is_empty()) {
-        (true, true) => Err(ConfigError::NoToken),
-        (true, false) => Ok(KeyStore::single(single)),
-        (false, true) => Ok(KeyStore::accounts(accounts)),
-        (false, false) => Err(ConfigError::MixedTokens),
+    match (accounts.is_empty(), single.is_empty(), kind) {
+        (true, true, _) => Err(ConfigError::NoToken),
+        (true, false, KeyKind::AuthToken) => Ok(KeyStore::single(single)),
+        (false, true, KeyKind::AuthToken) => Ok(KeyStore::accounts(accounts)),
+        (false, true, KeyKind::SharedKey) => Ok(KeyStore::shared_keys(accounts)),
+        _ => Err(ConfigError::MixedTokens),
     }
 }
 
-fn key(slot: &str, token: &str) -> Result<Key, ConfigError> {
-    Key::auth_token(slot, token).map_err(|source| ConfigError::Token {
+fn key(slot: &str, secret: &str, kind: KeyKind) -> Result<Key, ConfigError> {
+    let key = match kind {
+        KeyKind::AuthToken => Key::auth_token(slot, secret),
+        KeyKind::SharedKey => Key::shared_key(slot, secret),
+    };
+    key.map_err(|source| ConfigError::Token {
         slot: slot.to_owned(),
         source,
     })
@@ -332,22 +357,30 @@ mod tests {
         let file = dir.join("tokens");
         std::fs::write(&file, "# rotation\nnext 54321\n").unwrap();
         let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| "12345".to_owned());
-        assert!(key_store(&env, Some(&file)).is_ok());
         let none = |_: &str| None;
-        assert!(matches!(key_store(&none, None), Err(ConfigError::NoToken)));
+        let auth = KeyKind::AuthToken;
+        let store = |env: &dyn Fn(&str) -> Option<String>, file, kind| {
+            key_store(&|n: &str| env(n), file, kind)
+        };
+        assert!(store(&env, Some(&file), auth).is_ok());
+        assert!(matches!(
+            store(&none, None, auth),
+            Err(ConfigError::NoToken)
+        ));
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
-        assert!(key_store(&none, Some(&file)).is_ok());
-        assert!(matches!(
-            key_store(&env, Some(&file)),
-            Err(ConfigError::MixedTokens)
-        ));
+        assert!(store(&none, Some(&file), auth).is_ok());
+        let mixed = store(&env, Some(&file), auth);
+        assert!(matches!(mixed, Err(ConfigError::MixedTokens)));
+        // Shared keys: the environment's Auth Token plays no part.
+        assert!(store(&env, Some(&file), KeyKind::SharedKey).is_ok());
+        std::fs::write(&file, "lonely-secret\n").unwrap();
+        let shared = store(&none, Some(&file), KeyKind::SharedKey);
+        assert!(matches!(shared, Err(ConfigError::MixedTokens)));
         std::fs::write(&file, "a b c d\n").unwrap();
-        assert!(matches!(
-            key_store(&none, Some(&file)),
-            Err(ConfigError::TokenLine(1))
-        ));
+        let long = store(&none, Some(&file), auth);
+        assert!(matches!(long, Err(ConfigError::TokenLine(1))));
         let blank = |_: &str| Some(" ".to_owned());
-        let err = key_store(&blank, None).unwrap_err().to_string();
+        let err = store(&blank, None, auth).unwrap_err().to_string();
         assert!(err.contains("primary"), "{err}");
     }
 }

@@ -665,3 +665,52 @@ fn help_names_every_environment_variable() {
         "tokens must not be command-line flags"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_and_token_file_configure_shared_keys() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: proxy::ProxyArgs,
+    }
+    const SECRET: &str = "shared-key-secret-for-proxy";
+    let dir = std::env::temp_dir().join(format!("twh-proxy-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys");
+    std::fs::write(&file, format!("# id slot secret\nKS1 ks-2026 {SECRET}\n")).unwrap();
+    let up = Upstream::start(Behaviour::default()).await;
+    let upstream = up.url("");
+    let cli = Cli::parse_from([
+        "proxy",
+        "--upstream",
+        &upstream,
+        "--public-url",
+        PUBLIC,
+        "--key-kind",
+        "shared-key",
+        "--token-file",
+        file.to_str().unwrap(),
+        "--upstream-timeout",
+        "2s",
+    ]);
+    let config = cli.args.config(|_| None).await.unwrap();
+    let proxy = Proxy::start(config).await;
+    let url = proxy.url("/sms");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args(["send", &url, "--public-url", &format!("{PUBLIC}/sms")])
+            .args(["--algorithm", "hmac-sha256", "--shared-key-id", "KS1"])
+            .env("TWILIO_AUTH_TOKEN", SECRET)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(up.seen()[0].header("x-twilio-verified"), Some("ks-2026"));
+}
