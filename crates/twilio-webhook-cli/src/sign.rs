@@ -9,15 +9,15 @@ use twilio_webhook::{Algorithm, KeySet, KeyStore, Validator};
 
 use crate::params::{UsageError, key, parse_pairs, read_body};
 
-/// Arguments of `sign`.
+/// What is signed, and with which key: shared by `sign` and `verify`.
 #[derive(Debug, Args)]
-pub(crate) struct SignArgs {
+pub(crate) struct Request {
     /// The URL exactly as Twilio requests it (scheme, host, port, path, query).
     #[arg(long)]
     url: String,
     /// Form parameters as KEY=VALUE (repeat a key for several values).
     params: Vec<String>,
-    /// A raw (JSON) body: the URL gets `bodySHA256` and the signature covers the URL alone.
+    /// A raw (JSON) body: the URL carries `bodySHA256` and the signature covers the URL alone.
     #[arg(long, conflicts_with = "params")]
     body_file: Option<String>,
     /// The MAC: hmac-sha1 for Auth Tokens, hmac-sha256 for Webhook Shared Keys.
@@ -29,26 +29,21 @@ pub(crate) struct SignArgs {
     token: Option<String>,
 }
 
+/// Arguments of `sign`.
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    #[command(flatten)]
+    request: Request,
+}
+
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    /// The URL exactly as Twilio requested it.
-    #[arg(long)]
-    url: String,
     /// The X-Twilio-Signature header value.
     #[arg(long)]
     signature: String,
-    /// Form parameters as KEY=VALUE.
-    params: Vec<String>,
-    /// A raw (JSON) body; the URL must then carry `bodySHA256`.
-    #[arg(long, conflicts_with = "params")]
-    body_file: Option<String>,
-    /// The MAC algorithm.
-    #[arg(long, default_value = "hmac-sha1")]
-    algorithm: Algorithm,
-    /// The Auth Token (or shared-key secret).
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    #[command(flatten)]
+    request: Request,
 }
 
 /// The URL Twilio signs for a raw body: as given if it already has `bodySHA256`, else with it.
@@ -62,6 +57,7 @@ pub(crate) fn body_url(url: &str, body: &[u8]) -> String {
 
 /// `sign`: prints the signature; with a body, then the URL that was signed and the body hash.
 pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode, UsageError> {
+    let args = &args.request;
     let key = key(args.token.as_deref(), args.algorithm)?;
     match &args.body_file {
         Some(path) => {
@@ -78,11 +74,12 @@ pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode, UsageError> {
 
 /// `verify`: exit 0 and how it matched, or exit 1 and why not.
 pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode, UsageError> {
+    let signature = Some(args.signature.as_str());
+    let args = &args.request;
     let validator = Validator::new(KeyStore::single(KeySet::from(key(
         args.token.as_deref(),
         args.algorithm,
     )?)));
-    let signature = Some(args.signature.as_str());
     let verdict = match &args.body_file {
         Some(path) => validator.validate_body(&args.url, &read_body(path)?, signature),
         None => validator.validate_params(&args.url, parse_pairs(&args.params)?, signature),

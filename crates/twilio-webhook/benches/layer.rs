@@ -19,6 +19,10 @@ use tower::ServiceExt as _;
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::{Key, PublicUrl, Validator, WebhookConfig};
 
+#[path = "fixtures/sms.rs"]
+mod fixtures;
+use fixtures::SMS;
+
 const TOKEN: &str = "bench-auth-token-0123456789abcdef";
 
 async fn handler(body: String) -> ([(header::HeaderName, &'static str); 1], String) {
@@ -29,31 +33,19 @@ async fn handler(body: String) -> ([(header::HeaderName, &'static str); 1], Stri
     ([(header::CONTENT_TYPE, "text/xml")], twiml)
 }
 
-/// A typical inbound SMS (about 20 parameters), `Body` varied by `n`.
+/// A typical inbound SMS (21 parameters), `Body` varied by `n`.
 fn request(key: &Key, n: u64) -> Request<Body> {
     let body_text = format!("rating {n}");
-    let pairs: Vec<(&str, &str)> = vec![
-        ("ToCountry", "US"),
-        ("ToState", "CA"),
-        ("SmsMessageSid", "SM0123456789abcdef0123456789abcdef"),
-        ("NumMedia", "0"),
-        ("ToCity", "SAN FRANCISCO"),
-        ("FromZip", "94105"),
-        ("SmsSid", "SM0123456789abcdef0123456789abcdef"),
-        ("FromState", "CA"),
-        ("SmsStatus", "received"),
-        ("FromCity", "SAN FRANCISCO"),
-        ("Body", &body_text),
-        ("FromCountry", "US"),
-        ("To", "+14155550100"),
-        ("ToZip", "94105"),
-        ("NumSegments", "1"),
-        ("ReferralNumMedia", "0"),
-        ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
-        ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
-        ("From", "+14155550199"),
-        ("ApiVersion", "2010-04-01"),
-    ];
+    let pairs: Vec<(&str, &str)> = SMS
+        .iter()
+        .map(|&(k, v)| {
+            if k == "Body" {
+                (k, body_text.as_str())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
     let signature = key.sign("https://example.com/sms", pairs.iter().copied());
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&pairs)

@@ -10,33 +10,12 @@ use sha1::Sha1;
 use twilio_webhook::signature::canonical_string;
 use twilio_webhook::{Key, Validator};
 
+#[path = "fixtures/sms.rs"]
+mod fixtures;
+use fixtures::SMS;
+
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 const URL: &str = "https://ratings.example.com/sms";
-
-/// In the order Twilio's form body lists them (not sorted).
-const SMS: [(&str, &str); 21] = [
-    ("ToCountry", "US"),
-    ("ToState", "CA"),
-    ("SmsMessageSid", "SM0123456789abcdef0123456789abcdef"),
-    ("NumMedia", "0"),
-    ("ToCity", "SAN FRANCISCO"),
-    ("FromZip", "94105"),
-    ("SmsSid", "SM0123456789abcdef0123456789abcdef"),
-    ("FromState", "CA"),
-    ("SmsStatus", "received"),
-    ("FromCity", "SAN FRANCISCO"),
-    ("Body", "RUSTCONF 5 Great talks, loved the workshop!"),
-    ("FromCountry", "US"),
-    ("To", "+15005550006"),
-    ("MessagingServiceSid", "MG0123456789abcdef0123456789abcdef"),
-    ("ToZip", "94105"),
-    ("NumSegments", "1"),
-    ("ReferralNumMedia", "0"),
-    ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
-    ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
-    ("From", "+15551234567"),
-    ("ApiVersion", "2010-04-01"),
-];
 
 fn bench(c: &mut Criterion) {
     let key = Key::auth_token("primary", TOKEN).unwrap();

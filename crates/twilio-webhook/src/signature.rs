@@ -169,7 +169,7 @@ fn sort_packed(packed: &mut [u64], pairs: &[(&str, &str)]) {
     for (i, (slot, (name, _))) in packed.iter_mut().zip(pairs).enumerate() {
         *slot = (prefix7(name.as_bytes()) << 8) | i as u64;
     }
-    packed.sort_unstable();
+    insertion_sort(packed);
     let pair = |k: u64| pairs[(k & 0xff) as usize];
     let mut start = 0;
     for end in 1..=packed.len() {
@@ -179,6 +179,21 @@ fn sort_packed(packed: &mut [u64], pairs: &[(&str, &str)]) {
             }
             start = end;
         }
+    }
+}
+
+/// For the few dozen integers of a webhook, insertion sort beats the general-purpose sort
+/// (no recursion, no pivot selection) and is linear on the already-sorted input Twilio's
+/// clients often send.
+fn insertion_sort(keys: &mut [u64]) {
+    for i in 1..keys.len() {
+        let key = keys[i];
+        let mut j = i;
+        while j > 0 && keys[j - 1] > key {
+            keys[j] = keys[j - 1];
+            j -= 1;
+        }
+        keys[j] = key;
     }
 }
 

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod export;
+pub mod mask;
+pub mod metrics;
+pub mod model;
+pub mod parse;
+pub mod reply;
+pub mod server;
+pub mod service;
+pub mod store;

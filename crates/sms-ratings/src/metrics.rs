@@ -1,0 +1,45 @@
+//! Prometheus metrics: what is counted, under which names.
+//!
+//! The recorder is installed once per process (tests start many servers in one process).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide recorder the first time; returns the handle that renders
+/// `/metrics` (`None` when another recorder was installed first).
+pub fn handle() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok().map(|()| handle)
+        })
+        .clone()
+}
+
+/// A batch finished: its size, how long it took, whether it committed.
+pub(crate) fn batch_committed(backend: &'static str, size: usize, took: Duration, ok: bool) {
+    let outcome = if ok { "committed" } else { "failed" };
+    metrics::counter!("sms_ratings_batches_total", "backend" => backend, "outcome" => outcome)
+        .increment(1);
+    #[allow(clippy::cast_precision_loss)] // batch sizes are small
+    metrics::histogram!("sms_ratings_batch_size", "backend" => backend).record(size as f64);
+    metrics::histogram!("sms_ratings_commit_seconds", "backend" => backend)
+        .record(took.as_secs_f64());
+}
+
+/// A webhook was answered with this outcome label (`recorded`, `duplicate`, `help`, ...).
+#[allow(dead_code)] // used by the webhook handler
+pub(crate) fn webhook(outcome: &'static str) {
+    metrics::counter!("sms_ratings_webhooks_total", "outcome" => outcome).increment(1);
+}
+
+/// The final `COMMIT` of a batch (the fsync) took this long.
+pub(crate) fn synced(backend: &'static str, took: Duration) {
+    metrics::histogram!("sms_ratings_sync_seconds", "backend" => backend)
+        .record(took.as_secs_f64());
+}

@@ -1,0 +1,396 @@
+//! The domain values: events, ratings, votes and what became of them.
+//!
+//! ```
+//! use sms_ratings::model::{EventCode, Rating};
+//!
+//! let code: EventCode = "rust25".parse().unwrap();
+//! assert_eq!(code.as_str(), "RUST25");
+//! assert_eq!(Rating::new(4).unwrap().get(), 4);
+//! assert!(Rating::new(6).is_none());
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+/// Milliseconds since the Unix epoch: the one time type stored by every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_system(SystemTime::now())
+    }
+
+    /// A timestamp from milliseconds since the epoch.
+    pub const fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// Converts a `SystemTime` (times before 1970 clamp to the epoch).
+    pub fn from_system(t: SystemTime) -> Self {
+        let ms = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        Self(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+
+    /// The same instant as a `SystemTime`.
+    pub fn to_system(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(u64::try_from(self.0).unwrap_or(0))
+    }
+
+    /// RFC 3339 in UTC with second precision, e.g. `2026-11-29T18:00:00Z`.
+    pub fn rfc3339(self) -> String {
+        humantime::format_rfc3339_seconds(self.to_system()).to_string()
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = humantime::TimestampError;
+
+    /// Parses RFC 3339 (`2026-11-29T18:00:00Z`; a missing zone means UTC).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        humantime::parse_rfc3339_weak(s.trim()).map(Self::from_system)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339())
+    }
+}
+
+/// An event code: 2–32 characters, a letter first, then letters, digits, `-` or `_`;
+/// kept upper-case so codes compare case-insensitively everywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventCode(String);
+
+/// Why a text is not an event code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an event code is 2-32 characters: a letter, then letters, digits, '-' or '_' (got {0:?})")]
+pub struct InvalidCode(pub String);
+
+impl EventCode {
+    /// The code, upper-case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when `s` has the shape of a code (the check `parse` makes).
+    pub fn is_valid(s: &str) -> bool {
+        let mut chars = s.chars();
+        let first_is_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+        first_is_letter
+            && (2..=32).contains(&s.len())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }
+}
+
+impl FromStr for EventCode {
+    type Err = InvalidCode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if Self::is_valid(s) {
+            Ok(Self(s.to_ascii_uppercase()))
+        } else {
+            Err(InvalidCode(s.to_owned()))
+        }
+    }
+}
+
+impl fmt::Display for EventCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A rating from 1 to 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Rating(u8);
+
+impl Rating {
+    /// `Some` for 1..=5.
+    pub fn new(n: u8) -> Option<Self> {
+        (1..=5).contains(&n).then_some(Self(n))
+    }
+
+    /// The number, 1..=5.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for Rating {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// An event people rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Database id.
+    pub id: i64,
+    /// The code people text.
+    pub code: EventCode,
+    /// The name shown in replies and on the results page.
+    pub name: String,
+    /// The Twilio number (E.164) that serves it, if any.
+    pub number: Option<String>,
+    /// Voting opens at (none: at once).
+    pub opens: Option<Timestamp>,
+    /// Voting closes at (none: when closed by hand).
+    pub closes: Option<Timestamp>,
+    /// Closed by hand (`events close`).
+    pub closed: bool,
+}
+
+/// Whether an event takes votes at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventState {
+    /// Taking votes.
+    Open,
+    /// Not yet: opens at the given time.
+    NotYetOpen(Timestamp),
+    /// Closed by hand or past its closing time.
+    Closed,
+}
+
+impl Event {
+    /// The event's state at `now`.
+    pub fn state_at(&self, now: Timestamp) -> EventState {
+        match (self.opens, self.closes) {
+            _ if self.closed => EventState::Closed,
+            (_, Some(closes)) if now >= closes => EventState::Closed,
+            (Some(opens), _) if now < opens => EventState::NotYetOpen(opens),
+            _ => EventState::Open,
+        }
+    }
+
+    /// True when the event takes votes at `now`.
+    pub fn is_open_at(&self, now: Timestamp) -> bool {
+        self.state_at(now) == EventState::Open
+    }
+}
+
+/// What `events add` creates.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The code.
+    pub code: EventCode,
+    /// The name.
+    pub name: String,
+    /// The Twilio number serving it.
+    pub number: Option<String>,
+    /// Opening time.
+    pub opens: Option<Timestamp>,
+    /// Closing time.
+    pub closes: Option<Timestamp>,
+}
+
+/// A vote as texted: the event code when given, the rating, the comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vote {
+    /// The event code, when the text started with one.
+    pub code: Option<EventCode>,
+    /// The rating.
+    pub rating: Rating,
+    /// The comment (may be empty).
+    pub comment: String,
+}
+
+/// A vote received by SMS, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// Twilio's `MessageSid`: the idempotency key.
+    pub message_sid: String,
+    /// Sender (`From`).
+    pub phone: String,
+    /// Receiving number (`To`).
+    pub to: String,
+    /// The parsed vote.
+    pub vote: Vote,
+    /// When it was received.
+    pub at: Timestamp,
+}
+
+/// The code and name of an event, as replies and notifications need them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRef {
+    /// The code.
+    pub code: String,
+    /// The name.
+    pub name: String,
+}
+
+impl From<&Event> for EventRef {
+    fn from(e: &Event) -> Self {
+        Self {
+            code: e.code.to_string(),
+            name: e.name.clone(),
+        }
+    }
+}
+
+/// What became of a vote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored; `replaced` when it replaced the phone's earlier vote.
+    Recorded {
+        /// The event.
+        event: EventRef,
+        /// The rating stored.
+        rating: Rating,
+        /// True when it replaced an earlier vote.
+        replaced: bool,
+    },
+    /// The event is closed.
+    Closed(EventRef),
+    /// The event is not open yet.
+    NotYetOpen(EventRef, Timestamp),
+    /// No event has this code.
+    UnknownEvent(String),
+    /// No code given and the receiving number does not serve exactly one open event;
+    /// the codes of its open events (maybe none) are listed.
+    NeedCode(Vec<String>),
+}
+
+/// The answer to a submission: the reply text, and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The reply to send back (the same for a repeated `MessageSid`).
+    pub reply: String,
+    /// The outcome; `None` when the message was already processed.
+    pub outcome: Option<Outcome>,
+}
+
+impl Receipt {
+    /// True when this `MessageSid` had been processed before (no second effect).
+    pub fn is_duplicate(&self) -> bool {
+        self.outcome.is_none()
+    }
+}
+
+/// An event's results, as `GET /api/events/{code}/results` returns them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Results {
+    /// The code.
+    pub code: String,
+    /// The name.
+    pub name: String,
+    /// Taking votes now.
+    pub open: bool,
+    /// Number of votes (one per phone).
+    pub count: u64,
+    /// Mean rating, none without votes.
+    pub average: Option<f64>,
+    /// Votes per rating, keys "1".."5".
+    pub histogram: std::collections::BTreeMap<String, u64>,
+    /// Time of the latest vote (RFC 3339), none without votes.
+    pub updated_at: Option<String>,
+}
+
+impl Results {
+    /// Builds results from per-rating counts (index 0 = rating 1) and the latest update.
+    pub fn from_counts(event: &Event, counts: [u64; 5], updated: Option<Timestamp>) -> Self {
+        let count: u64 = counts.iter().sum();
+        let weighted: u64 = counts.iter().zip(1u64..).map(|(n, r)| n * r).sum();
+        #[allow(clippy::cast_precision_loss)] // vote counts are far below 2^52
+        let average = (count > 0).then(|| weighted as f64 / count as f64);
+        Self {
+            code: event.code.to_string(),
+            name: event.name.clone(),
+            open: event.is_open_at(Timestamp::now()),
+            count,
+            average,
+            histogram: counts
+                .iter()
+                .zip(1..)
+                .map(|(n, r)| (format!("{r}"), *n))
+                .collect(),
+            updated_at: updated.map(Timestamp::rfc3339),
+        }
+    }
+}
+
+/// One stored rating, as the CSV export lists it (phone still in full: mask before showing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRow {
+    /// Sender.
+    pub phone: String,
+    /// Rating.
+    pub rating: Rating,
+    /// Comment.
+    pub comment: String,
+    /// First vote.
+    pub created_at: Timestamp,
+    /// Latest vote.
+    pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(opens: Option<i64>, closes: Option<i64>, closed: bool) -> Event {
+        Event {
+            id: 1,
+            code: "E1".parse().unwrap(),
+            name: "E".into(),
+            number: None,
+            opens: opens.map(Timestamp::from_millis),
+            closes: closes.map(Timestamp::from_millis),
+            closed,
+        }
+    }
+
+    #[test]
+    fn state_follows_times_and_flag() {
+        let t = Timestamp::from_millis;
+        assert_eq!(event(None, None, false).state_at(t(5)), EventState::Open);
+        assert_eq!(event(None, None, true).state_at(t(5)), EventState::Closed);
+        assert_eq!(
+            event(Some(10), None, false).state_at(t(5)),
+            EventState::NotYetOpen(t(10))
+        );
+        assert_eq!(
+            event(Some(10), None, false).state_at(t(10)),
+            EventState::Open
+        );
+        assert_eq!(
+            event(None, Some(10), false).state_at(t(10)),
+            EventState::Closed
+        );
+    }
+
+    #[test]
+    fn codes_are_case_insensitive_and_checked() {
+        assert_eq!("ab-1".parse::<EventCode>().unwrap().as_str(), "AB-1");
+        for bad in ["", "a", "1abc", "a b", "é1", &"a".repeat(33)] {
+            assert!(bad.parse::<EventCode>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn results_average_and_histogram() {
+        let r = Results::from_counts(&event(None, None, false), [1, 0, 0, 0, 1], None);
+        assert_eq!(r.count, 2);
+        assert_eq!(r.average, Some(3.0));
+        assert_eq!(r.histogram["5"], 1);
+        assert_eq!(r.histogram.len(), 5);
+    }
+
+    #[test]
+    fn timestamps_round_trip_rfc3339() {
+        let t: Timestamp = "2026-11-29T18:00:00Z".parse().unwrap();
+        assert_eq!(t.rfc3339(), "2026-11-29T18:00:00Z");
+        assert!("tomorrow".parse::<Timestamp>().is_err());
+    }
+}

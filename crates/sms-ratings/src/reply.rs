@@ -1,0 +1,222 @@
+//! Reply texts, kept within one SMS segment where possible.
+//!
+//! A segment holds 160 GSM-7 septets (characters of the extension table such as `€` or `{`
+//! take two), or 70 UCS-2 characters once any character is outside GSM-7. Fixed texts here are
+//! GSM-7; an event name chosen by an organiser may not be, so names are shortened until the
+//! reply fits one segment (down to a few characters: a name is never dropped entirely).
+//!
+//! ```
+//! use sms_ratings::model::{EventRef, Outcome, Rating};
+//! use sms_ratings::reply::{render, segments};
+//!
+//! let event = EventRef { code: "RUST25".into(), name: "RustConf".into() };
+//! let text = render(&Outcome::Recorded { event, rating: Rating::new(4).unwrap(), replaced: true });
+//! assert!(text.contains("4/5") && text.contains("replaces"));
+//! assert_eq!(segments(&text), 1);
+//! ```
+
+use crate::model::{EventRef, Outcome, Timestamp};
+
+/// The help text for anything that is not a vote.
+pub const HELP: &str = "To rate, text a number from 1 to 5 and an optional comment, e.g. 4 great \
+                        talk. If asked for the event code, start with it: CODE 4";
+
+/// Septets per single GSM-7 segment.
+const GSM_SEGMENT: usize = 160;
+/// Characters per single UCS-2 segment.
+const UCS2_SEGMENT: usize = 70;
+/// Names are never shortened below this many characters.
+const MIN_NAME_CHARS: usize = 8;
+
+/// The reply for an outcome.
+pub fn render(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Recorded {
+            event,
+            rating,
+            replaced: false,
+        } => fit(event, |n, c| {
+            format!("Thanks! Your {rating}/5 for {n} ({c}) is recorded.")
+        }),
+        Outcome::Recorded {
+            event,
+            rating,
+            replaced: true,
+        } => fit(event, |n, c| {
+            format!(
+                "Updated: your rating for {n} ({c}) is now {rating}/5. It replaces your earlier vote."
+            )
+        }),
+        Outcome::Closed(event) => fit(event, |n, c| {
+            format!("Sorry, voting for {n} ({c}) is closed.")
+        }),
+        Outcome::NotYetOpen(event, opens) => {
+            let at = opens_text(*opens);
+            fit(event, |n, c| format!("Voting for {n} ({c}) opens {at}."))
+        }
+        Outcome::UnknownEvent(code) => {
+            let code: String = code.chars().take(32).collect();
+            format!(
+                "No event has the code {code}. Check the code and text e.g. CODE 4 (a rating from 1 to 5)."
+            )
+        }
+        Outcome::NeedCode(codes) => need_code(codes),
+    }
+}
+
+/// `2026-11-29 18:00 UTC`.
+fn opens_text(t: Timestamp) -> String {
+    let s = t.rfc3339();
+    match (s.get(..10), s.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => s,
+    }
+}
+
+fn need_code(codes: &[String]) -> String {
+    let generic =
+        "Which event? Start your text with the event code, e.g. CODE 4 (a rating from 1 to 5).";
+    if codes.is_empty() {
+        return generic.to_owned();
+    }
+    let listed = format!(
+        "Which event? Start with its code: {} (e.g. {} 4).",
+        codes.join(", "),
+        codes[0]
+    );
+    if segments(&listed) == 1 {
+        listed
+    } else {
+        generic.to_owned()
+    }
+}
+
+/// Renders with the event's name, shortening the name until the text fits one segment.
+fn fit(event: &EventRef, text: impl Fn(&str, &str) -> String) -> String {
+    let full = text(&event.name, &event.code);
+    if segments(&full) == 1 {
+        return full;
+    }
+    let chars: Vec<char> = event.name.chars().collect();
+    let mut keep = chars.len();
+    while keep > MIN_NAME_CHARS {
+        keep -= 1;
+        let short: String = chars[..keep].iter().collect::<String>() + "...";
+        let candidate = text(short.trim_end(), &event.code);
+        if segments(&candidate) == 1 {
+            return candidate;
+        }
+    }
+    full
+}
+
+/// How many SMS segments `text` takes.
+pub fn segments(text: &str) -> usize {
+    match gsm7_septets(text) {
+        Some(n) if n <= GSM_SEGMENT => 1,
+        Some(n) => n.div_ceil(153),
+        None => {
+            let units = text.encode_utf16().count();
+            if units <= UCS2_SEGMENT {
+                1
+            } else {
+                units.div_ceil(67)
+            }
+        }
+    }
+}
+
+/// Septets in GSM-7, or `None` when a character needs UCS-2.
+fn gsm7_septets(text: &str) -> Option<usize> {
+    text.chars().try_fold(0usize, |n, c| {
+        if is_gsm7_basic(c) {
+            Some(n + 1)
+        } else if "^{}\\[~]|€\u{c}".contains(c) {
+            Some(n + 2)
+        } else {
+            None
+        }
+    })
+}
+
+fn is_gsm7_basic(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || " !\"#$%&'()*+,-./:;<=>?@_\n\r".contains(c)
+        || "£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Rating;
+    use proptest::prelude::*;
+
+    fn ev(name: &str) -> EventRef {
+        EventRef {
+            code: "RUST25".into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn segment_counting() {
+        assert_eq!(segments(&"a".repeat(160)), 1);
+        assert_eq!(segments(&"a".repeat(161)), 2);
+        assert_eq!(segments(&"€".repeat(80)), 1);
+        assert_eq!(segments(&"€".repeat(81)), 2);
+        assert_eq!(segments(&"ж".repeat(70)), 1);
+        assert_eq!(segments(&"ж".repeat(71)), 2);
+    }
+
+    #[test]
+    fn fixed_texts_fit_one_segment() {
+        assert_eq!(segments(HELP), 1);
+        let all = [
+            Outcome::Recorded {
+                event: ev("RustConf 2025: Day One"),
+                rating: Rating::new(5).unwrap(),
+                replaced: true,
+            },
+            Outcome::Closed(ev("RustConf")),
+            Outcome::NotYetOpen(ev("RustConf"), Timestamp::from_millis(0)),
+            Outcome::UnknownEvent("X".repeat(32)),
+            Outcome::NeedCode(vec![]),
+            Outcome::NeedCode(vec!["A1".into(), "B2".into()]),
+        ];
+        for o in all {
+            let text = render(&o);
+            assert_eq!(segments(&text), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn not_yet_open_names_the_time() {
+        let t: Timestamp = "2026-11-29T18:00:00Z".parse().unwrap();
+        assert!(render(&Outcome::NotYetOpen(ev("X"), t)).contains("2026-11-29 18:00 UTC"));
+    }
+
+    #[test]
+    fn long_names_are_shortened() {
+        let text = render(&Outcome::Closed(ev(
+            &"Very long conference name ".repeat(10)
+        )));
+        assert_eq!(segments(&text), 1);
+        assert!(text.contains("...") && text.contains("RUST25"));
+    }
+
+    proptest! {
+        #[test]
+        fn recorded_reply_fits_when_name_is_gsm(name in "[a-zA-Z0-9 ]{1,300}", n in 1u8..=5, replaced: bool) {
+            let text = render(&Outcome::Recorded { event: ev(&name), rating: Rating::new(n).unwrap(), replaced });
+            prop_assert_eq!(segments(&text), 1);
+            let expected = format!("{n}/5");
+            prop_assert!(text.contains(&expected));
+        }
+
+        #[test]
+        fn any_name_renders(name in "\\PC{0,200}") {
+            let text = render(&Outcome::Closed(ev(&name)));
+            prop_assert!(text.contains("RUST25"));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The organiser API (behind basic auth): events, results, ratings.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::App;
+use super::error::HttpError;
+use crate::export::ratings_csv;
+use crate::mask::mask_phone;
+use crate::model::{Event, EventCode, Results, Timestamp};
+
+/// An event as `GET /api/events` lists it.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Serving number.
+    pub number: Option<String>,
+    /// Taking votes now.
+    pub open: bool,
+    /// Closed by hand.
+    pub closed: bool,
+    /// Opening time (RFC 3339).
+    pub opens: Option<String>,
+    /// Closing time (RFC 3339).
+    pub closes: Option<String>,
+}
+
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        Self {
+            open: e.is_open_at(Timestamp::now()),
+            code: e.code.to_string(),
+            name: e.name,
+            number: e.number,
+            closed: e.closed,
+            opens: e.opens.map(Timestamp::rfc3339),
+            closes: e.closes.map(Timestamp::rfc3339),
+        }
+    }
+}
+
+/// A rating as `GET /api/events/{code}/ratings` lists it (phone masked).
+#[derive(Debug, Serialize)]
+pub struct RatingView {
+    /// Masked phone.
+    pub phone: String,
+    /// Rating.
+    pub rating: u8,
+    /// Comment (hostile input: escape before rendering).
+    pub comment: String,
+    /// Latest vote (RFC 3339).
+    pub updated_at: String,
+}
+
+fn code(raw: &str) -> Result<EventCode, HttpError> {
+    raw.parse().map_err(|_| HttpError::NotFound)
+}
+
+pub(crate) async fn events(State(app): State<App>) -> Result<Json<Vec<EventView>>, HttpError> {
+    let events = app.ratings.store().events().await?;
+    Ok(Json(events.into_iter().map(EventView::from).collect()))
+}
+
+pub(crate) async fn results(
+    State(app): State<App>,
+    Path(raw): Path<String>,
+) -> Result<Json<Results>, HttpError> {
+    let results = app.ratings.store().results(code(&raw)?).await?;
+    results.map(Json).ok_or(HttpError::NotFound)
+}
+
+pub(crate) async fn ratings(
+    State(app): State<App>,
+    Path(raw): Path<String>,
+) -> Result<Json<Vec<RatingView>>, HttpError> {
+    let rows = app.ratings.store().ratings(code(&raw)?).await?;
+    let rows = rows.ok_or(HttpError::NotFound)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| RatingView {
+                phone: mask_phone(&r.phone),
+                rating: r.rating.get(),
+                comment: r.comment,
+                updated_at: r.updated_at.rfc3339(),
+            })
+            .collect(),
+    ))
+}
+
+pub(crate) async fn ratings_csv_export(
+    State(app): State<App>,
+    Path(raw): Path<String>,
+) -> Result<Response, HttpError> {
+    let code = code(&raw)?;
+    let rows = app.ratings.store().ratings(code.clone()).await?;
+    let rows = rows.ok_or(HttpError::NotFound)?;
+    let disposition = format!("attachment; filename=\"{code}-ratings.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        ratings_csv(&rows),
+    )
+        .into_response())
+}

@@ -1,0 +1,88 @@
+//! Every HTTP error the server answers with, and its status, in one place.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::service::SmsError;
+use crate::store::StoreError;
+
+/// An error response. The body is a fixed short text; details go to the log only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// Malformed request (bad field, missing or malformed signature header).
+    #[error("bad request")]
+    BadRequest,
+    /// Organiser credentials missing or wrong.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Signature does not match.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such event.
+    #[error("not found")]
+    NotFound,
+    /// Body is not form-encoded.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The database cannot take the request now; retry (Twilio does).
+    #[error("service unavailable")]
+    Unavailable,
+    /// A bug or corrupt data, or no key configured (fail closed).
+    #[error("internal error")]
+    Internal,
+}
+
+impl HttpError {
+    /// The status code.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status(), self.to_string()).into_response();
+        let headers = response.headers_mut();
+        match self {
+            Self::Unauthorized => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"sms-ratings\", charset=\"UTF-8\""),
+                );
+            }
+            Self::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) | StoreError::Conflict(_) => Self::Unavailable,
+            StoreError::UnknownEvent(_) => Self::NotFound,
+            _ => Self::Internal,
+        }
+    }
+}
+
+impl From<SmsError> for HttpError {
+    fn from(e: SmsError) -> Self {
+        match e {
+            SmsError::Store(e) => e.into(),
+            _ => Self::BadRequest,
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The HTTP server: routes, state, `run(listener, shutdown, app)`.
+//!
+//! | route | auth | what |
+//! |---|---|---|
+//! | `POST /sms` | Twilio signature | the messaging webhook; replies TwiML |
+//! | `GET /api/events` | basic | events and their state |
+//! | `GET /api/events/{code}/results` | basic | count, average, histogram |
+//! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
+//! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
+//! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
+//! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
+//! | `GET /healthz` | none | 200 when the database answers, else 503 |
+//! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
+//! | `GET /metrics` | none | Prometheus text |
+//!
+//! Organiser pages belong in [`organiser_routes`] (they get basic auth from there); a live page
+//! subscribes to [`crate::service::Ratings::subscribe`] through [`App::ratings`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use sms_ratings::server::{App, Config};
+//! use sms_ratings::service::Ratings;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = sms_ratings::store::open(dir.path().join("r.db").to_str().unwrap()).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! let config = Config::new("an auth token", &format!("http://{addr}"))?;
+//! let app = App::new(Ratings::new(store), config);
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let server = tokio::spawn(sms_ratings::server::run(listener, async { let _ = stopped.await; }, app));
+//! let health = reqwest::get(format!("http://{addr}/healthz")).await?;
+//! assert_eq!(health.status(), 200);
+//! stop.send(()).ok();
+//! server.await??;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod auth;
+mod error;
+mod page;
+pub mod tls;
+mod webhook;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use twilio_webhook::tower::TwilioLayer;
+use twilio_webhook::url::{PublicUrl, Scheme, UrlError};
+use twilio_webhook::{BasicAuth, KeyError, Validator, WebhookConfig};
+
+pub use api::{EventView, RatingView};
+pub use error::HttpError;
+pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
+pub use webhook::BODY_LIMIT;
+
+use crate::service::Ratings;
+
+/// Why the server settings are invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The Twilio auth token is empty or padded with white space.
+    #[error("Twilio auth token: {0}")]
+    Token(#[from] KeyError),
+    /// The public URL is not `http(s)://host[:port][/prefix]`.
+    #[error("public URL: {0}")]
+    PublicUrl(#[from] UrlError),
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    webhook: WebhookConfig,
+    admin: Option<BasicAuth>,
+}
+
+impl Config {
+    /// Verifies webhooks with `auth_token`; `public_url` is the scheme, host and optional
+    /// path prefix Twilio calls (`https://ratings.example.com`), to which the request path is
+    /// appended for the signature. Bodies over [`BODY_LIMIT`] get 413; replays of a handled
+    /// request get its stored answer.
+    pub fn new(auth_token: &str, public_url: &str) -> Result<Self, ConfigError> {
+        let webhook = WebhookConfig::new(
+            Validator::from_token(auth_token)?,
+            PublicUrl::base(public_url)?,
+        )
+        .body_limit(BODY_LIMIT);
+        Ok(Self {
+            webhook,
+            admin: None,
+        })
+    }
+
+    /// Organiser credentials; without them the organiser API refuses every request.
+    #[must_use]
+    pub fn admin(mut self, credentials: BasicAuth) -> Self {
+        self.admin = Some(credentials.realm("sms-ratings organisers"));
+        self
+    }
+
+    /// Also requires basic auth on the webhook (put the credentials in the webhook URL in
+    /// Twilio's console: `https://user:password@host/sms`; Twilio answers the challenge).
+    #[must_use]
+    pub fn webhook_auth(mut self, credentials: BasicAuth) -> Self {
+        self.webhook = self.webhook.basic_auth(credentials);
+        self
+    }
+
+    /// The scheme of the listener (https with TLS), for URLs rebuilt from `Host`.
+    #[must_use]
+    pub fn listener_scheme(mut self, scheme: Scheme) -> Self {
+        self.webhook = self.webhook.listener_scheme(scheme);
+        self
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct App {
+    ratings: Ratings,
+    webhook: Arc<WebhookConfig>,
+    admin: Option<BasicAuth>,
+    metrics: Option<PrometheusHandle>,
+    stopping: page::Stopping,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// The application over a rating service.
+    pub fn new(ratings: Ratings, config: Config) -> Self {
+        Self {
+            ratings,
+            webhook: Arc::new(config.webhook),
+            admin: config.admin,
+            metrics: crate::metrics::handle(),
+            stopping: page::Stopping::new(),
+        }
+    }
+
+    /// The rating service (store, live notifications).
+    pub fn ratings(&self) -> &Ratings {
+        &self.ratings
+    }
+}
+
+/// All routes.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route(
+            "/sms",
+            post(webhook::sms).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
+        )
+        .route("/healthz", get(healthz))
+        .route("/livez", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .merge(organiser_routes(app.clone()))
+        .merge(page::assets())
+        .with_state(app)
+}
+
+/// The organiser API and pages, behind basic auth.
+pub fn organiser_routes(app: App) -> Router<App> {
+    Router::new()
+        .route("/api/events", get(api::events))
+        .route("/api/events/{code}/results", get(api::results))
+        .route("/api/events/{code}/ratings", get(api::ratings))
+        .route(
+            "/api/events/{code}/ratings.csv",
+            get(api::ratings_csv_export),
+        )
+        .merge(page::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.admin.clone(),
+            auth::require_admin,
+        ))
+}
+
+async fn healthz(State(app): State<App>) -> Result<&'static str, HttpError> {
+    app.ratings.store().health().await?;
+    Ok("ok")
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    match &app.metrics {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish and
+/// waits until every accepted vote is committed.
+pub async fn run(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    app: App,
+) -> std::io::Result<()> {
+    let ratings = app.ratings.clone();
+    let shutdown = app.stopping.wrap(shutdown);
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    ratings.close().await;
+    Ok(())
+}
+
+/// [`run`] over TLS.
+pub async fn run_tls(
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    app: App,
+) -> std::io::Result<()> {
+    let ratings = app.ratings.clone();
+    let shutdown = app.stopping.wrap(shutdown);
+    // No peer address here (axum offers `ConnectInfo` for plain TCP only); it only matters
+    // for trusted-proxy URL rebuilding, and this server uses a configured public URL.
+    axum::serve(tls::TlsListener::new(listener, tls), router(app))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    ratings.close().await;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+// sms-ratings results page: keeps the figures live without a reload.
+// Data arrives as JSON (the page's data-snapshot attribute, then server-sent events, or
+// polling when the event stream fails). Text is only ever written with textContent and
+// SVG built with createElementNS: no comment can become markup.
+(function () {
+  'use strict';
+  var SVG = 'http://www.w3.org/2000/svg';
+  var POLL_MS = 1000;
+  var WATCHDOG_MS = 5000;
+  var MIN_SLOTS = 12;
+
+  function $(sel) { return document.querySelector(sel); }
+  function field(name) { return $('[data-field="' + name + '"]'); }
+
+  function hhmm(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) { return iso; }
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function localizeTimes(root) {
+    var times = root.querySelectorAll('time[datetime]');
+    for (var i = 0; i < times.length; i++) {
+      times[i].textContent = hhmm(times[i].getAttribute('datetime'));
+    }
+  }
+
+  var STATE_LABELS = { open: 'open', closed: 'closed', not_open: 'not open yet' };
+
+  // Same rule as the server's bar_width: tenths of a percent, rounded down.
+  function barWidth(n, max) {
+    var tenths = Math.floor(n * 1000 / Math.max(max, 1));
+    return Math.floor(tenths / 10) + '.' + (tenths % 10) + '%';
+  }
+
+  function el(ns, tag, attrs, text) {
+    var node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+    for (var k in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, k)) { node.setAttribute(k, String(attrs[k])); }
+    }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function drawHistogram(histogram) {
+    var max = 0;
+    for (var r = 1; r <= 5; r++) { max = Math.max(max, histogram[String(r)] || 0); }
+    for (var s = 1; s <= 5; s++) {
+      var n = histogram[String(s)] || 0;
+      var bar = $('[data-bar="' + s + '"]');
+      var label = $('[data-n="' + s + '"]');
+      if (bar) { bar.setAttribute('width', barWidth(n, max)); }
+      if (label) { label.textContent = String(n); }
+    }
+  }
+
+  // Votes per bucket as columns (left scale), running average as a line (right scale, 1–5).
+  function drawTimeline(svg, timeline) {
+    while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+    var box = svg.viewBox.baseVal;
+    var W = box.width || 600, H = box.height || 360, L = 48, R = 34, T = 16, B = 34;
+    var buckets = timeline.buckets;
+    if (!buckets.length) {
+      svg.appendChild(el(SVG, 'text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'No votes yet'));
+      return;
+    }
+    var pw = W - L - R, ph = H - T - B;
+    var maxCount = 1;
+    buckets.forEach(function (b) { maxCount = Math.max(maxCount, b.count); });
+    // At least MIN_SLOTS slots, so a young event's few columns stay column-shaped.
+    var step = pw / Math.max(buckets.length, MIN_SLOTS);
+    var gap = Math.min(4, step * 0.2);
+    svg.appendChild(el(SVG, 'line', { 'class': 'axis', x1: L, y1: T + ph, x2: W - R, y2: T + ph }));
+    var points = [], count = 0, sum = 0;
+    buckets.forEach(function (b, i) {
+      var h = b.count / maxCount * ph;
+      var x = L + i * step;
+      var col = el(SVG, 'rect', { 'class': 'col', x: x + gap / 2, y: T + ph - h, width: Math.max(step - gap, 1), height: h });
+      col.appendChild(el(SVG, 'title', {}, hhmm(b.start) + ': ' + b.count + ' votes'));
+      svg.appendChild(col);
+      count += b.count; sum += b.sum;
+      if (count > 0) {
+        var avg = sum / count;
+        points.push((x + step / 2).toFixed(1) + ',' + (T + ph - (avg - 1) / 4 * ph).toFixed(1));
+      }
+    });
+    if (points.length > 1) {
+      svg.appendChild(el(SVG, 'polyline', { 'class': 'avg', points: points.join(' ') }));
+    } else if (points.length === 1) {
+      var p = points[0].split(',');
+      svg.appendChild(el(SVG, 'circle', { 'class': 'legend-avg', cx: p[0], cy: p[1], r: 4 }));
+    }
+    svg.appendChild(el(SVG, 'text', { x: L - 8, y: T + 14, 'text-anchor': 'end' }, String(maxCount)));
+    svg.appendChild(el(SVG, 'text', { x: L - 8, y: T + ph, 'text-anchor': 'end' }, '0'));
+    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 8, y: T + 14 }, '5'));
+    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 8, y: T + ph }, '1'));
+    svg.appendChild(el(SVG, 'text', { x: L, y: H - 8 }, hhmm(buckets[0].start)));
+    if (buckets.length > 1) {
+      var lastX = L + (buckets.length - 0.5) * step;
+      svg.appendChild(el(SVG, 'text', { x: Math.min(lastX, W - R), y: H - 8, 'text-anchor': 'end' }, hhmm(buckets[buckets.length - 1].start)));
+    }
+  }
+
+  function drawComments(list, empty, comments) {
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    comments.forEach(function (c) {
+      var li = el(null, 'li', {});
+      li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el(null, 'q', {}, c.comment));
+      li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone));
+      li.appendChild(el(null, 'time', { datetime: c.at }, hhmm(c.at)));
+      list.appendChild(li);
+    });
+    empty.hidden = comments.length > 0;
+  }
+
+  function apply(root, snap) {
+    field('count').textContent = String(snap.results.count);
+    field('average').textContent = snap.average_text;
+    var state = field('state');
+    state.setAttribute('data-state', snap.state);
+    state.textContent = STATE_LABELS[snap.state] || snap.state;
+    field('cta').setAttribute('data-state', snap.state);
+    drawHistogram(snap.results.histogram);
+    drawTimeline($('[data-chart="timeline"]'), snap.timeline);
+    drawComments(field('comments'), field('no-comments'), snap.comments);
+    root.setAttribute('data-updated', snap.results.updated_at || '');
+  }
+
+  function start(root) {
+    var pollTimer = null, source = null, watchdog = null;
+    var transport = field('transport');
+
+    function show(how) { transport.textContent = how; root.setAttribute('data-via', how); }
+
+    function receive(text) {
+      var snap;
+      try { snap = JSON.parse(text); } catch (e) { return; }
+      apply(root, snap);
+    }
+
+    function poll() {
+      fetch(root.getAttribute('data-poll'), { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(receive)
+        .catch(function () { show('offline, retrying'); });
+    }
+
+    function startPolling() {
+      if (pollTimer !== null) { return; }
+      show('polling');
+      poll();
+      pollTimer = setInterval(poll, POLL_MS);
+    }
+
+    function stopPolling() {
+      if (pollTimer !== null) { clearInterval(pollTimer); pollTimer = null; }
+      show('live');
+    }
+
+    if (root.getAttribute('data-transport') === 'poll' || !window.EventSource) {
+      startPolling();
+      return;
+    }
+    source = new EventSource(root.getAttribute('data-live'));
+    // The server sends a snapshot as soon as the stream opens; silence means something in
+    // between (a buffering proxy) holds the stream back.
+    watchdog = setTimeout(startPolling, WATCHDOG_MS);
+    source.addEventListener('snapshot', function (e) {
+      clearTimeout(watchdog);
+      stopPolling();
+      receive(e.data);
+    });
+    source.addEventListener('error', function () {
+      // The browser reconnects by itself unless the stream is CLOSED; poll meanwhile.
+      startPolling();
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    localizeTimes(document);
+    var root = $('main[data-snapshot]');
+    if (!root) { return; }
+    var snap;
+    try { snap = JSON.parse(root.getAttribute('data-snapshot')); } catch (e) { snap = null; }
+    if (snap) { apply(root, snap); }
+    start(root);
+  });
+}());

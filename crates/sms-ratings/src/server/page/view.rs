@@ -1,0 +1,255 @@
+//! What the results page shows, computed once for the HTML, the live stream and the poll.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::mask::{mask_numbers_in, mask_phone};
+use crate::model::{Event, EventCode, EventState, RatingRow, Results, Timestamp};
+use crate::store::{Store, StoreError, TimeBucket};
+
+/// Comments shown on the page.
+pub(crate) const COMMENTS: u32 = 8;
+/// The finest time bucket the store is asked for.
+const BASE_BUCKET: Duration = Duration::from_secs(60);
+/// Most bars in the ratings-over-time chart.
+const MAX_BARS: usize = 48;
+/// Bucket widths tried, in multiples of [`BASE_BUCKET`]; past the last, whole days.
+const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
+
+/// Everything the results page shows about one event. `results` is exactly what
+/// `GET /api/events/{code}/results` returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Count, average, histogram.
+    pub results: Results,
+    /// The average as shown: one decimal, rounded half up from the exact fraction ("–" when
+    /// there are no votes), so the server and the page script never round differently.
+    pub average_text: String,
+    /// `open`, `closed` or `not_open`.
+    pub state: &'static str,
+    /// Votes over time.
+    pub timeline: Timeline,
+    /// Latest comments, newest first (phones masked, numbers in the text masked).
+    pub comments: Vec<CommentView>,
+}
+
+/// Votes over time, in buckets of equal width with empty ones included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeline {
+    /// Bucket width in seconds.
+    pub bucket_seconds: i64,
+    /// Buckets, oldest first.
+    pub buckets: Vec<BucketView>,
+}
+
+/// One bucket of [`Timeline`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BucketView {
+    /// Start (RFC 3339).
+    pub start: String,
+    /// Votes.
+    pub count: u64,
+    /// Sum of their ratings.
+    pub sum: u64,
+}
+
+/// A comment as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommentView {
+    /// The sender, masked.
+    pub phone: String,
+    /// The rating.
+    pub rating: u8,
+    /// The text, phone numbers in it masked (still hostile: escape it).
+    pub comment: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+impl Snapshot {
+    /// Reads an event's snapshot; `None` for an unknown code.
+    pub(crate) async fn read(
+        store: &dyn Store,
+        code: EventCode,
+    ) -> Result<Option<Self>, StoreError> {
+        let Some(event) = store.event(code.clone()).await? else {
+            return Ok(None);
+        };
+        let results = store.results(code.clone()).await?;
+        let timeline = store.timeline(code.clone(), BASE_BUCKET).await?;
+        let comments = store.latest_comments(code, COMMENTS).await?;
+        let (Some(results), Some(timeline), Some(comments)) = (results, timeline, comments) else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            average_text: average_text(&results),
+            state: state_name(&event),
+            timeline: timeline_view(&timeline),
+            comments: comments.iter().map(comment_view).collect(),
+            results,
+        }))
+    }
+}
+
+/// `open`, `closed` or `not_open`, now.
+pub(crate) fn state_name(event: &Event) -> &'static str {
+    match event.state_at(Timestamp::now()) {
+        EventState::Open => "open",
+        EventState::Closed => "closed",
+        EventState::NotYetOpen(_) => "not_open",
+    }
+}
+
+/// The average to one decimal, rounded half up from the exact fraction; "–" without votes.
+pub(crate) fn average_text(results: &Results) -> String {
+    let (count, sum) = results
+        .histogram
+        .iter()
+        .filter_map(|(rating, n)| Some((n, rating.parse::<u64>().ok()?)))
+        .fold((0u64, 0u64), |(c, s), (n, r)| (c + n, s + n * r));
+    if count == 0 {
+        return "–".to_owned();
+    }
+    let tenths = (sum * 20 + count) / (count * 2);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+fn comment_view(row: &RatingRow) -> CommentView {
+    CommentView {
+        phone: mask_phone(&row.phone),
+        rating: row.rating.get(),
+        comment: mask_numbers_in(&row.comment),
+        at: row.updated_at.rfc3339(),
+    }
+}
+
+fn timeline_view(buckets: &[TimeBucket]) -> Timeline {
+    let base = i64::try_from(BASE_BUCKET.as_millis()).unwrap_or(60_000);
+    let (width, buckets) = coarsen(buckets, base, MAX_BARS);
+    Timeline {
+        bucket_seconds: width / 1000,
+        buckets: buckets
+            .iter()
+            .map(|b| BucketView {
+                start: b.start.rfc3339(),
+                count: b.count,
+                sum: b.sum,
+            })
+            .collect(),
+    }
+}
+
+/// Regroups `buckets` (of width `base` ms, sorted) into at most `max` buckets of a round
+/// width, empty ones included so bars are evenly spaced in time. Returns the width too.
+pub(crate) fn coarsen(buckets: &[TimeBucket], base: i64, max: usize) -> (i64, Vec<TimeBucket>) {
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
+        return (base, Vec::new());
+    };
+    let (first, last) = (first.start.millis(), last.start.millis());
+    let max = i64::try_from(max.max(2)).unwrap_or(i64::MAX);
+    let span = last - first;
+    let fits = |w: i64| span / w < max;
+    let day = base * 1440;
+    let width = NICE
+        .iter()
+        .map(|m| m * base)
+        .find(|&w| fits(w))
+        .unwrap_or_else(|| (span / (max - 1) / day + 1) * day);
+    let origin = first.div_euclid(width) * width;
+    let n = (last.div_euclid(width) * width - origin) / width + 1;
+    let mut out: Vec<TimeBucket> = (0..n)
+        .map(|i| TimeBucket {
+            start: Timestamp::from_millis(origin + i * width),
+            count: 0,
+            sum: 0,
+        })
+        .collect();
+    for b in buckets {
+        let index = usize::try_from((b.start.millis() - origin).div_euclid(width)).ok();
+        if let Some(slot) = index.and_then(|i| out.get_mut(i)) {
+            slot.count += b.count;
+            slot.sum += b.sum;
+        }
+    }
+    (width, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn bucket(minute: i64, count: u64, sum: u64) -> TimeBucket {
+        TimeBucket {
+            start: Timestamp::from_millis(minute * 60_000),
+            count,
+            sum,
+        }
+    }
+
+    fn results(histogram: [u64; 5]) -> Results {
+        Results {
+            code: "X".into(),
+            name: "X".into(),
+            open: true,
+            count: histogram.iter().sum(),
+            average: None,
+            histogram: (1..=5)
+                .zip(histogram)
+                .map(|(r, n)| (r.to_string(), n))
+                .collect::<BTreeMap<_, _>>(),
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn average_rounds_half_up_exactly() {
+        assert_eq!(average_text(&results([0; 5])), "–");
+        assert_eq!(average_text(&results([0, 1, 0, 0, 0])), "2.0");
+        // 9 / 4 = 2.25 exactly: half up gives 2.3 (float formatting would give 2.2).
+        assert_eq!(average_text(&results([0, 3, 1, 0, 0])), "2.3");
+        // 14 / 3 = 4.666…
+        assert_eq!(average_text(&results([0, 0, 0, 1, 2])), "4.7");
+        assert_eq!(average_text(&results([0, 0, 0, 0, 7])), "5.0");
+    }
+
+    #[test]
+    fn coarsen_keeps_totals_and_fills_gaps() {
+        let input = [bucket(10, 2, 7), bucket(13, 1, 5)];
+        let (width, out) = coarsen(&input, 60_000, 48);
+        assert_eq!(width, 60_000);
+        assert_eq!(out.len(), 4, "minutes 10..=13");
+        assert_eq!(out[1].count, 0);
+        assert_eq!(out[3].sum, 5);
+
+        // Five hours of minutes → 10-minute buckets (30 bars ≤ 48).
+        let long: Vec<_> = (0..300).map(|m| bucket(m, 1, 3)).collect();
+        let (width, out) = coarsen(&long, 60_000, 48);
+        assert_eq!(width, 10 * 60_000);
+        assert!(out.len() <= 48);
+        assert_eq!(out.iter().map(|b| b.count).sum::<u64>(), 300);
+        assert_eq!(out.iter().map(|b| b.sum).sum::<u64>(), 900);
+
+        // Months apart → whole days.
+        let (width, out) = coarsen(&[bucket(0, 1, 1), bucket(60 * 24 * 90, 1, 1)], 60_000, 48);
+        assert_eq!(width % (1440 * 60_000), 0);
+        assert!(out.len() <= 48, "{}", out.len());
+        assert_eq!(coarsen(&[], 60_000, 48).1.len(), 0);
+    }
+
+    #[test]
+    fn comments_are_masked() {
+        let row = RatingRow {
+            phone: "+14155550123".into(),
+            rating: crate::model::Rating::new(4).unwrap(),
+            comment: "call me on +44 7700 900123 <b>".into(),
+            created_at: Timestamp::from_millis(0),
+            updated_at: Timestamp::from_millis(0),
+        };
+        let v = comment_view(&row);
+        assert_eq!(v.phone, "+1•••••0123");
+        assert!(!v.comment.contains("7700"), "{}", v.comment);
+        assert!(v.comment.ends_with("<b>"), "escaping is the renderer's job");
+    }
+}

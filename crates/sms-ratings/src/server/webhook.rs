@@ -1,0 +1,51 @@
+//! `POST /sms`: the Twilio messaging webhook.
+//!
+//! [`TwilioLayer`](twilio_webhook::tower::TwilioLayer) in front of this handler checks the
+//! method, body size, basic auth (if configured), signature and replays; the handler gets
+//! exactly the verified pairs. A 2xx is sent only once the vote is committed; when the
+//! database is unavailable the answer is 503, which Twilio retries (the layer does not store
+//! 5xx answers for replays) and the retry, same `MessageSid`, is processed exactly once.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use twilio_webhook::VerifiedWebhook;
+use twilio_webhook::payload::IncomingMessage;
+use twilio_webhook::twiml::MessagingResponse;
+
+use super::App;
+use super::error::HttpError;
+use crate::service::Sms;
+
+/// The largest body accepted (an SMS webhook is a few KiB; `Body` is at most 1600 chars).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub(crate) async fn sms(
+    State(app): State<App>,
+    webhook: VerifiedWebhook,
+) -> Result<Response, HttpError> {
+    let message = IncomingMessage::from_pairs(webhook.pairs()).map_err(|e| {
+        tracing::warn!(error = %e, "sms webhook without a required field");
+        crate::metrics::webhook("malformed");
+        HttpError::BadRequest
+    })?;
+    let sid = message.message_sid.clone();
+    let sms = Sms {
+        message_sid: message.message_sid,
+        from: message.from,
+        to: message.to,
+        body: message.body,
+    };
+    match app.ratings.handle(sms).await {
+        Ok(reply) => {
+            tracing::info!(message_sid = %sid, outcome = reply.outcome, "sms handled");
+            crate::metrics::webhook(reply.outcome);
+            let twiml = MessagingResponse::new().message(reply.text).render();
+            Ok(twiml.map_err(|_| HttpError::Internal)?.into_response())
+        }
+        Err(e) => {
+            tracing::warn!(message_sid = %sid, error = %e, "sms not handled");
+            crate::metrics::webhook("error");
+            Err(e.into())
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Versioned schema migrations, the same versions and texts for both backends, applied at start.
+//!
+//! One SQL text per version; where the dialects differ (identity columns) the text holds a
+//! placeholder that [`Dialect::render`] fills in. `schema_migrations` records what was applied;
+//! a database migrated by a newer build (a version this build does not know) is refused rather
+//! than guessed at.
+
+use super::StoreError;
+
+/// The SQL dialects spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// SQLite 3.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Dialect {
+    /// The migration text in this dialect.
+    pub(crate) fn render(self, sql: &str) -> String {
+        let id = match self {
+            Self::Sqlite => "INTEGER PRIMARY KEY",
+            Self::Postgres => "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        };
+        sql.replace("{ID}", id)
+    }
+}
+
+/// One schema step.
+pub(crate) struct Migration {
+    /// Applied in increasing order.
+    pub(crate) version: i64,
+    /// What it does.
+    pub(crate) name: &'static str,
+    /// The SQL (statements separated by `;`), `{ID}` for an identity primary key.
+    pub(crate) sql: &'static str,
+}
+
+/// Creates the bookkeeping table (same text for both dialects).
+pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+)";
+
+/// Every migration, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "events, ratings, processed_messages",
+    sql: "
+CREATE TABLE events (
+    id {ID},
+    code TEXT NOT NULL UNIQUE CHECK (code = upper(code)),
+    name TEXT NOT NULL,
+    number TEXT,
+    opens BIGINT,
+    closes BIGINT,
+    closed BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX events_number ON events (number);
+CREATE TABLE ratings (
+    event_id BIGINT NOT NULL REFERENCES events (id),
+    phone TEXT NOT NULL,
+    rating SMALLINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment TEXT NOT NULL DEFAULT '',
+    message_sid TEXT NOT NULL UNIQUE,
+    votes INTEGER NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (event_id, phone)
+);
+CREATE TABLE processed_messages (
+    message_sid TEXT PRIMARY KEY,
+    reply TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+",
+}];
+
+/// The migrations still to apply after `current`; an error when `current` is newer than
+/// anything this build knows.
+pub(crate) fn check_version(current: i64) -> Result<&'static [Migration], StoreError> {
+    let latest = MIGRATIONS.last().map_or(0, |m| m.version);
+    if current > latest {
+        return Err(StoreError::Corrupt(format!(
+            "schema version {current} is newer than this build knows ({latest}); upgrade sms-ratings"
+        )));
+    }
+    Ok(MIGRATIONS
+        .iter()
+        .position(|m| m.version > current)
+        .map_or(&[][..], |i| &MIGRATIONS[i..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_increase() {
+        assert!(MIGRATIONS.windows(2).all(|w| w[0].version < w[1].version));
+        assert!(MIGRATIONS.iter().all(|m| !m.name.is_empty()));
+    }
+
+    #[test]
+    fn pending_and_too_new() {
+        assert_eq!(check_version(0).unwrap().len(), MIGRATIONS.len());
+        assert!(check_version(MIGRATIONS.len() as i64).unwrap().is_empty());
+        assert!(matches!(check_version(999), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn dialects_fill_the_identity() {
+        assert!(
+            Dialect::Sqlite
+                .render(MIGRATIONS[0].sql)
+                .contains("id INTEGER PRIMARY KEY")
+        );
+        assert!(
+            Dialect::Postgres
+                .render(MIGRATIONS[0].sql)
+                .contains("IDENTITY")
+        );
+    }
+}

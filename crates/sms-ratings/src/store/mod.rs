@@ -1,0 +1,201 @@
+//! Storage: one async trait, two backends (SQLite, PostgreSQL) with the same migrations.
+//!
+//! Both backends batch votes (group commit) and answer a vote only after the transaction
+//! holding it committed, so a 2xx always means durable. A `MessageSid` is processed once:
+//! a repeat gets the stored reply and changes nothing.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use sms_ratings::model::{NewEvent, Submission, Timestamp, Vote, Rating};
+//! use sms_ratings::store;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let db = store::open(dir.path().join("ratings.db").to_str().unwrap()).await?;
+//! db.add_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(), number: None, opens: None, closes: None }).await?;
+//! let vote = Vote { code: Some("rust25".parse()?), rating: Rating::new(5).unwrap(), comment: String::new() };
+//! let sub = Submission { message_sid: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now() };
+//! let first = db.submit(sub.clone()).await?;
+//! let again = db.submit(sub).await?;
+//! assert!(!first.is_duplicate() && again.is_duplicate());
+//! assert_eq!(first.reply, again.reply);
+//! assert_eq!(db.results("RUST25".parse()?).await?.unwrap().count, 1);
+//! db.close().await;
+//! # Ok(()) }
+//! ```
+
+mod decide;
+mod migrations;
+pub mod postgres;
+pub mod sqlite;
+mod timeline;
+mod vote;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::model::{Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission};
+
+pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
+pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub use timeline::TimeBucket;
+
+/// A boxed future returned by [`Store`] methods (boxed so the trait is object-safe).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Everything that can go wrong in storage.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database cannot be reached, is locked or busy, or is shutting down: retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Concurrent transactions deadlocked or failed to serialise; the batch was retried and
+    /// still conflicted.
+    #[error("database conflict: {0}")]
+    Conflict(String),
+    /// An event with this code already exists.
+    #[error("an event with code {0} already exists")]
+    DuplicateEvent(String),
+    /// No event has this code.
+    #[error("no event with code {0}")]
+    UnknownEvent(String),
+    /// The database holds something this build does not understand (newer schema, bad row).
+    #[error("database content not understood: {0}")]
+    Corrupt(String),
+    /// The database location or options are invalid.
+    #[error("invalid database configuration: {0}")]
+    Config(String),
+}
+
+/// Storage for events, ratings and processed messages.
+pub trait Store: Send + Sync + 'static {
+    /// Creates an event; [`StoreError::DuplicateEvent`] when the code is taken.
+    fn add_event(&self, event: NewEvent) -> StoreFuture<'_, Event>;
+    /// All events, by code.
+    fn events(&self) -> StoreFuture<'_, Vec<Event>>;
+    /// One event by code.
+    fn event(&self, code: EventCode) -> StoreFuture<'_, Option<Event>>;
+    /// Closes an event by hand; [`StoreError::UnknownEvent`] when there is none.
+    fn close_event(&self, code: EventCode) -> StoreFuture<'_, Event>;
+    /// Records a vote (once per `MessageSid`); resolves when committed.
+    fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt>;
+    /// An event's results; `None` for an unknown code.
+    fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>>;
+    /// An event's ratings, oldest first; `None` for an unknown code.
+    fn ratings(&self, code: EventCode) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
+    /// An event's votes per time bucket of width `bucket` (each phone once, at its latest
+    /// vote), oldest first, empty buckets left out; `None` for an unknown code.
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: std::time::Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>>;
+    /// An event's `limit` latest non-empty comments, newest first; `None` for an unknown code.
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
+    /// Succeeds when the database answers.
+    fn health(&self) -> StoreFuture<'_, ()>;
+    /// Stops taking votes and waits until every accepted vote is committed or answered.
+    fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// Per-rating counts and the latest update of one event (`$1` = event id); the same text
+/// for both dialects. Rows: rating, count, latest `updated_at`.
+pub(crate) const RESULTS_SQL: &str = "SELECT CAST(rating AS BIGINT), COUNT(*), MAX(updated_at)
+    FROM ratings WHERE event_id = $1 GROUP BY rating";
+
+/// An event's ratings, oldest first (`$1` = event id); the same text for both dialects.
+pub(crate) const RATINGS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment, created_at,
+    updated_at FROM ratings WHERE event_id = $1 ORDER BY created_at, phone";
+
+/// Votes per time bucket (`$1` = event id, `$2` = bucket width in ms): bucket start, count,
+/// sum of ratings, oldest first; the same text for both dialects.
+pub(crate) const TIMELINE_SQL: &str = "SELECT (updated_at / $2) * $2, COUNT(*),
+    CAST(SUM(rating) AS BIGINT) FROM ratings WHERE event_id = $1 GROUP BY 1 ORDER BY 1";
+
+/// The latest non-empty comments (`$1` = event id, `$2` = how many), newest first, in the
+/// columns of [`RATINGS_SQL`].
+pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment,
+    created_at, updated_at FROM ratings WHERE event_id = $1 AND comment <> ''
+    ORDER BY updated_at DESC, phone LIMIT $2";
+
+/// Folds [`RESULTS_SQL`] rows (rating, count, latest update) into an event's results.
+pub(crate) fn tally(
+    event: &crate::model::Event,
+    rows: impl IntoIterator<Item = Result<(i64, i64, i64), StoreError>>,
+) -> Result<Results, StoreError> {
+    let mut counts = [0u64; 5];
+    let mut latest = None;
+    for row in rows {
+        let (rating, n, updated) = row?;
+        count_into(&mut counts, rating, n)?;
+        latest = latest.max(Some(crate::model::Timestamp::from_millis(updated)));
+    }
+    Ok(Results::from_counts(event, counts, latest))
+}
+
+/// Adds `n` votes for `rating` (as read from a database row) into per-rating counts.
+fn count_into(counts: &mut [u64; 5], rating: i64, n: i64) -> Result<(), StoreError> {
+    let slot = counts.get_mut(usize::from(rating_from_db(rating)?.get() - 1));
+    match (slot, u64::try_from(n)) {
+        (Some(slot), Ok(n)) => {
+            *slot += n;
+            Ok(())
+        }
+        _ => Err(StoreError::Corrupt(format!(
+            "count {n} for rating {rating}"
+        ))),
+    }
+}
+
+/// A rating column value, checked.
+pub(crate) fn rating_from_db(value: i64) -> Result<crate::model::Rating, StoreError> {
+    u8::try_from(value)
+        .ok()
+        .and_then(crate::model::Rating::new)
+        .ok_or_else(|| StoreError::Corrupt(format!("rating {value} out of range")))
+}
+
+/// Tuning shared by both backends.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Most votes committed in one transaction.
+    pub max_batch: usize,
+    /// How long to wait for a lock or a connection before answering "unavailable".
+    pub busy_timeout: std::time::Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_batch: 512,
+            busy_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+}
+
+/// True when `location` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// Opens the database at `location` (a `postgres://` URL or a SQLite file path) with default
+/// options, applying pending migrations.
+pub async fn open(location: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(location, Options::default()).await
+}
+
+/// [`open`] with explicit options.
+pub async fn open_with(location: &str, options: Options) -> Result<Arc<dyn Store>, StoreError> {
+    if is_postgres(location) {
+        Ok(Arc::new(postgres::PgStore::open(location, options).await?))
+    } else {
+        Ok(Arc::new(
+            sqlite::SqliteStore::open(location.as_ref(), options).await?,
+        ))
+    }
+}

@@ -1,0 +1,540 @@
+//! PostgreSQL backend: a connection pool, votes committed in batches by a few worker tasks.
+//!
+//! Several `serve` instances may share one database. Exact totals come from constraints, not
+//! from reading first: a vote first *claims* its `MessageSid` with `INSERT … ON CONFLICT DO
+//! NOTHING` (a concurrent claim of the same id waits for the first transaction and then sees
+//! it), and the rating is an `INSERT … ON CONFLICT (event_id, phone) DO UPDATE` whose vote
+//! count is raised under the row lock. Deadlocks between batches of different instances are
+//! possible (they lock rows in different orders); PostgreSQL aborts one and it is retried.
+
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::vote::{UPSERT_RATING, VoteTx, apply};
+use super::{
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
+    check_version,
+};
+use crate::model::{
+    Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
+};
+
+/// Votes waiting for a worker before `submit` waits for room.
+const QUEUE: usize = 8192;
+/// Worker tasks, each committing one batch at a time on its own connection.
+const WORKERS: usize = 4;
+/// Attempts for a batch that hit a deadlock or serialization failure.
+const ATTEMPTS: usize = 5;
+/// Serialises migrations of instances starting together (any constant, shared by all).
+const MIGRATION_LOCK: i64 = 0x736d_735f_7261_7465;
+
+type Answer = oneshot::Sender<Result<Receipt, StoreError>>;
+
+struct Job {
+    submission: Submission,
+    answer: Answer,
+}
+
+/// The PostgreSQL store. Open with [`PgStore::open`] or [`super::open`].
+pub struct PgStore {
+    pool: Pool,
+    queue: RwLock<Option<mpsc::Sender<Job>>>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects, applies migrations and starts the batch workers.
+    pub async fn open(url: &str, options: Options) -> Result<Self, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+        config.connect_timeout(options.busy_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("sms-ratings");
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(WORKERS * 2 + 4)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(options.busy_timeout))
+            .create_timeout(Some(options.busy_timeout))
+            .recycle_timeout(Some(options.busy_timeout))
+            .build()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
+        migrate(&mut connection(&pool).await?).await?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        let max_batch = options.max_batch.max(1);
+        let deadline = options.busy_timeout * 2;
+        let workers = (0..WORKERS)
+            .map(|_| tokio::spawn(worker(pool.clone(), Arc::clone(&rx), max_batch, deadline)))
+            .collect();
+        Ok(Self {
+            pool,
+            queue: RwLock::new(Some(tx)),
+            workers: Mutex::new(workers),
+        })
+    }
+}
+
+async fn connection(pool: &Pool) -> Result<Object, StoreError> {
+    pool.get()
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("no PostgreSQL connection: {e}")))
+}
+
+/// Connection loss, shutdown, resource limits: unavailable (503). Deadlock or serialization
+/// failure: conflict (retried). Anything else: the data or schema is not what we expect.
+fn map_err(e: tokio_postgres::Error) -> StoreError {
+    let Some(state) = e.code() else {
+        return StoreError::Unavailable(e.to_string());
+    };
+    let class = state.code().get(..2).unwrap_or("");
+    if *state == SqlState::T_R_DEADLOCK_DETECTED || *state == SqlState::T_R_SERIALIZATION_FAILURE {
+        StoreError::Conflict(e.to_string())
+    } else if matches!(class, "08" | "53" | "57" | "58") || e.is_closed() {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+async fn migrate(client: &mut Object) -> Result<(), StoreError> {
+    let tx = client.transaction().await.map_err(map_err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(map_err)?;
+    tx.batch_execute(CREATE_MIGRATIONS_TABLE)
+        .await
+        .map_err(map_err)?;
+    let current: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+            &[],
+        )
+        .await
+        .map_err(map_err)?
+        .get(0);
+    for m in check_version(current)? {
+        tx.batch_execute(&Dialect::Postgres.render(m.sql))
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[&m.version, &m.name, &Timestamp::now().millis()],
+        )
+        .await
+        .map_err(map_err)?;
+    }
+    tx.commit().await.map_err(map_err)
+}
+
+/// A worker: takes what is queued (up to `max_batch`), commits it, answers, repeats.
+async fn worker(
+    pool: Pool,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
+    max_batch: usize,
+    deadline: Duration,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    loop {
+        if rx.lock().await.recv_many(&mut batch, max_batch).await == 0 {
+            return; // every sender dropped and the queue drained
+        }
+        let started = std::time::Instant::now();
+        let results = match tokio::time::timeout(deadline, commit_retrying(&pool, &batch)).await {
+            Ok(results) => results,
+            Err(_) => Err(StoreError::Unavailable("commit timed out".into())),
+        };
+        crate::metrics::batch_committed(
+            "postgres",
+            batch.len(),
+            started.elapsed(),
+            results.is_ok(),
+        );
+        let results = results.map_or_else(
+            |e| vec![Err(e); batch.len()],
+            |receipts| receipts.into_iter().map(Ok).collect(),
+        );
+        for (job, result) in batch.drain(..).zip(results) {
+            let _ = job.answer.send(result);
+        }
+    }
+}
+
+async fn commit_retrying(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match commit(pool, batch).await {
+            Err(StoreError::Conflict(why)) if attempt < ATTEMPTS => {
+                tracing::debug!(attempt, %why, "batch conflicted, retrying");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One transaction for the whole batch: every vote in it commits, or none does.
+async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
+    let mut client = connection(pool).await?;
+    let tx = client.transaction().await.map_err(map_err)?;
+    let mut vtx = PgTx(&tx);
+    let mut receipts = Vec::with_capacity(batch.len());
+    for job in batch {
+        receipts.push(apply(&mut vtx, &job.submission).await?);
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(receipts)
+}
+
+struct PgTx<'a>(&'a deadpool_postgres::Transaction<'a>);
+
+const EVENT_COLUMNS: &str = "id, code, name, number, opens, closes, closed";
+
+fn event_row(row: &Row) -> Result<Event, StoreError> {
+    let code: String = row.try_get(1).map_err(map_err)?;
+    Ok(Event {
+        id: row.try_get(0).map_err(map_err)?,
+        code: code
+            .parse()
+            .map_err(|e: crate::model::InvalidCode| StoreError::Corrupt(e.to_string()))?,
+        name: row.try_get(2).map_err(map_err)?,
+        number: row.try_get(3).map_err(map_err)?,
+        opens: row
+            .try_get::<_, Option<i64>>(4)
+            .map_err(map_err)?
+            .map(Timestamp::from_millis),
+        closes: row
+            .try_get::<_, Option<i64>>(5)
+            .map_err(map_err)?
+            .map(Timestamp::from_millis),
+        closed: row.try_get(6).map_err(map_err)?,
+    })
+}
+
+async fn query_events(
+    client: &impl deadpool_postgres::GenericClient,
+    filter: &str,
+    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Event>, StoreError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY code");
+    let stmt = client.prepare_cached(&sql).await.map_err(map_err)?;
+    let rows = client.query(&stmt, args).await.map_err(map_err)?;
+    rows.iter().map(event_row).collect()
+}
+
+async fn event_by_code(
+    client: &impl deadpool_postgres::GenericClient,
+    code: &EventCode,
+) -> Result<Option<Event>, StoreError> {
+    Ok(query_events(client, "WHERE code = $1", &[&code.as_str()])
+        .await?
+        .into_iter()
+        .next())
+}
+
+impl VoteTx for PgTx<'_> {
+    async fn claim(&mut self, sub: &Submission) -> Result<Option<String>, StoreError> {
+        let stmt = self
+            .0
+            .prepare_cached(
+                "INSERT INTO processed_messages (message_sid, reply, created_at) VALUES ($1, '', $2)
+                 ON CONFLICT (message_sid) DO NOTHING",
+            )
+            .await
+            .map_err(map_err)?;
+        let claimed = self
+            .0
+            .execute(&stmt, &[&sub.message_sid, &sub.at.millis()])
+            .await
+            .map_err(map_err)?;
+        if claimed == 1 {
+            return Ok(None);
+        }
+        let stmt = self
+            .0
+            .prepare_cached("SELECT reply FROM processed_messages WHERE message_sid = $1")
+            .await
+            .map_err(map_err)?;
+        let row = self
+            .0
+            .query_one(&stmt, &[&sub.message_sid])
+            .await
+            .map_err(map_err)?;
+        Ok(Some(row.try_get(0).map_err(map_err)?))
+    }
+
+    async fn event_by_code(&mut self, code: &EventCode) -> Result<Option<Event>, StoreError> {
+        event_by_code(self.0, code).await
+    }
+
+    async fn events_by_number(&mut self, number: &str) -> Result<Vec<Event>, StoreError> {
+        query_events(self.0, "WHERE number = $1", &[&number]).await
+    }
+
+    async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
+        let stmt = self
+            .0
+            .prepare_cached(UPSERT_RATING)
+            .await
+            .map_err(map_err)?;
+        let rating = i16::from(sub.vote.rating.get());
+        let row = self
+            .0
+            .query_one(
+                &stmt,
+                &[
+                    &event.id,
+                    &sub.phone,
+                    &rating,
+                    &sub.vote.comment,
+                    &sub.message_sid,
+                    &sub.at.millis(),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        let votes: i32 = row.try_get(0).map_err(map_err)?;
+        Ok(votes > 1)
+    }
+
+    async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {
+        let stmt = self
+            .0
+            .prepare_cached("UPDATE processed_messages SET reply = $2 WHERE message_sid = $1")
+            .await
+            .map_err(map_err)?;
+        self.0
+            .execute(&stmt, &[&sub.message_sid, &reply])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}
+
+impl PgStore {
+    async fn results_of(&self, code: EventCode) -> Result<Option<Results>, StoreError> {
+        let client = connection(&self.pool).await?;
+        let Some(event) = event_by_code(&client, &code).await? else {
+            return Ok(None);
+        };
+        let rows = client
+            .query(super::RESULTS_SQL, &[&event.id])
+            .await
+            .map_err(map_err)?;
+        let rows = rows.iter().map(|row| {
+            let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
+            Ok((get(0)?, get(1)?, get(2)?))
+        });
+        super::tally(&event, rows).map(Some)
+    }
+
+    /// A pooled connection and the event with `code`; `None` for an unknown code.
+    async fn with_event(&self, code: &EventCode) -> Result<Option<(Object, Event)>, StoreError> {
+        let client = connection(&self.pool).await?;
+        let event = event_by_code(&client, code).await?;
+        Ok(event.map(|e| (client, e)))
+    }
+
+    async fn ratings_of(&self, code: EventCode) -> Result<Option<Vec<RatingRow>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
+            return Ok(None);
+        };
+        rating_rows(&client, super::RATINGS_SQL, &[&event.id])
+            .await
+            .map(Some)
+    }
+
+    async fn timeline_of(
+        &self,
+        code: EventCode,
+        width: i64,
+    ) -> Result<Option<Vec<TimeBucket>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
+            return Ok(None);
+        };
+        let rows = client
+            .query(super::TIMELINE_SQL, &[&event.id, &width])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
+                TimeBucket::from_db(get(0)?, get(1)?, get(2)?)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+            .map(Some)
+    }
+
+    async fn latest_comments_of(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> Result<Option<Vec<RatingRow>>, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
+            return Ok(None);
+        };
+        let limit = i64::from(limit);
+        rating_rows(&client, super::LATEST_COMMENTS_SQL, &[&event.id, &limit])
+            .await
+            .map(Some)
+    }
+}
+
+/// Rating rows from `sql` (the columns of [`super::RATINGS_SQL`]) over `args`.
+async fn rating_rows(
+    client: &impl deadpool_postgres::GenericClient,
+    sql: &str,
+    args: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<RatingRow>, StoreError> {
+    let rows = client.query(sql, args).await.map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(RatingRow {
+                phone: row.try_get(0).map_err(map_err)?,
+                rating: super::rating_from_db(row.try_get(1).map_err(map_err)?)?,
+                comment: row.try_get(2).map_err(map_err)?,
+                created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
+                updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
+            })
+        })
+        .collect()
+}
+
+impl Store for PgStore {
+    fn add_event(&self, event: NewEvent) -> StoreFuture<'_, Event> {
+        Box::pin(async move {
+            let client = connection(&self.pool).await?;
+            let inserted = client
+                .execute(
+                    "INSERT INTO events (code, name, number, opens, closes, closed, created_at)
+                     VALUES ($1, $2, $3, $4, $5, FALSE, $6) ON CONFLICT (code) DO NOTHING",
+                    &[
+                        &event.code.as_str(),
+                        &event.name,
+                        &event.number,
+                        &event.opens.map(Timestamp::millis),
+                        &event.closes.map(Timestamp::millis),
+                        &Timestamp::now().millis(),
+                    ],
+                )
+                .await
+                .map_err(map_err)?;
+            if inserted == 0 {
+                return Err(StoreError::DuplicateEvent(event.code.to_string()));
+            }
+            event_by_code(&client, &event.code)
+                .await?
+                .ok_or_else(|| StoreError::UnknownEvent(event.code.to_string()))
+        })
+    }
+
+    fn events(&self) -> StoreFuture<'_, Vec<Event>> {
+        Box::pin(async move { query_events(&connection(&self.pool).await?, "", &[]).await })
+    }
+
+    fn event(&self, code: EventCode) -> StoreFuture<'_, Option<Event>> {
+        Box::pin(async move { event_by_code(&connection(&self.pool).await?, &code).await })
+    }
+
+    fn close_event(&self, code: EventCode) -> StoreFuture<'_, Event> {
+        Box::pin(async move {
+            let client = connection(&self.pool).await?;
+            let sql = format!(
+                "UPDATE events SET closed = TRUE WHERE code = $1 RETURNING {EVENT_COLUMNS}"
+            );
+            let row = client
+                .query_opt(&sql, &[&code.as_str()])
+                .await
+                .map_err(map_err)?;
+            row.map_or_else(
+                || Err(StoreError::UnknownEvent(code.to_string())),
+                |r| event_row(&r),
+            )
+        })
+    }
+
+    fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt> {
+        Box::pin(async move {
+            let sender = self.queue.read().ok().and_then(|q| q.clone());
+            let sender = sender.ok_or_else(|| StoreError::Unavailable("shutting down".into()))?;
+            let (answer, receipt) = oneshot::channel();
+            let gone = || StoreError::Unavailable("the batch workers stopped".into());
+            sender
+                .send(Job { submission, answer })
+                .await
+                .map_err(|_| gone())?;
+            receipt.await.map_err(|_| gone())?
+        })
+    }
+
+    fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>> {
+        Box::pin(self.results_of(code))
+    }
+
+    fn ratings(&self, code: EventCode) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
+        Box::pin(self.ratings_of(code))
+    }
+
+    fn timeline(
+        &self,
+        code: EventCode,
+        bucket: Duration,
+    ) -> StoreFuture<'_, Option<Vec<TimeBucket>>> {
+        Box::pin(self.timeline_of(code, super::timeline::width_millis(bucket)))
+    }
+
+    fn latest_comments(
+        &self,
+        code: EventCode,
+        limit: u32,
+    ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
+        Box::pin(self.latest_comments_of(code, limit))
+    }
+
+    fn health(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let client = connection(&self.pool).await?;
+            client.simple_query("SELECT 1").await.map_err(map_err)?;
+            Ok(())
+        })
+    }
+
+    fn close(&self) -> Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            // Dropping the sender lets the workers drain the queue, commit and return.
+            if let Ok(mut q) = self.queue.write() {
+                q.take();
+            }
+            let workers = self
+                .workers
+                .lock()
+                .map(|mut w| std::mem::take(&mut *w))
+                .unwrap_or_default();
+            for worker in workers {
+                let _ = worker.await;
+            }
+            self.pool.close();
+        })
+    }
+}

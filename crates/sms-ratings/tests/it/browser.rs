@@ -1,0 +1,458 @@
+//! The results page in a real browser: headless Chromium driven over WebDriver (fantoccini).
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/browser-deps` installs them); skips,
+//! saying so, when either is missing. Votes go over real HTTP, signed like Twilio's.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+
+use sms_ratings::model::{Rating, Submission, Timestamp, Vote};
+
+use crate::e2e::add;
+use crate::server::{ADMIN, NUMBER, TestServer};
+use crate::support::TestDb;
+
+/// A program on `PATH`, or `None`.
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Kills the chromedriver this test started (by its handle) however the test ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_browser(
+    chromium: &Path,
+    driver: &Path,
+    profile: &Path,
+    extra: &[&str],
+) -> (Driver, Client) {
+    let port = free_port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let driver = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reqwest::get(format!("{url}/status")).await.is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1000",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|a| a.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": chromium, "args": args },
+    });
+    let Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&url)
+        .await
+        .unwrap();
+    (driver, client)
+}
+
+/// Evaluates `expr` in the page (a JavaScript expression).
+async fn eval(browser: &Client, expr: &str) -> Value {
+    browser
+        .execute(&format!("return ({expr});"), vec![])
+        .await
+        .unwrap()
+}
+
+/// Waits (up to `limit`) until `expr` is true in the page; returns how long it took.
+async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        if eval(browser, expr).await == Value::Bool(true) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "not within {limit:?}: {expr}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Opens `url` and waits until its script is connected `via` "live" (event stream) or "polling".
+async fn open_page(browser: &Client, url: &str, via: &str) -> Result<(), String> {
+    browser.goto(url).await.map_err(|e| e.to_string())?;
+    let connected = format!("document.querySelector('main').dataset.via === '{via}'");
+    wait_for(browser, &connected, Duration::from_secs(5)).await;
+    Ok(())
+}
+
+/// Waits until the page shows `count` votes: at most a second after the vote was answered.
+async fn wait_for_count(browser: &Client, count: u64) -> Duration {
+    wait_for(
+        browser,
+        &format!("document.querySelector('[data-field=count]').textContent === '{count}'"),
+        Duration::from_secs(1),
+    )
+    .await
+}
+
+/// What the page shows, read from the DOM.
+async fn figures(browser: &Client) -> Value {
+    eval(
+        browser,
+        "{ count: document.querySelector('[data-field=count]').textContent, \
+           average: document.querySelector('[data-field=average]').textContent, \
+           histogram: [1,2,3,4,5].map(r => document.querySelector('[data-n=\"' + r + '\"]').textContent), \
+           widths: [1,2,3,4,5].map(r => document.querySelector('[data-bar=\"' + r + '\"]').getAttribute('width')), \
+           columns: document.querySelectorAll('[data-chart=timeline] rect.col').length, \
+           chart_votes: [...document.querySelectorAll('[data-chart=timeline] rect.col title')] \
+              .map(t => parseInt(t.textContent.split(': ')[1])).reduce((a, b) => a + b, 0) }",
+    )
+    .await
+}
+
+/// The average to one decimal, half up, computed here from the API's histogram.
+fn expected_average(results: &Value) -> String {
+    let (count, sum) = (1..=5u64).fold((0, 0), |(c, s), r| {
+        let n = results["histogram"][r.to_string()].as_u64().unwrap();
+        (c + n, s + n * r)
+    });
+    if count == 0 {
+        return "–".into();
+    }
+    let tenths = (sum * 20 + count) / (count * 2);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// The page equals `GET /api/events/{code}/results`: count, average, every histogram bar.
+async fn assert_page_matches_api(browser: &Client, s: &TestServer, code: &str) {
+    let api = s.results(code).await;
+    let count = api["count"].as_u64().unwrap();
+    let histogram: Vec<Value> = (1..=5)
+        .map(|r| Value::String(api["histogram"][r.to_string()].to_string()))
+        .collect();
+    // A re-rate leaves the count as it was: wait for the whole histogram, not only the count.
+    let started = Instant::now();
+    let page = loop {
+        let page = figures(browser).await;
+        if page["histogram"] == Value::Array(histogram.clone())
+            || started.elapsed() > Duration::from_secs(3)
+        {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(page["count"], count.to_string());
+    assert_eq!(page["average"], expected_average(&api));
+    let shown: f64 = page["average"].as_str().unwrap().parse().unwrap();
+    assert!((shown - api["average"].as_f64().unwrap()).abs() <= 0.05 + 1e-9);
+    let max = (1..=5)
+        .map(|r| api["histogram"][r.to_string()].as_u64().unwrap())
+        .max()
+        .unwrap();
+    for r in 1..=5usize {
+        let n = api["histogram"][r.to_string()].as_u64().unwrap();
+        assert_eq!(page["histogram"][r - 1], n.to_string(), "bar {r}");
+        let tenths = n * 1000 / max.max(1);
+        assert_eq!(
+            page["widths"][r - 1],
+            format!("{}.{}%", tenths / 10, tenths % 10),
+            "bar {r} width"
+        );
+    }
+    assert_eq!(
+        page["chart_votes"], count,
+        "the timeline adds up to the count"
+    );
+}
+
+/// Tiny xorshift: random votes without another dependency; the seed is printed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&target).unwrap();
+    target.join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_page_in_headless_chromium() {
+    let (Some(chromium), Some(driver)) = (
+        which(&["chromium", "chromium-browser", "google-chrome"]),
+        which(&["chromedriver"]),
+    ) else {
+        eprintln!(
+            "skipping the browser test: chromium and chromedriver are not both installed \
+             (run .ci/browser-deps, or apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    add(&s, "RUST25", Some(NUMBER)).await;
+    // An hour and a half of earlier votes (stored directly, with their times), so the
+    // ratings-over-time chart has a history.
+    let now = Timestamp::now().millis();
+    for i in 0..30u8 {
+        let vote = Vote {
+            code: Some("RUST25".parse().unwrap()),
+            rating: Rating::new(i % 5 + 1).unwrap(),
+            comment: String::new(),
+        };
+        s.store
+            .submit(Submission {
+                message_sid: format!("SMH{i:04}"),
+                phone: format!("+1202555{i:04}"),
+                to: NUMBER.into(),
+                vote,
+                at: Timestamp::from_millis(now - 90 * 60_000 + i64::from(i) * 3 * 60_000),
+            })
+            .await
+            .unwrap();
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (driver_process, browser) = start_browser(&chromium, &driver, profile.path(), &[]).await;
+    let run = drive(&browser, &s).await;
+    let light = eval(&browser, "getComputedStyle(document.body).backgroundColor").await;
+    let closed = browser.close().await;
+    drop(driver_process);
+    run.unwrap_or_else(|e| panic!("{e}"));
+    closed.unwrap();
+
+    // The same page with the system in dark mode: dark colours, screenshot for review.
+    let profile = tempfile::tempdir().unwrap();
+    let dark_flags = [
+        "--force-dark-mode",
+        "--blink-settings=preferredColorScheme=0",
+    ];
+    let (_driver, browser) = start_browser(&chromium, &driver, profile.path(), &dark_flags).await;
+    let page = format!(
+        "http://{}:{}@{}/events/RUST25",
+        ADMIN.0,
+        ADMIN.1.replace(' ', "%20"),
+        s.base.trim_start_matches("http://")
+    );
+    open_page(&browser, &page, "live").await.unwrap();
+    let dark = eval(&browser, "getComputedStyle(document.body).backgroundColor").await;
+    assert_eq!(
+        eval(
+            &browser,
+            "matchMedia('(prefers-color-scheme: dark)').matches"
+        )
+        .await,
+        true
+    );
+    assert_ne!(
+        dark, light,
+        "prefers-color-scheme: dark changes the colours"
+    );
+    browser.set_window_size(1280, 800).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(screenshot_path("results-page-dark.png"), &png).unwrap();
+    browser.close().await.unwrap();
+    s.stop().await;
+}
+
+/// The scenario; errors come back so the browser is closed either way.
+async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
+    let host = s.base.trim_start_matches("http://");
+    let password = ADMIN.1.replace(' ', "%20");
+    // Credentials in the URL once, at the root: the browser then sends them to every page,
+    // fetch and event stream of this origin.
+    browser
+        .goto(&format!("http://{}:{password}@{host}/", ADMIN.0))
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(
+        browser,
+        "document.querySelector('a[href=\"/events/RUST25\"]') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    let index = eval(
+        browser,
+        "document.querySelector('main.index tbody').innerText",
+    )
+    .await;
+    assert!(index.as_str().unwrap().contains("RUST25"), "{index}");
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(screenshot_path("events-page.png"), &png).map_err(|e| e.to_string())?;
+    open_page(browser, &format!("{}/events/RUST25", s.base), "live").await?;
+    let before = figures(browser).await;
+    assert_eq!(before["count"], "30");
+    assert_eq!(before["average"], "3.0");
+    assert_eq!(before["chart_votes"], 30);
+    let columns = before["columns"].as_u64().unwrap();
+    assert!((10..=48).contains(&columns), "{columns} columns");
+    let cta = eval(browser, "document.querySelector('.cta').innerText").await;
+    assert!(
+        cta.as_str().unwrap().contains("Text 4 to +1 500 555 0006"),
+        "{cta}"
+    );
+
+    // A vote shows within a second, without a reload.
+    let marker = eval(browser, "window.__loaded = performance.timeOrigin").await;
+    let (status, _) = s.sms("SM0001", "+14155550001", "5 what a talk").await;
+    assert_eq!(status, 200);
+    let took = wait_for_count(browser, 31).await;
+    eprintln!("first vote on the page after {took:?}");
+    let after = figures(browser).await;
+    assert_eq!(after["average"], "3.1", "95 / 31");
+    assert_eq!(after["histogram"][4], "7");
+    assert_eq!(after["widths"][4], "100.0%", "5 is now the tallest bar");
+    assert_ne!(
+        after["widths"][3], before["widths"][3],
+        "the other bars shrank"
+    );
+    assert_eq!(after["chart_votes"], 31, "the timeline chart changed");
+    assert_eq!(
+        eval(browser, "window.__loaded === performance.timeOrigin").await,
+        Value::Bool(true),
+        "same document: no reload (marker {marker})"
+    );
+
+    // Hostile comment: shown as text, runs nothing.
+    let hostile = "<img src=x onerror=alert(1)>";
+    s.sms("SM0002", "+14155550002", &format!("2 {hostile}"))
+        .await;
+    wait_for_count(browser, 32).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let shown = eval(
+        browser,
+        "document.querySelector('[data-field=comments] li q').textContent",
+    )
+    .await;
+    assert_eq!(shown, hostile);
+    assert_eq!(
+        eval(browser, "document.querySelectorAll('img').length").await,
+        0
+    );
+    assert!(browser.get_alert_text().await.is_err(), "an alert is open");
+    assert_eq!(figures(browser).await["average"], "3.0", "97 / 32");
+
+    // Random votes (re-rates included): the page equals the API.
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("random votes, seed {seed}");
+    let mut rng = Rng(seed);
+    for i in 0..40 {
+        let phone = format!("+1415556{:04}", rng.below(25));
+        let rating = rng.below(5) + 1;
+        let comment = ["", " good", " meh", " loved it", " too long"][rng.below(5) as usize];
+        let (status, _) = s
+            .sms(&format!("SMR{i:05}"), &phone, &format!("{rating}{comment}"))
+            .await;
+        assert_eq!(status, 200);
+    }
+    assert_page_matches_api(browser, s, "RUST25").await;
+    // Projector-sized, after the bars' transitions.
+    browser
+        .set_window_size(1280, 800)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(screenshot_path("results-page.png"), &png).map_err(|e| e.to_string())?;
+
+    // The server-rendered page (after a reload) shows the same, and the comment still as text.
+    let url = browser.current_url().await.map_err(|e| e.to_string())?;
+    open_page(browser, url.as_str(), "live").await?;
+    assert_page_matches_api(browser, s, "RUST25").await;
+    assert_eq!(
+        eval(browser, "document.querySelectorAll('img').length").await,
+        0
+    );
+
+    // Phone-sized window.
+    browser
+        .set_window_size(390, 844)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let overflow = eval(
+        browser,
+        "document.documentElement.scrollWidth <= window.innerWidth",
+    )
+    .await;
+    assert_eq!(
+        overflow,
+        Value::Bool(true),
+        "no sideways scrolling on a phone"
+    );
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(screenshot_path("results-page-phone.png"), &png).map_err(|e| e.to_string())?;
+    browser
+        .set_window_size(1280, 1000)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // Polling fallback (forced, as when a proxy blocks the event stream).
+    open_page(
+        browser,
+        &format!("{}/events/RUST25?transport=poll", s.base),
+        "polling",
+    )
+    .await?;
+    s.sms("SM0003", "+14155550003", "4 polled").await;
+    let took = wait_for(
+        browser,
+        "document.querySelector('[data-field=comments] li q').textContent === 'polled'",
+        Duration::from_millis(2500),
+    )
+    .await;
+    eprintln!("vote on the polling page after {took:?}");
+    assert_page_matches_api(browser, s, "RUST25").await;
+    Ok(())
+}

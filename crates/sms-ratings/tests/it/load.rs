@@ -1,0 +1,273 @@
+//! Under load: two instances on one PostgreSQL, and kill -9 of the real binary on SQLite.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::e2e::add;
+use crate::server::{NUMBER, TOKEN, TestServer, form, sms_params};
+use crate::support::TestDb;
+
+/// Both instances receive every message (Twilio retrying against another instance), phones
+/// vote twice (the second replaces the first); totals must be exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_postgres_instances_give_exact_totals() {
+    let Some(db) = TestDb::postgres("two_postgres_instances_give_exact_totals").await else {
+        return;
+    };
+    let a = Arc::new(TestServer::start(&db.location).await);
+    let b = Arc::new(TestServer::start(&db.location).await);
+    add(&a, "DUO", Some(NUMBER)).await;
+    let phones = 300u32;
+    let limit = Arc::new(Semaphore::new(48));
+    let mut tasks = Vec::new();
+    for i in 0..phones * 2 {
+        let phone = format!("+1415{:07}", i % phones);
+        let body = format!("DUO {}", 1 + (i % phones) % 5);
+        let sid = format!("SM{i:032}");
+        for server in [Arc::clone(&a), Arc::clone(&b)] {
+            let (phone, body, sid, limit) =
+                (phone.clone(), body.clone(), sid.clone(), Arc::clone(&limit));
+            tasks.push(tokio::spawn(async move {
+                let _permit = limit.acquire().await.unwrap();
+                let (status, reply) = server.sms(&sid, &phone, &body).await;
+                assert_eq!(status, 200, "{reply}");
+                (sid, reply)
+            }));
+        }
+    }
+    let mut replies = std::collections::HashMap::new();
+    for t in tasks {
+        let (sid, reply) = t.await.unwrap();
+        // Both deliveries of one MessageSid get the same reply.
+        let first = replies.entry(sid).or_insert_with(|| reply.clone());
+        assert_eq!(*first, reply);
+    }
+    let r = a.results("DUO").await;
+    assert_eq!(r["count"], u64::from(phones));
+    for rating in 1..=5 {
+        assert_eq!(
+            r["histogram"][rating.to_string()],
+            u64::from(phones / 5),
+            "{r}"
+        );
+    }
+    let (client, conn) = tokio_postgres::connect(&db.location, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let row = client
+        .query_one(
+            "SELECT (SELECT SUM(votes) FROM ratings)::BIGINT, (SELECT COUNT(*) FROM processed_messages)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<_, i64>(0),
+        i64::from(phones * 2),
+        "every vote counted once"
+    );
+    assert_eq!(row.get::<_, i64>(1), i64::from(phones * 2));
+    for s in [a, b] {
+        Arc::into_inner(s).unwrap().stop().await;
+    }
+}
+
+struct Binary(Child);
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sms_ratings(db: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
+    cmd.env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .args(["--database", db]);
+    cmd
+}
+
+async fn serve(db: &str, port: u16) -> Binary {
+    serve_logging(db, port, Stdio::null()).await
+}
+
+async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
+    let child = sms_ratings(db)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env("ADMIN_PASSWORD", "pw-not-in-logs")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    while reqwest::get(&url)
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Binary(child)
+}
+
+/// Sends signed votes from distinct phones until the server stops answering; returns the
+/// MessageSids that got a 2xx.
+async fn load(base: String, worker: usize) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let key = twilio_webhook::Key::auth_token("crash", TOKEN).unwrap();
+    let url = format!("{base}/sms");
+    let mut acked = Vec::new();
+    for n in 0.. {
+        let sid = format!("SM{worker:04}{n:028}");
+        let phone = format!("+1{worker:03}{n:07}");
+        let params = sms_params(&sid, &phone, NUMBER, "CRASH 4");
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let sent = client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", key.sign(&url, params.iter().copied()))
+            .body(form(&params))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        match sent {
+            Ok(r) if r.status().is_success() => acked.push(sid),
+            Ok(r) => panic!("unexpected status {}", r.status()),
+            Err(_) => break, // killed
+        }
+    }
+    acked
+}
+
+/// kill -9 during signed load; after restart every acknowledged vote is there, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_no_acknowledged_vote() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db").to_str().unwrap().to_owned();
+    let added = sms_ratings(&db)
+        .args(["events", "add", "CRASH", "Crash test"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let port = free_port();
+    let mut server = serve(&db, port).await;
+    let workers: Vec<_> = (0..16)
+        .map(|w| tokio::spawn(load(format!("http://127.0.0.1:{port}"), w)))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.0.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.0.wait().unwrap();
+    let mut acked = Vec::new();
+    for w in workers {
+        acked.extend(w.await.unwrap());
+    }
+    assert!(acked.len() > 100, "load too small: {}", acked.len());
+
+    let port = free_port();
+    let _restarted = serve(&db, port).await;
+    let store = sms_ratings::store::open(&db).await.unwrap();
+    let rows = store
+        .ratings("CRASH".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let phones: HashSet<&str> = rows.iter().map(|r| r.phone.as_str()).collect();
+    assert_eq!(phones.len(), rows.len(), "no phone twice");
+    for sid in &acked {
+        let worker: usize = sid[2..6].parse().unwrap();
+        let n: u64 = sid[6..].parse().unwrap();
+        let phone = format!("+1{worker:03}{n:07}");
+        assert!(
+            phones.contains(phone.as_str()),
+            "acknowledged vote {sid} lost"
+        );
+    }
+    eprintln!(
+        "crash test: {} acknowledged, {} stored (the rest were in flight)",
+        acked.len(),
+        rows.len()
+    );
+    store.close().await;
+}
+
+/// Debug logs of the real binary hold no token, signature, password, body or full phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_hold_no_secrets_bodies_or_phones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logs.db").to_str().unwrap().to_owned();
+    let log = dir.path().join("stderr.log");
+    assert!(
+        sms_ratings(&db)
+            .args(["events", "add", "LOGS", "Logs"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let port = free_port();
+    let server = serve_logging(&db, port, std::fs::File::create(&log).unwrap().into()).await;
+    let url = format!("http://127.0.0.1:{port}/sms");
+    let key = twilio_webhook::Key::auth_token("logs", TOKEN).unwrap();
+    let params = sms_params(
+        "SMlogs",
+        "+14155559876",
+        NUMBER,
+        "LOGS 4 secret-comment-xyz",
+    );
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let signature = key.sign(&url, params.iter().copied());
+    let client = reqwest::Client::new();
+    for sig in [signature.as_str(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA="] {
+        client
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(form(&params))
+            .send()
+            .await
+            .unwrap();
+    }
+    let results = client
+        .get(format!(
+            "http://127.0.0.1:{port}/api/events/LOGS/ratings.csv"
+        ))
+        .basic_auth("admin", Some("pw-not-in-logs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(results.status(), 200);
+    drop(server);
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.contains("sms handled"), "logs were captured: {logs}");
+    for secret in [
+        TOKEN,
+        signature.as_str(),
+        "pw-not-in-logs",
+        "secret-comment-xyz",
+        "4155559876",
+    ] {
+        assert!(!logs.contains(secret), "{secret} appears in the logs");
+    }
+}

@@ -1,0 +1,19 @@
+//! Integration tests: real SQLite files, real PostgreSQL (`DATABASE_URL`), real HTTP.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod browser;
+mod e2e;
+mod load;
+mod outage;
+mod page;
+mod server;
+mod store;
+mod store_views;
+mod support;
+mod transport;
