@@ -4,6 +4,9 @@
 //! TWILIO_AUTH_TOKEN=12345 twilio-webhook sign --url 'https://example.com/sms' From=+15551234567 Body=Hi
 //! twilio-webhook verify --url 'https://example.com/sms' --signature '…' From=+15551234567 Body=Hi
 //! twilio-webhook batch < cases.jsonl > verdicts.jsonl
+//! twilio-webhook send http://127.0.0.1:3000/sms --body Hi          # act as Twilio, check the TwiML
+//! twilio-webhook send http://127.0.0.1:3000/sms --duration 30s --concurrency 16   # load
+//! twilio-webhook proxy --upstream http://127.0.0.1:3000 --public-url https://hooks.example.com
 //! ```
 
 mod batch;
