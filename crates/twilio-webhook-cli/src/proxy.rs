@@ -23,7 +23,7 @@
 //! ```
 //!
 //! Layout: [`config`] turns flags and environment into a [`Config`]; [`forward`] talks to
-//! the upstream; [`metrics`] counts; [`tls`] loads certificates; this module accepts
+//! the upstream; `metrics` counts; [`tls`] loads certificates; this module accepts
 //! connections and drains them on shutdown.
 
 pub mod config;

@@ -1,7 +1,7 @@
 //! `send`: act as Twilio against an endpoint — once, verbosely, or as a load generator.
 //!
 //! Layout: [`fake`] makes up the parameters of each webhook kind, [`twilio`] builds and signs
-//! the request, [`deliver`] sends it (answering a basic-auth challenge), [`twiml`] checks the
+//! the request, [`deliver`](mod@deliver) sends it (answering a basic-auth challenge), [`twiml`] checks the
 //! reply and [`load`] runs `--repeat N --concurrency C`.
 
 mod deliver;

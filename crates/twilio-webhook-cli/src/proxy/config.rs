@@ -36,12 +36,12 @@ pub struct ProxyArgs {
     /// Address to listen on.
     #[arg(long, env = "TWILIO_PROXY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Where verified requests go: http://host[:port][/prefix]; the request path and query
+    /// Where verified requests go: `http://host[:port][/prefix]`; the request path and query
     /// are appended unchanged.
     #[arg(long, env = "TWILIO_PROXY_UPSTREAM")]
     pub upstream: String,
     /// The public base URL Twilio calls (scheme, host, port, optional path prefix), e.g.
-    /// https://hooks.example.com. Without it the URL is rebuilt from Host and, for
+    /// `https://hooks.example.com`. Without it the URL is rebuilt from Host and, for
     /// --trusted-proxy peers, X-Forwarded-Proto/-Host.
     #[arg(long, env = "TWILIO_PROXY_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -79,7 +79,7 @@ pub struct ProxyArgs {
     )]
     pub methods: Vec<String>,
     /// Replay store: "memory" (this process), "redis://host:6379/" (shared by every
-    /// instance), or "off" (only for <Gather>/<Record>/<Dial> action URLs, which Twilio may
+    /// instance), or "off" (only for `<Gather>`/`<Record>`/`<Dial>` action URLs, which Twilio may
     /// legitimately repeat byte for byte).
     #[arg(
         long,

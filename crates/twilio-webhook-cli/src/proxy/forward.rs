@@ -1,6 +1,6 @@
 //! Forwarding a verified request upstream and streaming the answer back.
 //!
-//! Runs behind the validation core's tower layer, so every request reaching [`Forwarder`]
+//! Runs behind the validation core's tower layer, so every request reaching the forwarder
 //! carries its [`VerifiedWebhook`]; the body is the exact bytes that were verified.
 
 use std::net::SocketAddr;
