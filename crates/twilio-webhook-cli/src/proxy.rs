@@ -204,6 +204,16 @@ pub async fn run(
     );
     let webhook = config.webhook.listener_scheme(scheme);
     let guarded = tower::Layer::layer(&TwilioLayer::new(webhook), Handler(Arc::new(forwarder)));
+    let upkeep = tokio::spawn({
+        let metrics = Arc::clone(&metrics);
+        async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                metrics.upkeep();
+            }
+        }
+    });
     let shared = Arc::new(Shared { guarded, metrics });
     let tls = config.tls.map(tokio_rustls::TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
@@ -235,6 +245,7 @@ pub async fn run(
             tracing::warn!("drain timeout: closing connections with requests in flight");
         }
     }
+    upkeep.abort();
     Ok(())
 }
 

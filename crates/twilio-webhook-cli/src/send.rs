@@ -273,7 +273,7 @@ fn target(args: &SendArgs) -> Result<Target, SendError> {
 async fn once(client: &reqwest::Client, target: &Target, ids: &Ids) -> Result<bool, SendError> {
     let (sid, token) = ids.next()?;
     let request = target.prepare(&sid, token);
-    println!("{:?} {}", target.method, request.url);
+    println!("{} {}", target.method.as_str(), request.url);
     let reply = match deliver(client, &request, target.credentials.as_ref()).await {
         Ok(reply) => reply,
         Err(e) => {

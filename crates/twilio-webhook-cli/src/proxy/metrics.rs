@@ -102,6 +102,12 @@ impl Metrics {
         self.upstream.record(seconds);
     }
 
+    /// Folds recorded histogram samples into their buckets. The exporter keeps every sample
+    /// until this runs, so without it memory grows with traffic between scrapes.
+    pub(crate) fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+
     /// The Prometheus text exposition.
     pub(crate) fn render(&self) -> String {
         self.handle.run_upkeep();

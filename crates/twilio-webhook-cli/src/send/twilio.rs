@@ -18,6 +18,16 @@ pub(crate) enum Method {
     Get,
 }
 
+impl Method {
+    /// The method's name on the wire.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Get => "GET",
+        }
+    }
+}
+
 /// Basic-auth credentials, sent only after a `401` challenge (as Twilio does).
 #[derive(Clone)]
 pub(crate) struct Credentials {

@@ -51,6 +51,7 @@ async fn sms_is_signed_and_twiml_confirmed() {
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("status 200 OK"), "{text}");
+    assert!(text.starts_with("POST http://127.0.0.1:"), "{text}");
     assert!(text.contains("well-formed TwiML"), "{text}");
     let seen = up.seen();
     assert_eq!(seen.len(), 1);
