@@ -4,15 +4,20 @@
 //! TWILIO_AUTH_TOKEN=12345 twilio-webhook sign --url 'https://example.com/sms' From=+15551234567 Body=Hi
 //! twilio-webhook verify --url 'https://example.com/sms' --signature '…' From=+15551234567 Body=Hi
 //! twilio-webhook batch < cases.jsonl > verdicts.jsonl
+//! twilio-webhook send http://127.0.0.1:3000/sms --body Hi          # act as Twilio, check the TwiML
+//! twilio-webhook send http://127.0.0.1:3000/sms --duration 30s --concurrency 16   # load
+//! twilio-webhook proxy --upstream http://127.0.0.1:3000 --public-url https://hooks.example.com
 //! ```
 
 mod batch;
 mod params;
+mod send;
 mod sign;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use twilio_webhook_cli::proxy;
 
 /// Sign, verify and batch-check Twilio webhook signatures (X-Twilio-Signature).
 #[derive(Debug, Parser)]
@@ -30,6 +35,11 @@ enum Command {
     Verify(sign::VerifyArgs),
     /// Sign and check JSON Lines from stdin, one verdict line out per line in, in order.
     Batch,
+    /// Act as Twilio: send a signed webhook to an endpoint and check the TwiML reply;
+    /// with --repeat/--concurrency, a load generator reporting req/s and latency percentiles.
+    Send(Box<send::SendArgs>),
+    /// Validating reverse proxy: forwards only requests Twilio really signed to any backend.
+    Proxy(Box<proxy::ProxyArgs>),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +48,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
         Command::Batch => batch::run(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::Send(args) => return exit_code(send::send(*args)),
+        Command::Proxy(args) => return exit_code(proxy::main(&args).map(|()| ExitCode::SUCCESS)),
     };
     match result {
         Ok(code) => code,
@@ -46,4 +58,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The exit code of a subcommand with its own error type: its code, or 2 with the message.
+fn exit_code<E: std::fmt::Display>(result: Result<ExitCode, E>) -> ExitCode {
+    result.unwrap_or_else(|err| {
+        eprintln!("twilio-webhook: {err}");
+        ExitCode::from(2)
+    })
 }

@@ -1,4 +1,7 @@
 //! Integration tests of the `twilio-webhook` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod proxy;
+mod send;
 mod sign_verify;
+mod upstream;

@@ -1,0 +1,386 @@
+//! Flags (each with an environment fallback), token sources and the [`Config`] they make.
+//!
+//! Secrets never come from the command line, where other users of the machine can read
+//! them: Auth Tokens from `TWILIO_AUTH_TOKEN` / `TWILIO_AUTH_TOKEN_SECONDARY` or a token
+//! file, basic-auth credentials from `TWILIO_PROXY_BASIC_AUTH` or a file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use twilio_webhook::replay::ReplayError;
+use twilio_webhook::{
+    BasicAuth, CredentialsError, Key, KeyError, KeySet, KeyStore, MemoryReplayGuard, PublicUrl,
+    ReplayGuard, TrustedProxies, Validator, WebhookConfig,
+};
+
+use super::{Config, ProxyError, tls};
+use crate::replay_redis::RedisReplayGuard;
+
+const SECRETS_HELP: &str = "\
+Secrets (never on the command line):
+  TWILIO_AUTH_TOKEN            Auth Token, key slot \"primary\"
+  TWILIO_AUTH_TOKEN_SECONDARY  a second token during rotation, key slot \"secondary\"
+  --token-file FILE            lines \"TOKEN\", \"SLOT TOKEN\" or \"ACCOUNT_SID SLOT TOKEN\"
+                               (# starts a comment); with account SIDs, each request is
+                               checked only against its AccountSid's tokens
+  TWILIO_PROXY_BASIC_AUTH      USER:PASS to require basic auth (or --basic-auth-file)
+The upstream receives X-Twilio-Verified: <slot> naming the key that matched.";
+
+/// Arguments of `proxy`.
+#[derive(Debug, Args)]
+#[command(after_help = SECRETS_HELP)]
+pub struct ProxyArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TWILIO_PROXY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where verified requests go: `http://host[:port][/prefix]`; the request path and query
+    /// are appended unchanged.
+    #[arg(long, env = "TWILIO_PROXY_UPSTREAM")]
+    pub upstream: String,
+    /// The public base URL Twilio calls (scheme, host, port, optional path prefix), e.g.
+    /// `https://hooks.example.com`. Without it the URL is rebuilt from Host and, for
+    /// --trusted-proxy peers, X-Forwarded-Proto/-Host.
+    #[arg(long, env = "TWILIO_PROXY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A proxy or load balancer in front (IP or CIDR) whose X-Forwarded-* headers are
+    /// believed; repeat or comma-separate.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TWILIO_PROXY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// File of Auth Tokens (see below); adds to the environment's tokens.
+    #[arg(long, env = "TWILIO_PROXY_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// What the token file holds: Auth Tokens (HMAC-SHA1) or Webhook Shared Keys.
+    #[arg(
+        long,
+        env = "TWILIO_PROXY_KEY_KIND",
+        value_enum,
+        default_value = "auth-token"
+    )]
+    pub key_kind: KeyKind,
+    /// File holding USER:PASS: require basic auth (401 challenge first, as Twilio expects).
+    #[arg(long, env = "TWILIO_PROXY_BASIC_AUTH_FILE")]
+    pub basic_auth_file: Option<PathBuf>,
+    /// Largest body accepted, in bytes (413 above).
+    #[arg(long, env = "TWILIO_PROXY_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+    /// Methods accepted (405 for others); comma-separated.
+    #[arg(
+        long,
+        env = "TWILIO_PROXY_METHODS",
+        value_delimiter = ',',
+        default_value = "POST"
+    )]
+    pub methods: Vec<String>,
+    /// Replay store: "memory" (this process), "redis://host:6379/" (shared by every
+    /// instance), or "off" (only for `<Gather>`/`<Record>`/`<Dial>` action URLs, which Twilio may
+    /// legitimately repeat byte for byte).
+    #[arg(
+        long,
+        env = "TWILIO_PROXY_REPLAY_STORE",
+        default_value = "memory",
+        hide_env_values = true
+    )]
+    pub replay_store: String,
+    /// How long a handled request is remembered (e.g. 1h, 900s).
+    #[arg(long, env = "TWILIO_PROXY_REPLAY_TTL", default_value = "1h", value_parser = parse_duration)]
+    pub replay_ttl: Duration,
+    /// Most requests remembered by the memory store (oldest forgotten first): bounds memory.
+    #[arg(long, env = "TWILIO_PROXY_REPLAY_CAPACITY", default_value_t = 100_000)]
+    pub replay_capacity: usize,
+    /// Key prefix in the Redis replay store.
+    #[arg(
+        long,
+        env = "TWILIO_PROXY_REDIS_PREFIX",
+        default_value = "twilio-webhook:replay:"
+    )]
+    pub redis_prefix: String,
+    /// Upstream deadline for the response head (504 after it); keep under Twilio's 15 s.
+    #[arg(long, env = "TWILIO_PROXY_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub upstream_timeout: Duration,
+    /// On shutdown, how long in-flight requests may take to finish.
+    #[arg(long, env = "TWILIO_PROXY_DRAIN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub drain_timeout: Duration,
+    /// PEM certificate chain: serve HTTPS (needs --tls-key).
+    #[arg(long, env = "TWILIO_PROXY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "TWILIO_PROXY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// The kind of secret that signs the webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyKind {
+    /// Account Auth Tokens (HMAC-SHA1), Twilio's default.
+    AuthToken,
+    /// Webhook Shared Keys (HMAC-SHA256), named by id in the settings header.
+    SharedKey,
+}
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No token from the environment or the token file: refusing to run (fail closed).
+    #[error("no Auth Token: set TWILIO_AUTH_TOKEN or --token-file")]
+    NoToken,
+    /// A token is empty or has white space around it.
+    #[error("token {slot}: {source}")]
+    Token {
+        /// The slot (never the token).
+        slot: String,
+        /// Why.
+        source: KeyError,
+    },
+    /// A token-file line that is not `TOKEN`, `SLOT TOKEN` or `ACCOUNT_SID SLOT TOKEN`, or
+    /// mixes lines with and without an account.
+    #[error("token file line {0}: expected TOKEN, SLOT TOKEN or ACCOUNT_SID SLOT TOKEN")]
+    TokenLine(usize),
+    /// Tokens with an account SID and tokens without one: which would an unlisted account
+    /// use? Refusing to guess.
+    #[error("tokens with and without an account SID: give every token an account, or none")]
+    MixedTokens,
+    /// A secret file could not be read.
+    #[error("cannot read {path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Basic-auth credentials not `USER:PASS` or refused.
+    #[error("basic auth: {0}")]
+    BasicAuth(String),
+    /// `--public-url` or `--trusted-proxy` malformed.
+    #[error("{0}")]
+    Url(String),
+    /// `--replay-store` is not memory, off or a redis:// URL, or Redis is unreachable.
+    #[error("replay store: {0}")]
+    Replay(String),
+    /// The TLS certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+}
+
+impl From<ReplayError> for ConfigError {
+    fn from(e: ReplayError) -> Self {
+        ConfigError::Replay(e.to_string())
+    }
+}
+
+impl From<CredentialsError> for ConfigError {
+    fn from(e: CredentialsError) -> Self {
+        ConfigError::BasicAuth(e.to_string())
+    }
+}
+
+impl ProxyArgs {
+    /// The configuration these arguments describe, with secrets from `env` (a lookup such as
+    /// `|name| std::env::var(name).ok()`).
+    pub async fn config(&self, env: impl Fn(&str) -> Option<String>) -> Result<Config, ProxyError> {
+        let keys = key_store(&env, self.token_file.as_deref(), self.key_kind)?;
+        let trusted = TrustedProxies::new(&self.trusted_proxies)
+            .map_err(|e| ConfigError::Url(format!("--trusted-proxy: {e}")))?;
+        let public = match &self.public_url {
+            Some(url) => {
+                PublicUrl::base(url).map_err(|e| ConfigError::Url(format!("--public-url: {e}")))?
+            }
+            None => PublicUrl::trusting(trusted.clone()),
+        };
+        let mut webhook = WebhookConfig::new(Validator::new(keys), public)
+            .body_limit(self.body_limit)
+            .methods(self.methods.iter().map(|m| m.trim().to_ascii_uppercase()));
+        if let Some(auth) = basic_auth(&env, self.basic_auth_file.as_deref())? {
+            webhook = webhook.basic_auth(auth);
+        }
+        webhook = match self.replay_guard().await? {
+            Some(guard) => webhook.replay_guard(guard),
+            None => webhook.without_replay_guard(),
+        };
+        let mut config = Config::new(&self.upstream, webhook)?
+            .upstream_timeout(self.upstream_timeout)
+            .drain_timeout(self.drain_timeout)
+            .trusted_proxies(trusted);
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config = config.tls(tls::server_config(cert, key).map_err(ConfigError::from)?);
+        }
+        Ok(config)
+    }
+
+    async fn replay_guard(&self) -> Result<Option<Arc<dyn ReplayGuard>>, ConfigError> {
+        match self.replay_store.as_str() {
+            "off" => Ok(None),
+            "memory" => Ok(Some(Arc::new(MemoryReplayGuard::new(
+                self.replay_capacity,
+                self.replay_ttl,
+            )))),
+            url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                let guard =
+                    RedisReplayGuard::connect(url, &self.redis_prefix, self.replay_ttl).await?;
+                Ok(Some(Arc::new(guard)))
+            }
+            _ => Err(ConfigError::Replay(
+                "expected memory, off or redis://host:port/".into(),
+            )),
+        }
+    }
+}
+
+/// The tokens from the environment and the token file.
+fn key_store(
+    env: &impl Fn(&str) -> Option<String>,
+    file: Option<&Path>,
+    kind: KeyKind,
+) -> Result<KeyStore, ConfigError> {
+    let key = |slot: &str, secret: &str| key(slot, secret, kind);
+    let mut single = KeySet::default();
+    for (var, slot) in [
+        ("TWILIO_AUTH_TOKEN", "primary"),
+        ("TWILIO_AUTH_TOKEN_SECONDARY", "secondary"),
+    ] {
+        if let Some(token) = env(var).filter(|_| kind == KeyKind::AuthToken) {
+            single.push(key(slot, &token)?);
+        }
+    }
+    // Account SIDs for Auth Tokens, key ids for Shared Keys.
+    let mut accounts: Vec<(String, KeySet)> = Vec::new();
+    if let Some(path) = file {
+        let text = read(path)?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            match fields.as_slice() {
+                [] => {}
+                [token] => single.push(key(&format!("file-{}", n + 1), token)?),
+                [slot, token] => single.push(key(slot, token)?),
+                [account, slot, token] => {
+                    let set = match accounts.iter_mut().find(|(a, _)| a == account) {
+                        Some((_, set)) => set,
+                        None => {
+                            accounts.push(((*account).to_owned(), KeySet::default()));
+                            let last = accounts.len() - 1;
+                            &mut accounts[last].1
+                        }
+                    };
+                    set.push(key(slot, token)?);
+                }
+                _ => return Err(ConfigError::TokenLine(n + 1)),
+            }
+        }
+    }
+    match (accounts.is_empty(), single.is_empty(), kind) {
+        (true, true, _) => Err(ConfigError::NoToken),
+        (true, false, KeyKind::AuthToken) => Ok(KeyStore::single(single)),
+        (false, true, KeyKind::AuthToken) => Ok(KeyStore::accounts(accounts)),
+        (false, true, KeyKind::SharedKey) => Ok(KeyStore::shared_keys(accounts)),
+        _ => Err(ConfigError::MixedTokens),
+    }
+}
+
+fn key(slot: &str, secret: &str, kind: KeyKind) -> Result<Key, ConfigError> {
+    let key = match kind {
+        KeyKind::AuthToken => Key::auth_token(slot, secret),
+        KeyKind::SharedKey => Key::shared_key(slot, secret),
+    };
+    key.map_err(|source| ConfigError::Token {
+        slot: slot.to_owned(),
+        source,
+    })
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::File {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn basic_auth(
+    env: &impl Fn(&str) -> Option<String>,
+    file: Option<&Path>,
+) -> Result<Option<BasicAuth>, ConfigError> {
+    let pair = match file {
+        Some(path) => Some(read(path)?.trim().to_owned()),
+        None => env("TWILIO_PROXY_BASIC_AUTH"),
+    };
+    let Some(pair) = pair else { return Ok(None) };
+    let (user, pass) = pair
+        .split_once(':')
+        .ok_or_else(|| ConfigError::BasicAuth("expected USER:PASS".into()))?;
+    Ok(Some(BasicAuth::new(user, pass)?))
+}
+
+/// `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 10s"))?;
+    let scale = match unit {
+        "ms" => 0.001,
+        "" | "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("unknown unit {unit:?} (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(n * scale).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn tokens_from_env_and_file() {
+        let dir = std::env::temp_dir().join(format!("twh-proxy-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tokens");
+        std::fs::write(&file, "# rotation\nnext 54321\n").unwrap();
+        let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| "12345".to_owned());
+        let none = |_: &str| None;
+        let auth = KeyKind::AuthToken;
+        let store = |env: &dyn Fn(&str) -> Option<String>, file, kind| {
+            key_store(&|n: &str| env(n), file, kind)
+        };
+        assert!(store(&env, Some(&file), auth).is_ok());
+        assert!(matches!(
+            store(&none, None, auth),
+            Err(ConfigError::NoToken)
+        ));
+        std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
+        assert!(store(&none, Some(&file), auth).is_ok());
+        let mixed = store(&env, Some(&file), auth);
+        assert!(matches!(mixed, Err(ConfigError::MixedTokens)));
+        // Shared keys: the environment's Auth Token plays no part.
+        assert!(store(&env, Some(&file), KeyKind::SharedKey).is_ok());
+        std::fs::write(&file, "lonely-secret\n").unwrap();
+        let shared = store(&none, Some(&file), KeyKind::SharedKey);
+        assert!(matches!(shared, Err(ConfigError::MixedTokens)));
+        std::fs::write(&file, "a b c d\n").unwrap();
+        let long = store(&none, Some(&file), auth);
+        assert!(matches!(long, Err(ConfigError::TokenLine(1))));
+        let blank = |_: &str| Some(" ".to_owned());
+        let err = store(&blank, None, auth).unwrap_err().to_string();
+        assert!(err.contains("primary"), "{err}");
+    }
+}

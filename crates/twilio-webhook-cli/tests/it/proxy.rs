@@ -1,0 +1,771 @@
+//! The proxy between a real client and a real upstream that records what reaches it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use reqwest::header::HeaderMap;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use twilio_webhook::signature::url_with_body_hash;
+use twilio_webhook::{BasicAuth, Key, KeySet, KeyStore, PublicUrl, Validator, WebhookConfig};
+use twilio_webhook_cli::proxy::{self, Config};
+use twilio_webhook_cli::replay_redis::RedisReplayGuard;
+
+use crate::upstream::{Behaviour, Upstream};
+
+const TOKEN: &str = "12345";
+const PUBLIC: &str = "https://hooks.example.com";
+const FORM: &str = "ToCountry=US&Body=It%27s+me+%26+you&From=%2B14155550100&To=%2B14155550199&MessageSid=SM0123456789abcdef0123456789abcdef&AccountSid=AC1";
+
+fn key() -> Key {
+    Key::auth_token("primary", TOKEN).unwrap()
+}
+
+fn webhook() -> WebhookConfig {
+    let validator = Validator::new(KeyStore::single(KeySet::from(key())));
+    WebhookConfig::new(validator, PublicUrl::base(PUBLIC).unwrap()).methods(["POST", "GET"])
+}
+
+struct Proxy {
+    addr: std::net::SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(config: Config) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            proxy::run(listener, config, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Proxy {
+            addr,
+            stop: Some(stop),
+            done,
+        }
+    }
+
+    async fn to(upstream: &Upstream) -> Proxy {
+        Proxy::start(Config::new(&upstream.url(""), webhook()).unwrap()).await
+    }
+
+    fn url(&self, target: &str) -> String {
+        format!("http://{}{target}", self.addr)
+    }
+
+    async fn metrics(&self) -> String {
+        let response = client().get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+fn pairs(form: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(form.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The signature Twilio sends for a form POST to `target`.
+fn sign_form(target: &str, form: &str) -> String {
+    let p = pairs(form);
+    key().sign(
+        &format!("{PUBLIC}{target}"),
+        p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+}
+
+async fn post_form(
+    proxy: &Proxy,
+    target: &str,
+    form: &str,
+    headers: HeaderMap,
+) -> reqwest::Response {
+    client()
+        .post(proxy.url(target))
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+        )
+        .header("x-twilio-signature", sign_form(target, form))
+        .headers(headers)
+        .body(form.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn form_get_and_json_are_forwarded_byte_identical() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::to(&up).await;
+    let c = client();
+
+    let mut extra = HeaderMap::new();
+    extra.insert(
+        "i-twilio-idempotency-token",
+        "d50dc30c-5d0d-418d-92ea-12cd8fd05f09".parse().unwrap(),
+    );
+    let r = post_form(&proxy, "/sms?x=1&y=%27", FORM, extra).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "<Response><Message>Thanks!</Message></Response>"
+    );
+
+    let get = "/voice?CallSid=CA1&From=%2B1415&Digits=12";
+    let sig = key().sign_url(&format!("{PUBLIC}{get}"));
+    let r = c
+        .get(proxy.url(get))
+        .header("x-twilio-signature", sig)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let json = br#"[{"specversion":"1.0","id":"EV1","data":{"a":"\u00e9"}}]"#;
+    let target = url_with_body_hash("/events?sink=1", json);
+    let sig = key().sign_url(&format!("{PUBLIC}{target}"));
+    let r = c
+        .post(proxy.url(&target))
+        .header("content-type", "application/json")
+        .header("x-twilio-signature", &sig)
+        .body(json.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let seen = up.seen();
+    assert_eq!(seen.len(), 3);
+    let (form, get_req, json_req) = (&seen[0], &seen[1], &seen[2]);
+    assert_eq!(form.method, "POST");
+    assert_eq!(form.uri.to_string(), "/sms?x=1&y=%27");
+    assert_eq!(form.body.as_ref(), FORM.as_bytes());
+    assert_eq!(
+        form.header("x-twilio-signature"),
+        Some(sign_form("/sms?x=1&y=%27", FORM).as_str())
+    );
+    assert_eq!(
+        form.header("i-twilio-idempotency-token"),
+        Some("d50dc30c-5d0d-418d-92ea-12cd8fd05f09")
+    );
+    assert_eq!(form.header("x-twilio-verified"), Some("primary"));
+    assert_eq!(form.header("x-forwarded-for"), Some("127.0.0.1"));
+    assert_eq!(form.header("x-forwarded-proto"), Some("http"));
+    assert_eq!(
+        form.header("x-forwarded-host"),
+        Some(proxy.addr.to_string().as_str())
+    );
+    assert_eq!(form.header("host"), Some(up.addr.to_string().as_str()));
+    assert_eq!(get_req.method, "GET");
+    assert_eq!(get_req.uri.to_string(), get);
+    assert!(get_req.body.is_empty());
+    assert_eq!(json_req.uri.to_string(), target);
+    assert_eq!(json_req.body.as_ref(), json);
+    assert_eq!(json_req.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_negative_case_is_rejected_and_never_forwarded() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::to(&up).await;
+    let c = client();
+    let form_ct = "application/x-www-form-urlencoded";
+    let good = sign_form("/sms", FORM);
+    let url = proxy.url("/sms");
+    let json = br#"{"a":1}"#;
+    let json_target = url_with_body_hash("/events", json);
+    let json_sig = key().sign_url(&format!("{PUBLIC}{json_target}"));
+
+    // A form POST to `target` with signature `sig` and body `body`.
+    let form = |target: &str, sig: &str, body: String| {
+        c.post(proxy.url(target))
+            .header("content-type", form_ct)
+            .header("x-twilio-signature", sig)
+            .body(body)
+    };
+    let wrong_token = Key::auth_token("x", "54321").unwrap().sign(
+        &format!("{PUBLIC}/sms"),
+        pairs(FORM).iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let json_post = |target: &str, body: &[u8]| {
+        c.post(proxy.url(target))
+            .header("content-type", "application/json")
+            .header("x-twilio-signature", &json_sig)
+            .body(body.to_vec())
+    };
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "no signature",
+            c.post(&url).header("content-type", form_ct).body(FORM),
+            400,
+        ),
+        (
+            "malformed signature",
+            form("/sms", "not base64!", FORM.into()),
+            400,
+        ),
+        ("wrong token", form("/sms", &wrong_token, FORM.into()), 403),
+        (
+            "tampered body",
+            form("/sms", &good, FORM.replace("you", "them")),
+            403,
+        ),
+        (
+            "extra parameter",
+            form("/sms", &good, format!("{FORM}&Extra=1")),
+            403,
+        ),
+        ("other path", form("/admin", &good, FORM.into()), 403),
+        ("extra query", form("/sms?x=1", &good, FORM.into()), 403),
+        (
+            "two signatures",
+            form("/sms", &good, FORM.into()).header("x-twilio-signature", &good),
+            400,
+        ),
+        (
+            "method",
+            c.put(&url)
+                .header("content-type", form_ct)
+                .header("x-twilio-signature", &good)
+                .body(FORM),
+            405,
+        ),
+        (
+            "too large",
+            form(
+                "/sms",
+                &good,
+                format!("{FORM}&Pad={}", "a".repeat(70 * 1024)),
+            ),
+            413,
+        ),
+        (
+            "bad percent-encoding",
+            form("/sms", &good, "Body=%ZZ".into()),
+            400,
+        ),
+        ("json without bodySHA256", json_post("/events", json), 415),
+        (
+            "json body altered",
+            json_post(&json_target, br#"{"a":2}"#),
+            403,
+        ),
+    ];
+    for (name, request, status) in cases {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{name}");
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("Thanks"), "{name}: {body}");
+    }
+    assert!(up.seen().is_empty(), "{:?}", up.seen());
+    let metrics = proxy.metrics().await;
+    assert!(
+        metrics.contains(r#"twilio_proxy_requests_total{outcome="rejected",status="403"} 6"#),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(r#"outcome="forwarded""#), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_verified_header_is_removed() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::to(&up).await;
+    let mut forged = HeaderMap::new();
+    forged.append("x-twilio-verified", "admin".parse().unwrap());
+    forged.append("X-Twilio-Verified", "root".parse().unwrap());
+    let r = post_form(&proxy, "/sms", FORM, forged.clone()).await;
+    assert_eq!(r.status(), 200);
+    let seen = up.seen();
+    let values: Vec<_> = seen[0]
+        .headers
+        .get_all("x-twilio-verified")
+        .iter()
+        .collect();
+    assert_eq!(values, ["primary"]);
+    // And with a bad signature the forgery goes nowhere at all.
+    let r = client()
+        .post(proxy.url("/sms"))
+        .header("x-twilio-verified", "admin")
+        .body(FORM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(up.seen().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_upstream_is_502_and_slow_upstream_is_504() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let proxy = Proxy::start(Config::new(&dead, webhook()).unwrap()).await;
+    let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    // A 502 is not remembered as handled: Twilio's retry must get another chance.
+    let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+
+    let slow = Upstream::start(Behaviour {
+        delay: Duration::from_secs(3),
+        ..Behaviour::default()
+    })
+    .await;
+    let config = Config::new(&slow.url(""), webhook())
+        .unwrap()
+        .upstream_timeout(Duration::from_millis(300));
+    let proxy = Proxy::start(config).await;
+    let start = Instant::now();
+    let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    let metrics = proxy.metrics().await;
+    assert!(
+        metrics.contains(r#"outcome="gateway_timeout",status="504"} 1"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replays_get_the_stored_answer_without_reaching_upstream() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::to(&up).await;
+    let first = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(first.status(), 200);
+    let mut changed = HeaderMap::new();
+    changed.insert("i-twilio-idempotency-token", "another".parse().unwrap());
+    let replay = post_form(&proxy, "/sms", FORM, changed).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(
+        replay.text().await.unwrap(),
+        "<Response><Message>Thanks!</Message></Response>"
+    );
+    assert_eq!(up.seen().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn basic_auth_challenge_health_and_metrics() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let config = Config::new(
+        &up.url(""),
+        webhook().basic_auth(BasicAuth::new("twilio", "s3cret").unwrap()),
+    )
+    .unwrap();
+    let proxy = Proxy::start(config).await;
+    let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()
+            .get("www-authenticate")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let mut auth = HeaderMap::new();
+    auth.insert(
+        "authorization",
+        "Basic dHdpbGlvOnMzY3JldA==".parse().unwrap(),
+    );
+    let r = post_form(&proxy, "/sms", FORM, auth).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(up.seen().len(), 1);
+
+    let c = client();
+    let health = c.get(proxy.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = proxy.metrics().await;
+    assert!(
+        metrics.contains(r#"twilio_proxy_requests_total{outcome="forwarded",status="200"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"outcome="rejected",status="401"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("twilio_proxy_upstream_seconds_count 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_drains_requests_in_flight() {
+    let up = Upstream::start(Behaviour {
+        delay: Duration::from_millis(600),
+        ..Behaviour::default()
+    })
+    .await;
+    let mut proxy = Proxy::to(&up).await;
+    let url = proxy.url("/sms");
+    let in_flight = tokio::spawn(async move {
+        client()
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sign_form("/sms", FORM))
+            .body(FORM)
+            .send()
+            .await
+    });
+    // Let the request reach the upstream, then stop the proxy.
+    while up.seen().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    proxy.stop.take().unwrap().send(()).unwrap();
+    let response = in_flight.await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("Thanks"));
+    tokio::time::timeout(Duration::from_secs(5), &mut proxy.done)
+        .await
+        .unwrap()
+        .unwrap();
+    // Nothing listens any more.
+    assert!(client().get(proxy.url("/healthz")).send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_proxies_share_a_redis_replay_store() {
+    let Ok(redis_url) = std::env::var("REDIS_URL") else {
+        eprintln!("skipped two_proxies_share_a_redis_replay_store: REDIS_URL is not set");
+        return;
+    };
+    let up = Upstream::start(Behaviour::default()).await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let prefix = format!("twh-test:{}:{nanos}:", std::process::id());
+    let mut proxies = Vec::new();
+    for _ in 0..2 {
+        let guard = RedisReplayGuard::connect(&redis_url, &prefix, Duration::from_secs(60))
+            .await
+            .unwrap();
+        let config = Config::new(&up.url(""), webhook().replay_guard(Arc::new(guard))).unwrap();
+        proxies.push(Proxy::start(config).await);
+    }
+    let r = post_form(&proxies[0], "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), 200);
+    let r = post_form(&proxies[1], "/sms", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "<Response><Message>Thanks!</Message></Response>"
+    );
+    assert_eq!(
+        up.seen().len(),
+        1,
+        "the replay through the second proxy reached upstream"
+    );
+    // A different message goes through either proxy once.
+    let other = FORM.replace(
+        "0123456789abcdef0123456789abcdef",
+        "fedcba9876543210fedcba9876543210",
+    );
+    assert_eq!(
+        post_form(&proxies[1], "/sms", &other, HeaderMap::new())
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        post_form(&proxies[0], "/sms", &other, HeaderMap::new())
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(up.seen().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_through_the_proxy() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::to(&up).await;
+    let url = proxy.url("/sms");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args([
+                "send",
+                &url,
+                "--public-url",
+                &format!("{PUBLIC}/sms"),
+                "--repeat",
+                "20",
+                "--concurrency",
+                "4",
+            ])
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("summary requests=20 failed=0"), "{text}");
+    assert_eq!(up.seen().len(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_https_with_the_given_certificate() {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("twh-proxy-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
+    assert!(proxy::tls::server_config(&key_file, &key_file).is_err());
+    let tls = proxy::tls::server_config(&cert_file, &key_file).unwrap();
+
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = Proxy::start(Config::new(&up.url(""), webhook()).unwrap().tls(tls)).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let url = format!("https://{}/sms", proxy.addr);
+    let r = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", sign_form("/sms", FORM))
+        .body(FORM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(up.seen()[0].header("x-forwarded-proto"), Some("https"));
+    // Plain HTTP to the TLS port gets nowhere.
+    assert!(
+        client
+            .post(proxy.url("/sms"))
+            .body(FORM)
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_logs_no_secret_and_drains_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+    const SECRET_TOKEN: &str = "tok-e2e-5f3a9c17d2";
+    let up = Upstream::start(Behaviour::default()).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &up.url(""),
+            "--public-url",
+            PUBLIC,
+        ])
+        .env("TWILIO_AUTH_TOKEN", SECRET_TOKEN)
+        .env("RUST_LOG", "debug")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let addr = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("proxy exited before listening");
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(',').next().unwrap().to_owned();
+        }
+    };
+    let key = Key::auth_token("primary", SECRET_TOKEN).unwrap();
+    let p = pairs(FORM);
+    let signature = key.sign(
+        &format!("{PUBLIC}/sms"),
+        p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let c = client();
+    let post = |sig: String| {
+        c.post(format!("http://{addr}/sms"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(FORM)
+            .send()
+    };
+    assert_eq!(post(signature.clone()).await.unwrap().status(), 200);
+    assert_eq!(post(sign_form("/sms", FORM)).await.unwrap().status(), 403);
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    while let Some(line) = lines.next_line().await.unwrap() {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("draining"), "{log}");
+    // The log does speak: the rejection and its reason are there, just no secret.
+    assert!(log.contains("Twilio webhook rejected"), "{log}");
+    for secret in [SECRET_TOKEN, signature.as_str(), "It%27s", "It's me"] {
+        assert!(!log.contains(secret), "{secret:?} in the log:\n{log}");
+    }
+    assert_eq!(up.seen().len(), 1);
+}
+
+#[test]
+fn help_names_every_environment_variable() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(["proxy", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for var in [
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_PROXY_UPSTREAM",
+        "TWILIO_PROXY_PUBLIC_URL",
+        "TWILIO_PROXY_REPLAY_STORE",
+        "TWILIO_PROXY_UPSTREAM_TIMEOUT",
+        "TWILIO_PROXY_TLS_CERT",
+        "TWILIO_PROXY_BASIC_AUTH",
+    ] {
+        assert!(help.contains(var), "{var} missing from:\n{help}");
+    }
+    assert!(
+        !help.contains("--token "),
+        "tokens must not be command-line flags"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_and_token_file_configure_shared_keys() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: proxy::ProxyArgs,
+    }
+    const SECRET: &str = "shared-key-secret-for-proxy";
+    let dir = std::env::temp_dir().join(format!("twh-proxy-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys");
+    std::fs::write(&file, format!("# id slot secret\nKS1 ks-2026 {SECRET}\n")).unwrap();
+    let up = Upstream::start(Behaviour::default()).await;
+    let upstream = up.url("");
+    let cli = Cli::parse_from([
+        "proxy",
+        "--upstream",
+        &upstream,
+        "--public-url",
+        PUBLIC,
+        "--key-kind",
+        "shared-key",
+        "--token-file",
+        file.to_str().unwrap(),
+        "--upstream-timeout",
+        "2s",
+    ]);
+    let config = cli.args.config(|_| None).await.unwrap();
+    let proxy = Proxy::start(config).await;
+    let url = proxy.url("/sms");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args(["send", &url, "--public-url", &format!("{PUBLIC}/sms")])
+            .args(["--algorithm", "hmac-sha256", "--shared-key-id", "KS1"])
+            .env("TWILIO_AUTH_TOKEN", SECRET)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(up.seen()[0].header("x-twilio-verified"), Some("ks-2026"));
+}
+
+/// A response body fed chunk by chunk from a channel.
+struct ChannelBody(tokio::sync::mpsc::Receiver<axum::body::Bytes>);
+
+impl http_body::Body for ChannelBody {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(c))))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_replay_store_the_answer_streams() {
+    use tokio::sync::{Mutex, mpsc};
+    let (tx, rx) = mpsc::channel(4);
+    let rx = Arc::new(Mutex::new(Some(rx)));
+    let app = axum::Router::new().fallback(move || {
+        let rx = rx.clone();
+        async move {
+            let rx = rx.lock().await.take().unwrap();
+            axum::body::Body::new(ChannelBody(rx))
+        }
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let config = Config::new(&upstream, webhook().without_replay_guard()).unwrap();
+    let proxy = Proxy::start(config).await;
+
+    tx.send("<Response>".into()).await.unwrap();
+    // Head and first chunk arrive while the upstream has not finished its answer (a
+    // buffering proxy would wait for the end).
+    let first = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut response = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+        assert_eq!(response.status(), 200);
+        let first = response.chunk().await;
+        (response, first)
+    })
+    .await
+    .expect("answer not streamed");
+    let (mut response, first) = first;
+    let first = first.unwrap().unwrap();
+    assert_eq!(first.as_ref(), b"<Response>");
+    tx.send("</Response>".into()).await.unwrap();
+    drop(tx);
+    let rest = response.chunk().await.unwrap().unwrap();
+    assert_eq!(rest.as_ref(), b"</Response>");
+}

@@ -1,0 +1,152 @@
+//! A real HTTP server inside the test: records exactly what it received and answers as told.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use twilio_webhook::{SignedRequest, Validator};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Seen {
+    /// A header as text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The form parameters of the body, in order.
+    pub(crate) fn form(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+}
+
+/// How the server answers.
+#[derive(Clone)]
+pub(crate) struct Behaviour {
+    /// Check `X-Twilio-Signature` against this validator and public base (`403` if invalid);
+    /// `{host}` in the base stands for the request's `Host` header.
+    pub(crate) validate: Option<(Validator, String)>,
+    /// Require these basic-auth credentials (`401` with a challenge otherwise).
+    pub(crate) basic_auth: Option<(String, String)>,
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: &'static str,
+    pub(crate) delay: Duration,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            validate: None,
+            basic_auth: None,
+            status: StatusCode::OK,
+            content_type: "text/xml",
+            body: "<Response><Message>Thanks!</Message></Response>",
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    behaviour: Arc<Behaviour>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+/// A running upstream.
+pub(crate) struct Upstream {
+    pub(crate) addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Upstream {
+    pub(crate) async fn start(behaviour: Behaviour) -> Upstream {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let shared = Shared {
+            behaviour: Arc::new(behaviour),
+            seen: seen.clone(),
+        };
+        let app = Router::new().fallback(handle).with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Upstream { addr, seen }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Everything received so far.
+    pub(crate) fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn handle(
+    State(shared): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let seen = Seen {
+        method,
+        uri,
+        headers,
+        body,
+    };
+    shared.seen.lock().unwrap().push(seen.clone());
+    let b = &shared.behaviour;
+    if let Some((user, pass)) = &b.basic_auth {
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+        );
+        if seen.header("authorization") != Some(expected.as_str()) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [("www-authenticate", "Basic realm=\"test\"")],
+                "",
+            )
+                .into_response();
+        }
+    }
+    if let Some((validator, base)) = &b.validate
+        && !signature_ok(validator, base, &seen)
+    {
+        return (StatusCode::FORBIDDEN, "invalid signature").into_response();
+    }
+    tokio::time::sleep(b.delay).await;
+    (b.status, [("content-type", b.content_type)], b.body).into_response()
+}
+
+/// What any Twilio library does: form params or `bodySHA256` mode, URL = base + target.
+fn signature_ok(validator: &Validator, base: &str, seen: &Seen) -> bool {
+    let base = base.replace("{host}", seen.header("host").unwrap_or_default());
+    let url = format!("{base}{}", seen.uri);
+    let sig = seen.header("x-twilio-signature");
+    let settings = seen.header("x-twilio-webhooks-signature-settings");
+    let json = twilio_webhook::url::query_param(&url, "bodySHA256").is_some();
+    let form = seen.form();
+    let request = if json {
+        SignedRequest::body(&url, &seen.body)
+    } else {
+        SignedRequest::params(&url, form.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    };
+    let result = validator.validate(&request.signature(sig).settings(settings));
+    result.is_ok()
+}
