@@ -69,6 +69,8 @@ async fn main() {
     if !args.noop && key.is_none() {
         panic!("--token is required for SMS load");
     }
+    // Built inside the whole workspace, reqwest may carry the CLI's `rustls-no-provider`.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()

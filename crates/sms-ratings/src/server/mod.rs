@@ -29,6 +29,8 @@
 //! let app = App::new(Ratings::new(store), config);
 //! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 //! let server = tokio::spawn(sms_ratings::server::run(listener, async { let _ = stopped.await; }, app));
+//! # // In a whole-workspace build reqwest carries the CLI's `rustls-no-provider`.
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let health = reqwest::get(format!("http://{addr}/healthz")).await?;
 //! assert_eq!(health.status(), 200);
 //! stop.send(()).ok();

@@ -59,7 +59,12 @@ async fn start_browser(
     let driver = Driver(child);
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("{url}/status")).await.is_err() {
+    while crate::support::http_client()
+        .get(format!("{url}/status"))
+        .send()
+        .await
+        .is_err()
+    {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

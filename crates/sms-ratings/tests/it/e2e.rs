@@ -170,7 +170,7 @@ async fn oversized_body(db: TestDb) {
     let params = sms_params("SMbig", "+14155550001", NUMBER, &huge);
     let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // Its own connection: the server answers 413 before reading the body and closes it.
-    let response = reqwest::Client::new()
+    let response = crate::support::http_client()
         .post(format!("{}/sms", s.base))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-twilio-signature", s.sign(&params))

@@ -119,7 +119,9 @@ async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
         .unwrap();
     let started = Instant::now();
     let url = format!("http://127.0.0.1:{port}/healthz");
-    while reqwest::get(&url)
+    while crate::support::http_client()
+        .get(&url)
+        .send()
         .await
         .map(|r| r.status() != 200)
         .unwrap_or(true)
@@ -136,7 +138,7 @@ async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
 /// Sends signed votes from distinct phones until the server stops answering; returns the
 /// MessageSids that got a 2xx.
 async fn load(base: String, worker: usize) -> Vec<String> {
-    let client = reqwest::Client::new();
+    let client = crate::support::http_client();
     let key = twilio_webhook::Key::auth_token("crash", TOKEN).unwrap();
     let url = format!("{base}/sms");
     let mut acked = Vec::new();
@@ -238,7 +240,7 @@ async fn logs_hold_no_secrets_bodies_or_phones() {
     );
     let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let signature = key.sign(&url, params.iter().copied());
-    let client = reqwest::Client::new();
+    let client = crate::support::http_client();
     for sig in [signature.as_str(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA="] {
         client
             .post(&url)

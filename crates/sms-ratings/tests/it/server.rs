@@ -66,7 +66,7 @@ impl TestServer {
             base,
             store,
             ratings,
-            client: reqwest::Client::new(),
+            client: crate::support::http_client(),
             key: Key::auth_token("test", TOKEN).unwrap(),
             stop: std::sync::Mutex::new(Some(stop)),
             task,

@@ -94,3 +94,13 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// A reqwest client for the tests.
+///
+/// Installs ring as the process's rustls provider first: when the whole workspace is built
+/// together (`cargo test --workspace`), feature unification gives reqwest the CLI's
+/// `rustls-no-provider`, and then no client can be built without a provider installed.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

@@ -75,7 +75,7 @@ impl Server {
     }
 
     pub async fn send(&self, call: Call) -> Reply {
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let client = crate::client::http_client();
         let method = reqwest::Method::from_bytes(call.method.as_bytes()).unwrap();
         let mut request = client.request(method, self.url(&call.path));
         for (name, value) in &call.headers {

@@ -781,7 +781,7 @@ async fn actix_responder() {
 /// POSTs `body` and expects 200, the TwiML content type and `<?xml ..?>` + `response`.
 #[cfg(any(feature = "axum", feature = "actix"))]
 async fn expect_served(url: &str, body: &str, response: &str) {
-    let resp = reqwest::Client::new()
+    let resp = crate::client::http_client()
         .post(url)
         .body(body.to_owned())
         .send()
@@ -795,7 +795,7 @@ async fn expect_served(url: &str, body: &str, response: &str) {
 /// POSTs a body holding a forbidden character: 500 with the fixed text, no XML.
 #[cfg(any(feature = "axum", feature = "actix"))]
 async fn expect_render_failure(url: &str, body: &str) {
-    let resp = reqwest::Client::new()
+    let resp = crate::client::http_client()
         .post(url)
         .body(body.to_owned())
         .send()
