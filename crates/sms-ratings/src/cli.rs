@@ -219,6 +219,13 @@ fn new_event(
     if name.trim().is_empty() {
         return Err(CliError::Usage("the event name is empty".into()));
     }
+    // The name goes into every TwiML reply: a character XML cannot carry would make each
+    // reply fail after its vote is stored.
+    if name.chars().any(char::is_control) {
+        return Err(CliError::Usage(
+            "the event name contains a control character".into(),
+        ));
+    }
     if let (Some(o), Some(c)) = (opens, closes)
         && c <= o
     {
@@ -426,4 +433,20 @@ async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutting down: finishing in-flight votes");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_must_be_printable() {
+        assert!(new_event("RUST", "Rust Conf".into(), None, None, None).is_ok());
+        for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
+            assert!(
+                new_event("RUST", bad.into(), None, None, None).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 }
