@@ -3,24 +3,29 @@
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use twilio_webhook::BasicAuth;
 
 use super::error::HttpError;
 
 /// Middleware: lets the request through only with the organiser's credentials.
+///
+/// A refusal is the library's rejection, so its challenge carries the configured realm.
 /// Without configured credentials every request is refused (fail closed).
 pub(crate) async fn require_admin(
     State(credentials): State<Option<BasicAuth>>,
     request: Request,
     next: Next,
-) -> Result<Response, HttpError> {
+) -> Response {
+    let Some(credentials) = credentials else {
+        return HttpError::Unauthorized.into_response();
+    };
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes());
-    match credentials.map(|c| c.check(given)) {
-        Some(Ok(())) => Ok(next.run(request).await),
-        _ => Err(HttpError::Unauthorized),
+    match credentials.check(given) {
+        Ok(()) => next.run(request).await,
+        Err(rejection) => rejection.into_response(),
     }
 }

@@ -10,21 +10,16 @@ use crate::store::StoreError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
-    /// Malformed request (bad field, missing or malformed signature header).
+    /// A verified webhook without a field the service needs. (Signature, method, size and
+    /// content-type rejections are the library layer's, mapped by the library.)
     #[error("bad request")]
     BadRequest,
-    /// Organiser credentials missing or wrong.
+    /// Organiser pages with no organiser credentials configured (fail closed).
     #[error("authentication required")]
     Unauthorized,
-    /// Signature does not match.
-    #[error("forbidden")]
-    Forbidden,
     /// No such event.
     #[error("not found")]
     NotFound,
-    /// Body is not form-encoded.
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
     /// The database cannot take the request now; retry (Twilio does).
     #[error("service unavailable")]
     Unavailable,
@@ -39,9 +34,7 @@ impl HttpError {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -192,11 +192,11 @@ async fn organiser_api(db: TestDb) {
     // No or wrong credentials: 401 with a challenge.
     let anon = s.get("/api/events").await;
     assert_eq!(anon.status(), 401);
+    // The challenge names the configured realm (the library's BasicAuth answers it).
+    let challenge = anon.headers()["www-authenticate"].to_str().unwrap();
     assert!(
-        anon.headers()["www-authenticate"]
-            .to_str()
-            .unwrap()
-            .starts_with("Basic")
+        challenge.starts_with("Basic") && challenge.contains("sms-ratings organisers"),
+        "{challenge}"
     );
     let wrong = s
         .client
