@@ -90,21 +90,19 @@ impl fmt::Display for Secret {
 enum MacState {
     Sha1(Hmac<Sha1>),
     Sha256(Hmac<Sha256>),
+    /// A key the MAC refused. HMAC takes keys of any length, so this cannot happen; should it
+    /// ever, the key fails closed: its MAC is empty and verifies nothing.
+    Unusable,
 }
 
 impl MacState {
     fn new(algorithm: Algorithm, secret: &Secret) -> Self {
         let key = secret.expose().as_bytes();
-        // HMAC accepts keys of any length, so these constructors cannot fail; the fallback
-        // (an empty key) is unreachable but keeps the input path free of panics.
-        match algorithm {
-            Algorithm::HmacSha1 => MacState::Sha1(
-                Hmac::new_from_slice(key).unwrap_or_else(|_| Hmac::new(&Default::default())),
-            ),
-            Algorithm::HmacSha256 => MacState::Sha256(
-                Hmac::new_from_slice(key).unwrap_or_else(|_| Hmac::new(&Default::default())),
-            ),
-        }
+        let state = match algorithm {
+            Algorithm::HmacSha1 => Hmac::new_from_slice(key).map(MacState::Sha1),
+            Algorithm::HmacSha256 => Hmac::new_from_slice(key).map(MacState::Sha256),
+        };
+        state.unwrap_or(MacState::Unusable)
     }
 
     fn compute(&self, parts: &[&[u8]]) -> MacBytes {
@@ -119,8 +117,9 @@ impl MacState {
                 parts.iter().for_each(|p| mac.update(p));
                 MacBytes::from_slice(&mac.finalize().into_bytes())
             }
+            MacState::Unusable => None,
         };
-        // Both tags are at most 32 bytes, so `from_slice` always succeeds.
+        // Both tags are at most 32 bytes, so `from_slice` succeeds for them.
         tag.unwrap_or(MacBytes::EMPTY)
     }
 }
