@@ -3,9 +3,8 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/browser-deps` installs them); skips,
 //! saying so, when either is missing. Votes go over real HTTP, signed like Twilio's.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
@@ -15,7 +14,7 @@ use sms_ratings::model::{Rating, Submission, Timestamp, Vote};
 
 use crate::e2e::add;
 use crate::server::{ADMIN, NUMBER, TestServer};
-use crate::support::TestDb;
+use crate::support::{KillOnDrop, TestDb, free_port};
 
 /// A program on `PATH`, or `None`.
 fn which(names: &[&str]) -> Option<PathBuf> {
@@ -25,23 +24,8 @@ fn which(names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Kills the chromedriver this test started (by its handle) however the test ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// The chromedriver this test started, killed (by its handle) however the test ends.
+type Driver = KillOnDrop;
 
 async fn start_browser(
     chromium: &Path,
@@ -56,7 +40,7 @@ async fn start_browser(
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let driver = Driver(child);
+    let driver = KillOnDrop(child);
     let url = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(20);
     while crate::support::http_client()

@@ -1,7 +1,7 @@
 //! Under load: two instances on one PostgreSQL, and kill -9 of the real binary on SQLite.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 use crate::e2e::add;
 use crate::server::{NUMBER, TOKEN, TestServer, form, sms_params};
-use crate::support::TestDb;
+use crate::support::{KillOnDrop, TestDb, free_port};
 
 /// Both instances receive every message (Twilio retrying against another instance), phones
 /// vote twice (the second replaces the first); totals must be exact.
@@ -77,22 +77,8 @@ async fn two_postgres_instances_give_exact_totals() {
     }
 }
 
-struct Binary(Child);
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// The server binary, killed however the test ends.
+type Binary = KillOnDrop;
 
 fn sms_ratings(db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
@@ -132,7 +118,7 @@ async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Binary(child)
+    KillOnDrop(child)
 }
 
 /// Sends signed votes from distinct phones until the server stops answering; returns the
