@@ -4,8 +4,9 @@
 //! from reading first: a vote first *claims* its `MessageSid` with `INSERT … ON CONFLICT DO
 //! NOTHING` (a concurrent claim of the same id waits for the first transaction and then sees
 //! it), and the rating is an `INSERT … ON CONFLICT (event_id, phone) DO UPDATE` whose vote
-//! count is raised under the row lock. Deadlocks between batches of different instances are
-//! possible (they lock rows in different orders); PostgreSQL aborts one and it is retried.
+//! count is raised under the row lock. A batch takes its row locks in one global order (see
+//! [`apply_in_lock_order`]), so batches of different instances cannot deadlock; a
+//! serialization failure or deadlock that happens anyway is retried.
 
 use std::pin::Pin;
 use std::str::FromStr;
@@ -18,7 +19,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
+use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
     CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
     check_version,
@@ -205,10 +206,8 @@ async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> 
         tx: PgTx(&tx),
         cache: &mut cache,
     };
-    let mut receipts = Vec::with_capacity(batch.len());
-    for job in batch {
-        receipts.push(apply(&mut vtx, &job.submission).await?);
-    }
+    let subs: Vec<&Submission> = batch.iter().map(|job| &job.submission).collect();
+    let receipts = apply_in_lock_order(&mut vtx, &subs).await?;
     tx.commit().await.map_err(map_err)?;
     Ok(receipts)
 }

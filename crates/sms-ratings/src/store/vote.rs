@@ -34,23 +34,127 @@ pub(crate) trait VoteTx {
 /// Processes one submission: a repeated `MessageSid` gets its stored reply and no effect.
 pub(crate) async fn apply(tx: &mut impl VoteTx, sub: &Submission) -> Result<Receipt, StoreError> {
     if let Some(reply) = tx.claim(sub).await? {
-        return Ok(Receipt {
-            reply,
-            outcome: None,
-        });
+        return Ok(repeated(reply));
     }
-    let decision = match &sub.vote.code {
-        Some(code) => decide_by_code(code, tx.event_by_code(code).await?, sub.at),
-        None => decide_by_number(tx.events_by_number(&sub.to).await?, sub.at),
-    };
-    let outcome = match decision {
-        Decision::Count(event) => Outcome::Recorded {
-            replaced: tx.upsert_rating(&event, sub).await?,
-            event: EventRef::from(&event),
-            rating: sub.vote.rating,
-        },
+    let outcome = match decide(tx, sub).await? {
+        Decision::Count(event) => count(tx, &event, sub).await?,
         Decision::Answer(outcome) => outcome,
     };
+    answer(tx, sub, outcome).await
+}
+
+/// Processes a batch in one transaction with [`apply`]'s semantics (in batch order: the first
+/// delivery of a `MessageSid` counts, a phone's later vote replaces its earlier one), but
+/// taking row locks in one global order: every `MessageSid` claim in ascending order, then
+/// every rating row in `(event, phone)` order. A transaction then only ever waits for a lock
+/// above all it holds, so batches of instances sharing one database cannot deadlock (with
+/// [`apply`] per vote they did, each costing PostgreSQL's `deadlock_timeout` and a retry).
+pub(crate) async fn apply_in_lock_order(
+    tx: &mut impl VoteTx,
+    subs: &[&Submission],
+) -> Result<Vec<Receipt>, StoreError> {
+    let mut by_sid: Vec<usize> = (0..subs.len()).collect();
+    by_sid.sort_by(|&a, &b| subs[a].message_sid.cmp(&subs[b].message_sid)); // stable
+    let seen = claim_all(tx, subs, &by_sid).await?;
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; subs.len()];
+    let mut counted = Vec::new();
+    for (i, sub) in subs.iter().enumerate() {
+        if seen[i].is_none() {
+            match decide(tx, sub).await? {
+                Decision::Count(event) => counted.push((i, event)),
+                Decision::Answer(outcome) => outcomes[i] = Some(outcome),
+            }
+        }
+    }
+    // Stable: one phone's votes keep their arrival order.
+    counted.sort_by(|(a, x), (b, y)| (x.id, &subs[*a].phone).cmp(&(y.id, &subs[*b].phone)));
+    for (i, event) in counted {
+        outcomes[i] = Some(count(tx, &event, subs[i]).await?);
+    }
+    // Replies in claim order; a repeat within the batch comes after its first delivery there
+    // (the sort is stable) and answers what it answered.
+    let mut receipts: Vec<Option<Receipt>> = vec![None; subs.len()];
+    for &i in &by_sid {
+        receipts[i] = match (outcomes[i].take(), &seen[i]) {
+            (Some(outcome), _) => Some(answer(tx, subs[i], outcome).await?),
+            (None, Some(Seen::Before(reply))) => Some(repeated(reply.clone())),
+            (None, Some(Seen::InBatch(first))) => {
+                receipts[*first].as_ref().map(|r| repeated(r.reply.clone()))
+            }
+            (None, None) => None,
+        };
+    }
+    receipts
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| StoreError::Corrupt("a vote of the batch got no answer".into()))
+}
+
+/// How a `MessageSid` had been seen when the batch claimed it.
+enum Seen {
+    /// Processed by an earlier transaction, with this reply.
+    Before(String),
+    /// Earlier in this batch, at this index.
+    InBatch(usize),
+}
+
+/// Claims every `MessageSid` of the batch in `order` (ascending), once per distinct id.
+async fn claim_all(
+    tx: &mut impl VoteTx,
+    subs: &[&Submission],
+    order: &[usize],
+) -> Result<Vec<Option<Seen>>, StoreError> {
+    let mut seen: Vec<Option<Seen>> = (0..subs.len()).map(|_| None).collect();
+    let mut first: Option<usize> = None;
+    for &i in order {
+        match first {
+            Some(f) if subs[f].message_sid == subs[i].message_sid => {
+                seen[i] = Some(Seen::InBatch(f));
+            }
+            _ => {
+                first = Some(i);
+                seen[i] = tx.claim(subs[i]).await?.map(Seen::Before);
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// The receipt of a `MessageSid` processed before: its reply, no effect.
+fn repeated(reply: String) -> Receipt {
+    Receipt {
+        reply,
+        outcome: None,
+    }
+}
+
+/// Whether and where a fresh submission counts.
+async fn decide(tx: &mut impl VoteTx, sub: &Submission) -> Result<Decision, StoreError> {
+    Ok(match &sub.vote.code {
+        Some(code) => decide_by_code(code, tx.event_by_code(code).await?, sub.at),
+        None => decide_by_number(tx.events_by_number(&sub.to).await?, sub.at),
+    })
+}
+
+/// Records the vote for `event`.
+async fn count(
+    tx: &mut impl VoteTx,
+    event: &Event,
+    sub: &Submission,
+) -> Result<Outcome, StoreError> {
+    Ok(Outcome::Recorded {
+        replaced: tx.upsert_rating(event, sub).await?,
+        event: EventRef::from(event),
+        rating: sub.vote.rating,
+    })
+}
+
+/// Renders and stores the reply for a claimed submission.
+async fn answer(
+    tx: &mut impl VoteTx,
+    sub: &Submission,
+    outcome: Outcome,
+) -> Result<Receipt, StoreError> {
     let reply = reply::render(&outcome);
     tx.save_reply(sub, &reply).await?;
     Ok(Receipt {

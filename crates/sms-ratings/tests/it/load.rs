@@ -12,14 +12,23 @@ use crate::server::{NUMBER, TOKEN, TestServer, form, sms_params};
 use crate::support::{KillOnDrop, TestDb, free_port};
 
 /// Both instances receive every message (Twilio retrying against another instance), phones
-/// vote twice (the second replaces the first); totals must be exact.
+/// vote twice (the second replaces the first); totals must be exact, and PostgreSQL must not
+/// have had to break a single deadlock between the instances' batches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_postgres_instances_give_exact_totals() {
     let Some(db) = TestDb::postgres("two_postgres_instances_give_exact_totals").await else {
         return;
     };
-    let a = Arc::new(TestServer::start(&db.location).await);
-    let b = Arc::new(TestServer::start(&db.location).await);
+    let (client, conn) = tokio_postgres::connect(&db.location, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let deadlocks_before = deadlocks(&client).await;
+    // Named, so the test can tell when the instances' connections are gone.
+    let app = format!("duo_{}", std::process::id());
+    let location = format!("{}&application_name={app}", db.location);
+    let a = Arc::new(TestServer::start(&location).await);
+    let b = Arc::new(TestServer::start(&location).await);
     add(&a, "DUO", Some(NUMBER)).await;
     let phones = 300u32;
     let limit = Arc::new(Semaphore::new(48));
@@ -55,10 +64,6 @@ async fn two_postgres_instances_give_exact_totals() {
             "{r}"
         );
     }
-    let (client, conn) = tokio_postgres::connect(&db.location, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
     let row = client
         .query_one(
             "SELECT (SELECT SUM(votes) FROM ratings)::BIGINT, (SELECT COUNT(*) FROM processed_messages)",
@@ -74,6 +79,54 @@ async fn two_postgres_instances_give_exact_totals() {
     assert_eq!(row.get::<_, i64>(1), i64::from(phones * 2));
     for s in [a, b] {
         Arc::into_inner(s).unwrap().stop().await;
+    }
+    gone(&client, &app).await;
+    assert_eq!(
+        deadlocks(&client).await,
+        deadlocks_before,
+        "PostgreSQL broke deadlocks in this database during the test (batches must lock rows \
+         in one global order)"
+    );
+}
+
+/// Deadlocks PostgreSQL detected in this database so far, as far as exited or idle backends
+/// have reported them.
+async fn deadlocks(client: &tokio_postgres::Client) -> i64 {
+    client
+        .batch_execute("SELECT pg_stat_clear_snapshot()")
+        .await
+        .unwrap();
+    client
+        .query_one(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Waits until no connection named `app` is left: a backend reports its statistics (the
+/// deadlocks it detected) before it leaves `pg_stat_activity`.
+async fn gone(client: &tokio_postgres::Client, app: &str) {
+    let started = Instant::now();
+    loop {
+        let left: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{left} connections of the stopped instances are still open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

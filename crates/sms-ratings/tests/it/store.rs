@@ -192,15 +192,23 @@ async fn concurrent_batches_are_exact(db: TestDb) {
         let rating = if i < 200 { 1 } else { 5 };
         for _ in 0..2 {
             let store = Arc::clone(&store);
-            let s = sub(&format!("SM{i:08}"), &phone, Some("LOAD"), rating as u8);
-            tasks.push(tokio::spawn(async move { store.submit(s).await.unwrap() }));
+            let sid = format!("SM{i:08}");
+            let s = sub(&sid, &phone, Some("LOAD"), rating as u8);
+            tasks.push(tokio::spawn(async move {
+                (sid, store.submit(s).await.unwrap())
+            }));
         }
     }
     let mut fresh = 0;
+    let mut replies = std::collections::HashMap::new();
     for t in tasks {
-        if !t.await.unwrap().is_duplicate() {
+        let (sid, receipt) = t.await.unwrap();
+        if !receipt.is_duplicate() {
             fresh += 1;
         }
+        // Both deliveries, in one batch or two, answer the same.
+        let first = replies.entry(sid).or_insert_with(|| receipt.reply.clone());
+        assert_eq!(*first, receipt.reply, "{}", db.backend);
     }
     assert_eq!(fresh, 400, "{}: each MessageSid counted once", db.backend);
     let r = store
