@@ -5,7 +5,7 @@
 //! NOTHING` (a concurrent claim of the same id waits for the first transaction and then sees
 //! it), and the rating is an `INSERT … ON CONFLICT (event_id, phone) DO UPDATE` whose vote
 //! count is raised under the row lock. A batch takes its row locks in one global order (see
-//! [`apply_in_lock_order`]), so batches of different instances cannot deadlock; a
+//! `vote::apply_in_lock_order`), so batches of different instances cannot deadlock; a
 //! serialization failure or deadlock that happens anyway is retried.
 
 use std::pin::Pin;
