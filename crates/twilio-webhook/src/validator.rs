@@ -319,7 +319,7 @@ impl Suffixes {
     fn of(params: &[(&str, &str)]) -> Self {
         let mut code_point = Vec::new();
         write_params(&mut code_point, params, SortOrder::CodePoint);
-        let utf16 = may_sort_differently(params)
+        let utf16 = may_sort_differently(&code_point)
             .then(|| {
                 let mut utf16 = Vec::new();
                 write_params(&mut utf16, params, SortOrder::Utf16);
