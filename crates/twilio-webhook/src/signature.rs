@@ -436,7 +436,10 @@ mod tests {
             let mut sorted = pairs.to_vec();
             sorted.sort_unstable();
             sorted.dedup();
-            sorted.iter().flat_map(|(k, v)| [*k, *v]).collect::<String>()
+            sorted
+                .iter()
+                .flat_map(|(k, v)| [*k, *v])
+                .collect::<String>()
         };
         // Same length each time, so the order remembered from one list is tried on the next.
         let lists: [&[(&str, &str)]; 5] = [

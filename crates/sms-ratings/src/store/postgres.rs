@@ -208,7 +208,9 @@ async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> 
     };
     let subs: Vec<&Submission> = batch.iter().map(|job| &job.submission).collect();
     let receipts = apply_in_lock_order(&mut vtx, &subs).await?;
+    let syncing = std::time::Instant::now();
     tx.commit().await.map_err(map_err)?;
+    crate::metrics::synced("postgres", syncing.elapsed());
     Ok(receipts)
 }
 

@@ -194,23 +194,36 @@ async fn concurrent_batches_are_exact(db: TestDb) {
             let store = Arc::clone(&store);
             let sid = format!("SM{i:08}");
             let s = sub(&sid, &phone, Some("LOAD"), rating as u8);
+            let phone = phone.clone();
             tasks.push(tokio::spawn(async move {
-                (sid, store.submit(s).await.unwrap())
+                (sid, phone, store.submit(s).await.unwrap())
             }));
         }
     }
     let mut fresh = 0;
     let mut replies = std::collections::HashMap::new();
+    let mut first_votes = std::collections::HashMap::new();
     for t in tasks {
-        let (sid, receipt) = t.await.unwrap();
+        let (sid, phone, receipt) = t.await.unwrap();
         if !receipt.is_duplicate() {
             fresh += 1;
+        }
+        if let Some(Outcome::Recorded { replaced, .. }) = &receipt.outcome {
+            *first_votes.entry(phone).or_insert(0) += u32::from(!replaced);
         }
         // Both deliveries, in one batch or two, answer the same.
         let first = replies.entry(sid).or_insert_with(|| receipt.reply.clone());
         assert_eq!(*first, receipt.reply, "{}", db.backend);
     }
     assert_eq!(fresh, 400, "{}: each MessageSid counted once", db.backend);
+    // Whichever batches they fell into, each phone's first vote replaced nothing and its
+    // second replaced the first.
+    assert_eq!(first_votes.len(), 200, "{}", db.backend);
+    assert!(
+        first_votes.values().all(|&n| n == 1),
+        "{}: {first_votes:?}",
+        db.backend
+    );
     let r = store
         .results("LOAD".parse().unwrap())
         .await
