@@ -4,7 +4,8 @@
 //! [`twilio_webhook::tower`]: method, basic auth, body limit, public URL, signature, replay
 //! guard, and the one rejection-to-status mapping). Only what passes reaches [`forward`],
 //! which sends the verified bytes upstream with `X-Forwarded-*` and `X-Twilio-Verified: <key
-//! slot>` and streams the answer back (502 if the upstream refuses, 504 past the deadline).
+//! slot>` and relays the answer back (502 if the upstream refuses or breaks off, 504 if the
+//! whole answer is not in by the deadline).
 //! `/healthz` and `/metrics` are answered by the proxy itself.
 //!
 //! ```no_run
@@ -51,7 +52,7 @@ use twilio_webhook::{Scheme, TrustedProxies, WebhookConfig};
 
 pub use config::ProxyArgs;
 use forward::{Answered, Forwarder};
-pub use forward::{UpstreamError, VERIFIED_HEADER};
+pub use forward::{MAX_ANSWER, UpstreamError, VERIFIED_HEADER};
 use metrics::{Metrics, Outcome};
 
 /// The body of every response the proxy sends.

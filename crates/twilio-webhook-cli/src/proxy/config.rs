@@ -101,7 +101,8 @@ pub struct ProxyArgs {
         default_value = "twilio-webhook:replay:"
     )]
     pub redis_prefix: String,
-    /// Upstream deadline for the response head (504 after it); keep under Twilio's 15 s.
+    /// Upstream deadline for the whole answer, body included (504 after it); keep under
+    /// Twilio's 15 s.
     #[arg(long, env = "TWILIO_PROXY_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub upstream_timeout: Duration,
     /// On shutdown, how long in-flight requests may take to finish.

@@ -1,4 +1,4 @@
-//! Forwarding a verified request upstream and streaming the answer back.
+//! Forwarding a verified request upstream and relaying the answer back.
 //!
 //! Runs behind the validation core's tower layer, so every request reaching the forwarder
 //! carries its [`VerifiedWebhook`]; the body is the exact bytes that were verified.
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{CONNECTION, HOST};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -35,11 +35,16 @@ const HOP_BY_HOP: [&str; 8] = [
     "transfer-encoding",
 ];
 
+/// The largest upstream answer the proxy relays; a larger one is a 502. Twilio caps a TwiML
+/// document far below this.
+pub const MAX_ANSWER: usize = 1024 * 1024;
+
 /// Why the upstream gave no answer; the proxy's own statuses, declared here once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UpstreamError {
-    /// The upstream refused the connection or broke it before answering (502).
+    /// The upstream refused the connection, broke it before answering in full, or answered
+    /// more than [`MAX_ANSWER`] bytes (502).
     #[error("upstream refused or failed")]
     Refused,
     /// The upstream did not answer within the deadline (504).
@@ -130,20 +135,41 @@ impl Forwarder {
             None => return self.gateway_error(UpstreamError::Refused),
         };
         let start = Instant::now();
-        let response =
-            match tokio::time::timeout(self.deadline, self.client.request(upstream)).await {
-                Ok(Ok(response)) => response,
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "upstream request failed");
-                    return self.gateway_error(UpstreamError::Refused);
-                }
-                Err(_) => return self.gateway_error(UpstreamError::Timeout),
-            };
+        // One deadline for the whole answer, body included: an upstream that sends its head
+        // and then stalls must not hold Twilio's request (and its replay lease) open.
+        let answer = tokio::time::timeout(self.deadline, self.answer(upstream)).await;
+        let (mut parts, body) = match answer {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(error)) => return self.gateway_error(error),
+            Err(_) => return self.gateway_error(UpstreamError::Timeout),
+        };
         self.metrics.upstream_latency(start.elapsed().as_secs_f64());
-        let (mut parts, body) = response.into_parts();
         strip_hop_by_hop(&mut parts.headers);
         parts.extensions.insert(Answered(Outcome::Forwarded));
-        Response::from_parts(parts, body.map_err(Into::into).boxed_unsync())
+        Response::from_parts(parts, Full::new(body).map_err(Into::into).boxed_unsync())
+    }
+
+    /// The upstream's answer, read whole (a webhook answer is a small TwiML document; at most
+    /// [`MAX_ANSWER`] bytes).
+    async fn answer(
+        &self,
+        upstream: Request<Full<Bytes>>,
+    ) -> Result<(http::response::Parts, Bytes), UpstreamError> {
+        let refused = |e: &dyn std::fmt::Display| {
+            tracing::warn!(error = %e, "upstream request failed");
+            UpstreamError::Refused
+        };
+        let response = self
+            .client
+            .request(upstream)
+            .await
+            .map_err(|e| refused(&e))?;
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, MAX_ANSWER)
+            .collect()
+            .await
+            .map_err(|e| refused(&e))?;
+        Ok((parts, body.to_bytes()))
     }
 
     fn upstream_request(

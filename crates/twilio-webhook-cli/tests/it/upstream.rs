@@ -1,11 +1,14 @@
 //! A real HTTP server inside the test: records exactly what it received and answers as told.
 
+use std::future::Future as _;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -44,7 +47,11 @@ pub(crate) struct Behaviour {
     pub(crate) status: StatusCode,
     pub(crate) content_type: &'static str,
     pub(crate) body: &'static str,
+    /// The body this many times over.
+    pub(crate) repeat: usize,
     pub(crate) delay: Duration,
+    /// Send the head and the body's first byte, then wait this long before the rest.
+    pub(crate) stall: Option<Duration>,
 }
 
 impl Default for Behaviour {
@@ -55,7 +62,9 @@ impl Default for Behaviour {
             status: StatusCode::OK,
             content_type: "text/xml",
             body: "<Response><Message>Thanks!</Message></Response>",
+            repeat: 1,
             delay: Duration::ZERO,
+            stall: None,
         }
     }
 }
@@ -131,7 +140,41 @@ async fn handle(
         return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
     tokio::time::sleep(b.delay).await;
-    (b.status, [("content-type", b.content_type)], b.body).into_response()
+    let text = Bytes::from(b.body.repeat(b.repeat));
+    let body = match b.stall {
+        Some(stall) => Body::new(Stalling {
+            head: Some(text.slice(..1)),
+            sleep: Box::pin(tokio::time::sleep(stall)),
+            tail: Some(text.slice(1..)),
+        }),
+        None => Body::from(text),
+    };
+    (b.status, [("content-type", b.content_type)], body).into_response()
+}
+
+/// A body that sends `head`, waits for `sleep`, then sends `tail`.
+struct Stalling {
+    head: Option<Bytes>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    tail: Option<Bytes>,
+}
+
+impl http_body::Body for Stalling {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if let Some(head) = self.head.take() {
+            return Poll::Ready(Some(Ok(http_body::Frame::data(head))));
+        }
+        if self.tail.is_some() {
+            ready!(self.sleep.as_mut().poll(cx));
+        }
+        Poll::Ready(self.tail.take().map(|t| Ok(http_body::Frame::data(t))))
+    }
 }
 
 /// What any Twilio library does: form params or `bodySHA256` mode, URL = base + target.
