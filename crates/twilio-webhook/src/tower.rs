@@ -172,13 +172,20 @@ where
 {
     let (mut parts, body) = request.into_parts();
     let target = target(&parts);
-    if let Err(r) = config.precheck(&webhook_request(&parts, &target)) {
+    let mut body = std::pin::pin!(body);
+    let prechecked = config.precheck(&webhook_request(&parts, &target));
+    if let Err(r) = prechecked {
+        drain(body).await;
         return Ok(rejection_response(&r));
     }
-    let body = match Limited::new(body, config.max_body()).collect().await {
+    let body = match Limited::new(body.as_mut(), config.max_body())
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
             let r = if e.is::<LengthLimitError>() {
+                drain(body).await;
                 Rejection::PayloadTooLarge
             } else {
                 Rejection::BodyRead
@@ -225,6 +232,26 @@ where
             }
         }
         ReplayState::Off => Ok(inner.call(request).await?.map(boxed)),
+    }
+}
+
+/// How much of a rejected request's body is read and thrown away before answering.
+///
+/// Closing a connection while the client is still sending makes the kernel reset it, and the
+/// client then sees "connection reset" or "broken pipe" instead of the 401, 405 or 413 it was
+/// sent. Reading on lets an ordinary client finish sending and read the answer; the cap keeps
+/// a huge body from costing more than this much reading.
+const DRAIN_BYTES: usize = 1024 * 1024;
+
+/// Reads and discards what is left of `body`, up to [`DRAIN_BYTES`].
+async fn drain<B: Body>(mut body: Pin<&mut B>) {
+    let mut left = DRAIN_BYTES;
+    while let Some(Ok(frame)) = body.frame().await {
+        let read = frame.data_ref().map_or(0, bytes::Buf::remaining);
+        match left.checked_sub(read) {
+            Some(rest) => left = rest,
+            None => return,
+        }
     }
 }
 

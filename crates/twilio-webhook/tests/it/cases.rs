@@ -418,6 +418,15 @@ pub async fn transport_cases(spawn: Spawn) {
         big.len() + 5
     );
     assert_eq!(s.send_raw(&chunked).await, 413);
+    // Far over the limit, the answer is still a 413 and not a reset connection: the server
+    // reads on (discarding) while the client sends, instead of closing under it.
+    let huge = "x".repeat(512 * 1024);
+    for _ in 0..5 {
+        assert_eq!(
+            s.send(Call::form("/sms", &[("Body", &huge)])).await.status,
+            413
+        );
+    }
     for bad in ["Body=%ZZ", "Body=%", "Body=%C3%28"] {
         let call = Call::form("/sms", &[]).body(bad);
         assert_eq!(s.send(call).await.status, 400, "{bad}");
