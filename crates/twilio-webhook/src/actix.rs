@@ -179,7 +179,8 @@ where
             return Ok(request.into_response(rejection_response(&r)));
         }
     };
-    let webhook = match config.verify(&webhook_request(&request, &target), body.clone()) {
+    let webhook = match config.verify_prechecked(&webhook_request(&request, &target), body.clone())
+    {
         Ok(webhook) => webhook,
         Err(r) => return Ok(request.into_response(rejection_response(&r))),
     };

@@ -397,8 +397,30 @@ impl WebhookConfig {
         request: &WebhookRequest<'_>,
         body: Bytes,
     ) -> Result<VerifiedWebhook, Rejection> {
+        self.logged(request, |claimed| {
+            self.check_head(request)?;
+            self.check_body(request, body, claimed)
+        })
+    }
+
+    /// [`Self::verify`] for an adapter that has just passed the same request through
+    /// [`Self::precheck`]: the head checks (and the basic-auth decode) are not run twice.
+    pub(crate) fn verify_prechecked(
+        &self,
+        request: &WebhookRequest<'_>,
+        body: Bytes,
+    ) -> Result<VerifiedWebhook, Rejection> {
+        self.logged(request, |claimed| self.check_body(request, body, claimed))
+    }
+
+    /// Runs `check` and logs its outcome (with the `AccountSid` it claimed, if any).
+    fn logged(
+        &self,
+        request: &WebhookRequest<'_>,
+        check: impl FnOnce(&mut Option<String>) -> Result<VerifiedWebhook, Rejection>,
+    ) -> Result<VerifiedWebhook, Rejection> {
         let mut claimed = None;
-        match self.check(request, body, &mut claimed) {
+        match check(&mut claimed) {
             Ok(webhook) => {
                 log_accepted(request, &webhook);
                 Ok(webhook)
@@ -462,13 +484,14 @@ impl WebhookConfig {
         Ok(())
     }
 
-    fn check(
+    /// Everything after the head: size of the body read, signature header, public URL, body
+    /// mode and parse, signature.
+    fn check_body(
         &self,
         request: &WebhookRequest<'_>,
         body: Bytes,
         claimed: &mut Option<String>,
     ) -> Result<VerifiedWebhook, Rejection> {
-        self.check_head(request)?;
         if body.len() > self.body_limit {
             return Err(Rejection::PayloadTooLarge);
         }

@@ -195,7 +195,7 @@ where
             ));
         }
     };
-    let webhook = match config.verify(&webhook_request(&parts, &target), body.clone()) {
+    let webhook = match config.verify_prechecked(&webhook_request(&parts, &target), body.clone()) {
         Ok(webhook) => webhook,
         Err(r) => return Ok(rejection_response(&r)),
     };
