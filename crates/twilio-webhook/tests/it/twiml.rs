@@ -781,12 +781,7 @@ async fn actix_responder() {
 /// POSTs `body` and expects 200, the TwiML content type and `<?xml ..?>` + `response`.
 #[cfg(any(feature = "axum", feature = "actix"))]
 async fn expect_served(url: &str, body: &str, response: &str) {
-    let resp = crate::client::http_client()
-        .post(url)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
+    let resp = post(url, body).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/xml; charset=utf-8");
     assert_eq!(resp.text().await.unwrap(), doc(response));
@@ -795,14 +790,19 @@ async fn expect_served(url: &str, body: &str, response: &str) {
 /// POSTs a body holding a forbidden character: 500 with the fixed text, no XML.
 #[cfg(any(feature = "axum", feature = "actix"))]
 async fn expect_render_failure(url: &str, body: &str) {
-    let resp = crate::client::http_client()
+    let resp = post(url, body).await;
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+}
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+async fn post(url: &str, body: &str) -> reqwest::Response {
+    crate::client::http_client()
         .post(url)
         .body(body.to_owned())
         .send()
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 500);
-    assert_eq!(resp.text().await.unwrap(), "TwiML could not be rendered");
+        .unwrap()
 }
 
 /// A real axum server on 127.0.0.1:0 answering a handler that returns
