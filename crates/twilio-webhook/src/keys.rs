@@ -36,7 +36,7 @@ use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq as _};
 
 use crate::signature::{Algorithm, MacBytes, SortOrder, encode_signature, params_suffix};
-use crate::validator::ValidationError;
+use crate::validation_error::ValidationError;
 
 /// Why a secret or key could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

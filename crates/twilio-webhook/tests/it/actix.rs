@@ -2,8 +2,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use twilio_webhook::actix::{TwilioMiddleware, TwilioRequest};
-use twilio_webhook::{VerifiedWebhook, WebhookConfig};
+use twilio_webhook::actix::TwilioMiddleware;
+use twilio_webhook::{TwilioRequest, VerifiedWebhook, WebhookConfig};
 
 use crate::support::{Probe, Server, Sms, describe};
 

@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{any, post};
-use twilio_webhook::tower::{TwilioLayer, TwilioRequest};
-use twilio_webhook::{VerifiedWebhook, WebhookConfig};
+use twilio_webhook::tower::TwilioLayer;
+use twilio_webhook::{TwilioRequest, VerifiedWebhook, WebhookConfig};
 
 use crate::support::{Call, Probe, Server, Sms, config, describe};
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::Notify;
-use twilio_webhook::request::BodyKind;
 use twilio_webhook::signature::url_with_body_hash;
+use twilio_webhook::webhook::BodyKind;
 use twilio_webhook::{Key, PublicUrl, Validator, VerifiedWebhook, WebhookConfig};
 
 pub const TOKEN: &str = "it-auth-token-0123456789abcdef";
