@@ -77,3 +77,33 @@ impl fmt::Debug for LiveKeys {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PublicUrl, WebhookConfig};
+
+    #[test]
+    fn every_clone_sees_a_replacement() {
+        let config = WebhookConfig::new(
+            Validator::from_token("old").unwrap(),
+            PublicUrl::base("https://example.com").unwrap(),
+        );
+        let clone = config.clone();
+        let before = clone.validator();
+        config
+            .live_keys()
+            .replace(Validator::from_token("new").unwrap());
+        let url = "https://example.com/sms";
+        let sig = crate::Key::auth_token("x", "new").unwrap().sign(url, []);
+        assert!(
+            clone
+                .validator()
+                .validate_params(url, [], Some(&sig))
+                .is_ok()
+        );
+        // A validator taken before the swap keeps the keys it had.
+        assert!(before.validate_params(url, [], Some(&sig)).is_err());
+        assert!(format!("{:?}", config.live_keys()).starts_with("LiveKeys("));
+    }
+}

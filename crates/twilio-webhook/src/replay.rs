@@ -17,7 +17,8 @@
 //! in-process default.
 //!
 //! ```
-//! use twilio_webhook::replay::{Begin, MemoryReplayGuard, ReplayGuard, StoredResponse};
+//! use twilio_webhook::replay::{Begin, StoredResponse};
+//! use twilio_webhook::{MemoryReplayGuard, ReplayGuard};
 //!
 //! # fn main() { futures_lite_block_on(async {
 //! let guard = MemoryReplayGuard::default();

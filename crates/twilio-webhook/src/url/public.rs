@@ -123,7 +123,7 @@ impl FromStr for Net {
 /// The proxies whose forwarded headers are believed: IP addresses and CIDR blocks.
 ///
 /// ```
-/// use twilio_webhook::url::TrustedProxies;
+/// use twilio_webhook::TrustedProxies;
 /// let proxies = TrustedProxies::new(["127.0.0.1", "10.0.0.0/8", "fd00::/8"]).unwrap();
 /// assert!(proxies.contains("10.200.0.1".parse().unwrap()));
 /// assert!(proxies.contains("::ffff:127.0.0.1".parse().unwrap()));
@@ -254,7 +254,7 @@ impl PublicUrl {
     /// (a trailing `/` is dropped, since every request target starts with one).
     ///
     /// ```
-    /// use twilio_webhook::url::PublicUrl;
+    /// use twilio_webhook::PublicUrl;
     /// assert!(PublicUrl::base("https://example.com").is_ok());
     /// assert!(PublicUrl::base("https://example.com:8443/hooks/").is_ok());
     /// assert!(PublicUrl::base("example.com").is_err());

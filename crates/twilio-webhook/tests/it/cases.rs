@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use twilio_webhook::replay::MemoryReplayGuard;
-use twilio_webhook::url::TrustedProxies;
-use twilio_webhook::{BasicAuth, Key, KeySet, KeyStore, PublicUrl, Scheme, Validator};
+use twilio_webhook::{
+    BasicAuth, Key, KeySet, KeyStore, MemoryReplayGuard, PublicUrl, Scheme, TrustedProxies,
+    Validator,
+};
 
 use crate::support::{Call, PUBLIC, SMS, Spawn, TOKEN, config, token_key};
 
