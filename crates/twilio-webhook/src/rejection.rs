@@ -64,6 +64,10 @@ pub enum Rejection {
     /// The same signed request is being handled right now (409); Twilio will retry.
     #[error("replay of a request still in flight")]
     ReplayInFlight,
+    /// A repeat of a handled request whose response was too large to keep (409): the
+    /// handler does not run again. See [`crate::replay::MAX_STORED_BODY`].
+    #[error("replay of a request whose response was not kept")]
+    ReplayNotKept,
     /// The replay store failed; failing closed (503) makes Twilio retry later.
     #[error("replay store unavailable")]
     ReplayUnavailable,
@@ -102,7 +106,7 @@ impl Rejection {
             | Rejection::Url(_)
             | Rejection::BodyRead
             | Rejection::Payload => 400,
-            Rejection::ReplayInFlight => 409,
+            Rejection::ReplayInFlight | Rejection::ReplayNotKept => 409,
             Rejection::ReplayUnavailable => 503,
             Rejection::NotVerified => 500,
         }
@@ -115,7 +119,7 @@ impl Rejection {
             401 => "Unauthorized",
             403 => "Twilio request validation failed",
             405 => "Method not allowed",
-            409 => "Request already in progress",
+            409 => "Duplicate request",
             413 => "Payload too large",
             415 => "Unsupported media type",
             503 => "Service unavailable",

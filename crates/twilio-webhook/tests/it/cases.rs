@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use twilio_webhook::replay::MemoryReplayGuard;
+use twilio_webhook::replay::{MAX_STORED_BODY, MemoryReplayGuard};
 use twilio_webhook::url::TrustedProxies;
 use twilio_webhook::{BasicAuth, Key, KeySet, KeyStore, PublicUrl, Scheme, Validator};
 
@@ -301,6 +301,20 @@ pub async fn replay_off_and_failed_handler(spawn: Spawn) {
     assert!(guard.is_empty());
 }
 
+/// Issue 16.7: a response too large to keep is not stored, and its repeat still never
+/// reaches the handler: it gets 409.
+pub async fn replay_of_oversized_response_is_409(spawn: Spawn) {
+    let guard = Arc::new(MemoryReplayGuard::new(100, Duration::from_secs(60)));
+    let s = spawn(config().replay_guard(guard.clone())).await;
+    let call = Call::form("/sms", &[("Body", "big")]);
+    let r = s.send(call.clone()).await;
+    assert_eq!((r.status, r.body.len()), (200, MAX_STORED_BODY + 1));
+    let r = s.send(call).await;
+    assert_eq!((r.status, r.body.as_str()), (409, "Duplicate request"));
+    assert_eq!(s.probe.calls(), 1);
+    assert!(guard.stored_bytes() < 100, "{}", guard.stored_bytes());
+}
+
 /// §5.1–6: the header itself.
 pub async fn signature_header_cases(spawn: Spawn) {
     let s = spawn(config()).await;
@@ -536,6 +550,7 @@ macro_rules! framework_tests {
             public_base_with_prefix, port_candidates, rotation_two_tokens, sub_accounts,
             shared_key_sha256, basic_auth_challenge_then_ok, replay_with_new_idempotency_token,
             replay_in_flight_is_409, replay_off_and_failed_handler, signature_header_cases,
+            replay_of_oversized_response_is_409,
             tampering_cases, transport_cases, typed_extractor_and_its_rejections);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {
