@@ -88,8 +88,11 @@ impl Rejection {
             Rejection::Signature(e) => match e {
                 V::MissingSignature | V::MalformedSignature | V::MalformedSignatureSettings => 400,
                 V::MissingBodyHash => 415,
-                V::NoKey | V::SharedKeyNotConfigured => 500,
-                V::SignatureMismatch
+                // Our own misconfiguration only: nothing a client sends can cause it.
+                V::NoKey => 500,
+                // A settings header on an Auth-Token route comes from the client (403).
+                V::SharedKeyNotConfigured
+                | V::SignatureMismatch
                 | V::BodyHashMismatch
                 | V::UnknownAccount
                 | V::UnknownSharedKey
@@ -165,7 +168,7 @@ mod tests {
             (Rejection::Signature(V::UnknownAccount), 403),
             (Rejection::Signature(V::UnsupportedAlgorithm), 403),
             (Rejection::Signature(V::MissingSignatureSettings), 403),
-            (Rejection::Signature(V::SharedKeyNotConfigured), 500),
+            (Rejection::Signature(V::SharedKeyNotConfigured), 403),
             (Rejection::Signature(V::NoKey), 500),
             (Rejection::MalformedForm, 400),
             (Rejection::UnsupportedMediaType, 415),

@@ -213,10 +213,8 @@ pub async fn shared_key_sha256(spawn: Spawn) {
         "key=KS1,algorithm=MD5",
     );
     assert_eq!(s.send(md5).await.status, 403);
-    // A settings header on an endpoint without shared keys: 500, failing closed.
-    let s = spawn(config()).await;
-    let call = Call::form("/sms", SMS).header("x-twilio-webhooks-signature-settings", settings);
-    assert_eq!(s.send(call).await.status, 500);
+    // A settings header on an endpoint without shared keys: see
+    // `settings_header_on_token_route_is_403`.
 }
 
 pub async fn basic_auth_challenge_then_ok(spawn: Spawn) {
@@ -313,6 +311,24 @@ pub async fn replay_of_oversized_response_is_409(spawn: Spawn) {
     assert_eq!((r.status, r.body.as_str()), (409, "Duplicate request"));
     assert_eq!(s.probe.calls(), 1);
     assert!(guard.stored_bytes() < 100, "{}", guard.stored_bytes());
+}
+
+/// Issue 16.8: a made-up signature-settings header on an Auth-Token route is the client's
+/// error (403), not ours (500), even on an otherwise valid request.
+pub async fn settings_header_on_token_route_is_403(spawn: Spawn) {
+    let s = spawn(config()).await;
+    for settings in [
+        "key=KSmadeup,algorithm=HMAC_SHA256",
+        "key=x,algorithm=HMAC_SHA1",
+    ] {
+        let call = Call::form("/sms", SMS).header("x-twilio-webhooks-signature-settings", settings);
+        let r = s.send(call).await;
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (403, "Twilio request validation failed")
+        );
+    }
+    assert_eq!(s.probe.calls(), 0);
 }
 
 /// §5.1–6: the header itself.
@@ -550,7 +566,7 @@ macro_rules! framework_tests {
             public_base_with_prefix, port_candidates, rotation_two_tokens, sub_accounts,
             shared_key_sha256, basic_auth_challenge_then_ok, replay_with_new_idempotency_token,
             replay_in_flight_is_409, replay_off_and_failed_handler, signature_header_cases,
-            replay_of_oversized_response_is_409,
+            replay_of_oversized_response_is_409, settings_header_on_token_route_is_403,
             tampering_cases, transport_cases, typed_extractor_and_its_rejections);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {
