@@ -4,7 +4,7 @@
 //!
 //! - [`signature`]: the canonical string, HMAC-SHA1/SHA-256, base64, `bodySHA256`.
 //! - [`keys`]: redacted secrets, pre-keyed MAC states, key sets (rotation) and key stores
-//!   (one account, per-`AccountSid`, shared keys).
+//!   (one account, per-`AccountSid`, shared keys); the token file format (`keys::file`).
 //! - [`url`]: the public URL Twilio signed (configured base, or trusted proxies' headers)
 //!   and the forms of it that are tried; query helpers.
 //! - [`validator`]: [`Validator`], pure: strings and bytes in, a [`Verified`] or a
