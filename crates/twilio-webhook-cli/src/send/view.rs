@@ -186,7 +186,8 @@ impl View {
         if self.json {
             self.event(&json!({"event": what, "detail": detail}));
         } else {
-            self.line(format_args!("{BOT}{what:>6}{BOT:#} {detail}"));
+            let sep = if detail.is_empty() { "" } else { " " };
+            self.line(format_args!("{BOT}{what:>6}{BOT:#}{sep}{detail}"));
         }
     }
 

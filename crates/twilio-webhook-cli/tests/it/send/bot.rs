@@ -12,6 +12,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use twilio_webhook::Validator;
 
+use crate::upstream::serve;
+
 /// One request as the app saw it.
 #[derive(Debug, Clone)]
 pub(crate) struct Hit {
@@ -63,10 +65,7 @@ impl Bot {
             ),
             hits: hits.clone(),
         };
-        let app = Router::new().fallback(handle).with_state(shared);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = serve(Router::new().fallback(handle).with_state(shared)).await;
         Bot { addr, hits }
     }
 
