@@ -459,3 +459,39 @@ pub(crate) fn judge(kind: Kind, reply: &Reply) -> Result<Option<twiml::Twiml>, t
         _ => twiml::check(&reply.body).map(Some),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_params_keep_repeats_and_guess_the_kind() {
+        let dir = std::env::temp_dir().join(format!("twh-params-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("p.json");
+        std::fs::write(
+            &file,
+            r#"{"CallSid":"CA1","Digits":4,"T":["a","b"],"B":true}"#,
+        )
+        .unwrap();
+        let params = read_params(&file).unwrap();
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert!(params.contains(&pair("Digits", "4")));
+        assert!(params.contains(&pair("T", "a")) && params.contains(&pair("T", "b")));
+        assert!(params.contains(&pair("B", "true")));
+        assert_eq!(guess_kind(&params), Kind::Gather);
+        assert_eq!(guess_kind(&[pair("MessageStatus", "sent")]), Kind::Status);
+        assert_eq!(guess_kind(&[pair("Body", "hi")]), Kind::Sms);
+        std::fs::write(&file, r#"{"A":{"nested":1}}"#).unwrap();
+        assert!(matches!(
+            read_params(&file),
+            Err(SendError::ParamsFile { .. })
+        ));
+        std::fs::write(&file, "[1]").unwrap();
+        assert!(matches!(
+            read_params(&file),
+            Err(SendError::ParamsFile { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

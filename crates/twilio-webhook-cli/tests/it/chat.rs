@@ -136,3 +136,31 @@ async fn three_texts_three_replies_from_the_rating_service() {
     // Piped: no prompts, no colour codes.
     assert!(!text.contains('\u{1b}'), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn call_from_chat_reads_the_next_line_as_keys() {
+    use crate::send::bot::Bot;
+    let bot = Bot::start(
+        TOKEN,
+        "http://{host}",
+        &[
+            (
+                "/sms",
+                r#"<Response><Gather numDigits="1" action="/pressed"><Say>Press a key</Say></Gather></Response>"#,
+            ),
+            ("/pressed", "<Response><Say>Got it</Say></Response>"),
+        ],
+    )
+    .await;
+    let args = vec!["chat".to_owned(), bot.url("/sms"), "--json".into()];
+    let out = run_with_input(args, "/call\n7\n").await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let hits = bot.hits();
+    assert_eq!(hits.len(), 2, "{text}");
+    assert!(hits.iter().all(|h| h.signed));
+    assert!(hits[0].get("CallSid").unwrap().starts_with("CA"));
+    assert_eq!(hits[1].get("Digits"), Some("7"));
+    assert_eq!(hits[1].get("CallSid"), hits[0].get("CallSid"));
+    assert!(text.contains(r#""detail":"Got it""#), "{text}");
+}

@@ -8,7 +8,7 @@ use twilio_webhook::{Key, KeySet, KeyStore, Validator};
 
 use crate::upstream::{Behaviour, Upstream};
 
-mod bot;
+pub(crate) mod bot;
 mod flow;
 
 const TOKEN: &str = "12345";
