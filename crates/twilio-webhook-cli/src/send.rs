@@ -4,7 +4,7 @@
 //! Layout: [`fake`] makes up the parameters of each webhook kind, [`twilio`] builds and signs
 //! a request, [`deliver`](mod@deliver) sends it (answering a basic-auth challenge),
 //! [`twiml`] parses the reply, [`flow`] does what the TwiML says (with [`urls`] to know where
-//! the next request goes), [`view`] shows it, and [`load`] runs `--repeat N --concurrency C`.
+//! the next request goes), [`view`] shows it, and [`load`](mod@load) runs `--repeat N --concurrency C`.
 
 mod deliver;
 mod fake;
