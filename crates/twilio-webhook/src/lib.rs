@@ -4,8 +4,8 @@
 //!
 //! - [`signature`]: the canonical string, HMAC-SHA1/SHA-256, base64, `bodySHA256`.
 //! - [`keys`]: redacted secrets, pre-keyed MAC states, key sets (rotation) and key stores
-//!   (one account, per-`AccountSid`, shared keys); [`live_keys`]: the slot that swaps them
-//!   while the server runs.
+//!   (one account, per-`AccountSid`, shared keys); the token file format (`keys::file`);
+//!   [`live_keys`]: the slot that swaps them while the server runs.
 //! - [`url`]: the public URL Twilio signed (configured base, or trusted proxies' headers)
 //!   and the forms of it that are tried; query helpers.
 //! - [`validator`]: [`Validator`], pure: strings and bytes in, a [`Verified`] or a
@@ -28,6 +28,9 @@
 //! Import paths: a type re-exported here at the crate root is imported from the root
 //! (`twilio_webhook::WebhookConfig`); everything else from its module.
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`) `doc_cfg` labels every feature-gated item from its
+// `#[cfg]` by itself; an explicit `doc(cfg)` on a module would replace what its items add
+// (the axum extractor inside `tower` would read "tower" instead of "tower and axum").
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic_auth;
@@ -48,15 +51,12 @@ pub mod validator;
 pub mod webhook;
 
 #[cfg(feature = "tower")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 
 #[cfg(feature = "axum")]
-#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
 #[cfg(feature = "actix")]
-#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 
 pub use basic_auth::{BasicAuth, CredentialsError};

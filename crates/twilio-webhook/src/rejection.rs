@@ -65,6 +65,10 @@ pub enum Rejection {
     /// The same signed request is being handled right now (409); Twilio will retry.
     #[error("replay of a request still in flight")]
     ReplayInFlight,
+    /// A repeat of a handled request whose response was too large to keep (409): the
+    /// handler does not run again. See [`crate::replay::MAX_STORED_BODY`].
+    #[error("replay of a request whose response was not kept")]
+    ReplayNotKept,
     /// The replay store failed; failing closed (503) makes Twilio retry later.
     #[error("replay store unavailable")]
     ReplayUnavailable,
@@ -93,8 +97,11 @@ impl Rejection {
             Rejection::Signature(e) => match e {
                 V::MissingSignature | V::MalformedSignature | V::MalformedSignatureSettings => 400,
                 V::MissingBodyHash => 415,
-                V::NoKey | V::SharedKeyNotConfigured => 500,
-                V::SignatureMismatch
+                // Our own misconfiguration only: nothing a client sends can cause it.
+                V::NoKey => 500,
+                // A settings header on an Auth-Token route comes from the client (403).
+                V::SharedKeyNotConfigured
+                | V::SignatureMismatch
                 | V::BodyHashMismatch
                 | V::UnknownAccount
                 | V::UnknownSharedKey
@@ -112,7 +119,7 @@ impl Rejection {
             | Rejection::BodyRead
             | Rejection::Deserialize => 400,
             Rejection::AmbiguousMethod => 403,
-            Rejection::ReplayInFlight => 409,
+            Rejection::ReplayInFlight | Rejection::ReplayNotKept => 409,
             Rejection::ReplayUnavailable => 503,
             Rejection::NotVerified | Rejection::ResponseFailed => 500,
         }
@@ -125,7 +132,7 @@ impl Rejection {
             401 => "Unauthorized",
             403 => "Twilio request validation failed",
             405 => "Method not allowed",
-            409 => "Request already in progress",
+            409 => "Duplicate request",
             413 => "Payload too large",
             415 => "Unsupported media type",
             503 => "Service unavailable",
@@ -171,7 +178,7 @@ mod tests {
             (Rejection::Signature(V::UnknownAccount), 403),
             (Rejection::Signature(V::UnsupportedAlgorithm), 403),
             (Rejection::Signature(V::MissingSignatureSettings), 403),
-            (Rejection::Signature(V::SharedKeyNotConfigured), 500),
+            (Rejection::Signature(V::SharedKeyNotConfigured), 403),
             (Rejection::Signature(V::NoKey), 500),
             (Rejection::MalformedForm, 400),
             (Rejection::UnsupportedMediaType, 415),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::Notify;
+use twilio_webhook::replay::MAX_STORED_BODY;
 use twilio_webhook::signature::url_with_body_hash;
 use twilio_webhook::webhook::BodyKind;
 use twilio_webhook::{Key, PublicUrl, Validator, VerifiedWebhook, WebhookConfig};
@@ -33,13 +34,14 @@ impl Probe {
 
     /// The handler both frameworks run: echoes the verified pairs (or the JSON body) as
     /// TwiML. `Body=wait` waits for the gate; `Body=slow` takes 0.8 s; `Body=fail` answers
-    /// 500.
+    /// 500; `Body=big`, a body too large for the replay store.
     pub async fn respond(&self, webhook: &VerifiedWebhook) -> (u16, String) {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match webhook.get("Body") {
             Some("wait") => self.gate.notified().await,
             Some("fail") => return (500, "handler failed".into()),
             Some("slow") => tokio::time::sleep(Duration::from_millis(800)).await,
+            Some("big") => return (200, "x".repeat(MAX_STORED_BODY + 1)),
             _ => {}
         }
         let text = match webhook.kind() {
