@@ -41,6 +41,8 @@
 //! }
 //! ```
 
+mod extract;
+
 use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -49,18 +51,14 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
-use bytes::Bytes;
+use actix_web::{HttpMessage as _, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
-use crate::LOG_TARGET;
 use crate::config::WebhookConfig;
-use crate::flow::Verdict;
+use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
-use crate::replay::StoredResponse;
 use crate::request::{HeaderSource, WebhookRequest};
 use crate::url::Scheme;
-use crate::webhook::{FromWebhook, TwilioRequest, VerifiedWebhook};
 
 impl HeaderSource for HeaderMap {
     fn header_values(&self, name: &str) -> Vec<&[u8]> {
@@ -80,14 +78,19 @@ impl ResponseError for Rejection {
 
 /// The response for a rejection: its status, fixed text and required header.
 pub fn rejection_response(rejection: &Rejection) -> HttpResponse {
-    let mut response = HttpResponse::build(rejection.status_code());
-    response.insert_header((CONTENT_TYPE, Rejection::CONTENT_TYPE));
-    if let Some((name, value)) = rejection.header()
-        && let Ok(value) = HeaderValue::from_str(value)
-    {
-        response.insert_header((HeaderName::from_static(name), value));
+    respond(Answer::from(rejection))
+}
+
+/// The flow's own answer (a rejection or a replay's stored response) as a response.
+fn respond(answer: Answer<'_>) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in answer.headers() {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.insert_header((HeaderName::from_static(name), value));
+        }
     }
-    response.body(rejection.body())
+    response.body(answer.body)
 }
 
 /// Validates Twilio webhooks in front of a resource or scope; see the [module docs](self).
@@ -167,7 +170,9 @@ where
     let received = config.receive(webhook_request(&request), payload).await;
     let (webhook, mut ticket) = match received {
         Ok(Verdict::Handle(webhook, ticket)) => (webhook, ticket),
-        Ok(Verdict::Replay(stored)) => return Ok(request.into_response(stored_response(&stored))),
+        Ok(Verdict::Replay(stored)) => {
+            return Ok(request.into_response(respond(Answer::from(&stored))));
+        }
         Err(r) => return Ok(request.into_response(rejection_response(&r))),
     };
     request.set_payload(Payload::from(webhook.body().clone()));
@@ -216,50 +221,5 @@ fn webhook_request(request: &ServiceRequest) -> WebhookRequest<'_> {
         webhook.scheme(Scheme::Https)
     } else {
         webhook
-    }
-}
-
-/// The stored response a replay gets.
-fn stored_response(stored: &StoredResponse) -> HttpResponse {
-    let status = StatusCode::from_u16(stored.status()).unwrap_or(StatusCode::OK);
-    let mut response = HttpResponse::build(status);
-    if let Some(value) = stored
-        .content_type()
-        .and_then(|c| HeaderValue::from_str(c).ok())
-    {
-        response.insert_header((CONTENT_TYPE, value));
-    }
-    response.body(Bytes::copy_from_slice(stored.body()))
-}
-
-fn verified(request: &HttpRequest) -> Result<VerifiedWebhook, Rejection> {
-    request
-        .extensions()
-        .get::<VerifiedWebhook>()
-        .cloned()
-        .ok_or_else(|| {
-            tracing::error!(target: LOG_TARGET, outcome = "rejected", reason = %Rejection::NotVerified, "handler wants a verified webhook but the route has no TwilioMiddleware");
-            Rejection::NotVerified
-        })
-}
-
-/// The verified webhook, for handlers that want the pairs, body or key info as is.
-impl FromRequest for VerifiedWebhook {
-    type Error = Rejection;
-    type Future = Ready<Result<Self, Rejection>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(request))
-    }
-}
-
-/// The verified pairs read as `T` (needs [`TwilioMiddleware`]: 500 without it; 400 when the
-/// pairs do not fit `T`).
-impl<T: FromWebhook> FromRequest for TwilioRequest<T> {
-    type Error = Rejection;
-    type Future = Ready<Result<Self, Rejection>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(request).and_then(TwilioRequest::new))
     }
 }

@@ -169,6 +169,50 @@ impl<'a> Flow<'a> {
     }
 }
 
+/// A response the flow gives by itself — a rejection, or a replay's stored response — in
+/// no framework's types: each adapter translates it in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer<'a> {
+    /// The status code.
+    pub status: u16,
+    /// The `Content-Type`, if any.
+    pub content_type: Option<&'a str>,
+    /// The one further header a rejection needs (`Allow`, `WWW-Authenticate`), if any.
+    pub header: Option<(&'static str, &'a str)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl<'a> From<&'a Rejection> for Answer<'a> {
+    fn from(rejection: &'a Rejection) -> Self {
+        Answer {
+            status: rejection.status(),
+            content_type: Some(Rejection::CONTENT_TYPE),
+            header: rejection.header(),
+            body: Bytes::from_static(rejection.body().as_bytes()),
+        }
+    }
+}
+
+impl<'a> From<&'a StoredResponse> for Answer<'a> {
+    fn from(stored: &'a StoredResponse) -> Self {
+        Answer {
+            status: stored.status(),
+            content_type: stored.content_type(),
+            header: None,
+            body: Bytes::copy_from_slice(stored.body()),
+        }
+    }
+}
+
+impl<'a> Answer<'a> {
+    /// The headers to send: `Content-Type`, then the rejection's own, if any.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &'a str)> + use<'a> {
+        let content_type = self.content_type.map(|c| ("content-type", c));
+        content_type.into_iter().chain(self.header)
+    }
+}
+
 /// The replay mark of a request whose handler is about to run (none when the route has no
 /// replay guard); see the [module docs](self) for why it is armed.
 #[derive(Debug)]

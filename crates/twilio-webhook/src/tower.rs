@@ -27,9 +27,8 @@ use http_body_util::{BodyDataStream, BodyExt as _, Full};
 use tower::{Layer, Service};
 
 use crate::config::WebhookConfig;
-use crate::flow::Verdict;
+use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
-use crate::replay::StoredResponse;
 use crate::request::{HeaderSource, WebhookRequest};
 use crate::url::Scheme;
 
@@ -132,7 +131,7 @@ where
     let received = config.receive(webhook_request(&parts), body).await;
     let (webhook, mut ticket) = match received {
         Ok(Verdict::Handle(webhook, ticket)) => (webhook, ticket),
-        Ok(Verdict::Replay(stored)) => return Ok(stored_response(&stored)),
+        Ok(Verdict::Replay(stored)) => return Ok(respond(Answer::from(&stored))),
         Err(r) => return Ok(rejection_response(&r)),
     };
     let body = Full::new(webhook.body().clone());
@@ -210,33 +209,21 @@ where
 
 /// The response for a rejection: its status, fixed text and required header.
 pub fn rejection_response(rejection: &Rejection) -> Response<ResponseBody> {
-    let mut response = Response::new(boxed(Full::new(Bytes::from_static(
-        rejection.body().as_bytes(),
-    ))));
-    *response.status_mut() =
-        StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(Rejection::CONTENT_TYPE),
-    );
-    if let Some((name, value)) = rejection.header()
-        && let Ok(value) = HeaderValue::from_str(value)
-    {
-        headers.insert(HeaderName::from_static(name), value);
-    }
-    response
+    respond(Answer::from(rejection))
 }
 
-/// The stored response a replay gets.
-fn stored_response(stored: &StoredResponse) -> Response<ResponseBody> {
-    let mut response = Response::new(boxed(Full::new(Bytes::copy_from_slice(stored.body()))));
-    *response.status_mut() = StatusCode::from_u16(stored.status()).unwrap_or(StatusCode::OK);
-    if let Some(value) = stored
-        .content_type()
-        .and_then(|c| HeaderValue::from_str(c).ok())
-    {
-        response.headers_mut().insert(CONTENT_TYPE, value);
+/// The flow's own answer (a rejection or a replay's stored response) as a response.
+fn respond(answer: Answer<'_>) -> Response<ResponseBody> {
+    let headers = answer.headers();
+    let mut response = Response::new(boxed(Full::new(answer.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
     }
     response
 }
