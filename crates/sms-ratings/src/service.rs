@@ -3,7 +3,8 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use sms_ratings::model::NewEvent;
-//! use sms_ratings::service::{Ratings, Sms};
+//! use sms_ratings::service::Ratings;
+//! use twilio_webhook::payload::IncomingMessage;
 //!
 //! let dir = tempfile::tempdir()?;
 //! let store = sms_ratings::store::open(dir.path().join("r.db").to_str().unwrap()).await?;
@@ -11,7 +12,8 @@
 //!     number: Some("+15005550006".into()), opens: None, closes: None }).await?;
 //! let ratings = Ratings::new(store);
 //! let mut live = ratings.subscribe();
-//! let sms = Sms { message_sid: "SM1".into(), from: "+15551234567".into(), to: "+15005550006".into(), body: "5 loved it".into() };
+//! let sms = IncomingMessage::from_pairs(&[("MessageSid", "SM1"), ("AccountSid", "AC1"),
+//!     ("From", "+15551234567"), ("To", "+15005550006"), ("Body", "5 loved it")])?;
 //! let reply = ratings.handle(sms).await?;
 //! assert!(reply.text.contains("5/5"));
 //! assert_eq!(live.try_recv()?.event.code, "RUST25");
@@ -23,6 +25,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+use twilio_webhook::payload::IncomingMessage;
 
 use crate::model::{EventRef, Outcome, Rating, Submission, Timestamp};
 use crate::parse::{Text, parse};
@@ -31,19 +34,6 @@ use crate::store::{Store, StoreError};
 
 /// How many notifications a slow subscriber may fall behind before it misses some.
 const NOTIFY_BACKLOG: usize = 1024;
-
-/// The fields of an incoming SMS the service needs (already verified as Twilio's).
-#[derive(Debug, Clone)]
-pub struct Sms {
-    /// `MessageSid`.
-    pub message_sid: String,
-    /// `From`.
-    pub from: String,
-    /// `To`.
-    pub to: String,
-    /// `Body`.
-    pub body: String,
-}
 
 /// A new or replaced rating, as live pages receive it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,9 +59,6 @@ pub struct Reply {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SmsError {
-    /// A required field is missing or malformed (names the field).
-    #[error("missing or malformed {0}")]
-    BadField(&'static str),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -109,13 +96,9 @@ impl Ratings {
         self.notify.subscribe()
     }
 
-    /// Handles one verified SMS; resolves after the vote (if any) is committed.
-    pub async fn handle(&self, sms: Sms) -> Result<Reply, SmsError> {
-        check_field("MessageSid", &sms.message_sid, |c| {
-            c.is_ascii_alphanumeric()
-        })?;
-        check_field("From", &sms.from, |c| !c.is_control())?;
-        check_field("To", &sms.to, |c| !c.is_control())?;
+    /// Handles one verified incoming message (the library's payload already requires
+    /// `MessageSid`, `From` and `To`); resolves after the vote (if any) is committed.
+    pub async fn handle(&self, sms: IncomingMessage) -> Result<Reply, SmsError> {
         let Text::Vote(vote) = parse(&sms.body) else {
             return Ok(Reply {
                 text: HELP.to_owned(),
@@ -159,14 +142,5 @@ impl Ratings {
     /// Stops taking votes; resolves when every accepted vote is committed.
     pub async fn close(&self) {
         self.store.close().await;
-    }
-}
-
-/// 1–64 characters, each accepted by `ok`.
-fn check_field(name: &'static str, value: &str, ok: impl Fn(char) -> bool) -> Result<(), SmsError> {
-    if (1..=64).contains(&value.len()) && value.chars().all(ok) {
-        Ok(())
-    } else {
-        Err(SmsError::BadField(name))
     }
 }

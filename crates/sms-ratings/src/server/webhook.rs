@@ -14,7 +14,6 @@ use twilio_webhook::twiml::MessagingResponse;
 
 use super::App;
 use super::error::HttpError;
-use crate::service::Sms;
 
 /// The largest body accepted (an SMS webhook is a few KiB; `Body` is at most 1600 chars).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -29,13 +28,7 @@ pub(crate) async fn sms(
         HttpError::BadRequest
     })?;
     let sid = message.message_sid.clone();
-    let sms = Sms {
-        message_sid: message.message_sid,
-        from: message.from,
-        to: message.to,
-        body: message.body,
-    };
-    match app.ratings.handle(sms).await {
+    match app.ratings.handle(message).await {
         Ok(reply) => {
             tracing::info!(message_sid = %sid, outcome = reply.outcome, "sms handled");
             crate::metrics::webhook(reply.outcome);

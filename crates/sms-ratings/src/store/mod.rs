@@ -26,6 +26,7 @@
 mod decide;
 mod migrations;
 pub mod postgres;
+mod queue;
 pub mod sqlite;
 mod timeline;
 mod vote;

@@ -10,15 +10,13 @@
 
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
     CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
@@ -28,8 +26,6 @@ use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
 
-/// Votes waiting for a worker before `submit` waits for room.
-const QUEUE: usize = 8192;
 /// Worker tasks, each committing one batch at a time on its own connection.
 const WORKERS: usize = 4;
 /// Attempts for a batch that hit a deadlock or serialization failure.
@@ -37,18 +33,10 @@ const ATTEMPTS: usize = 5;
 /// Serialises migrations of instances starting together (any constant, shared by all).
 const MIGRATION_LOCK: i64 = 0x736d_735f_7261_7465;
 
-type Answer = oneshot::Sender<Result<Receipt, StoreError>>;
-
-struct Job {
-    submission: Submission,
-    answer: Answer,
-}
-
 /// The PostgreSQL store. Open with [`PgStore::open`] or [`super::open`].
 pub struct PgStore {
     pool: Pool,
-    queue: RwLock<Option<mpsc::Sender<Job>>>,
-    workers: Mutex<Vec<JoinHandle<()>>>,
+    queue: Queue,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -82,18 +70,15 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::Config(e.to_string()))?;
         migrate(&mut connection(&pool).await?).await?;
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        let max_batch = options.max_batch.max(1);
-        let deadline = options.busy_timeout * 2;
-        let workers = (0..WORKERS)
-            .map(|_| tokio::spawn(worker(pool.clone(), Arc::clone(&rx), max_batch, deadline)))
-            .collect();
-        Ok(Self {
-            pool,
-            queue: RwLock::new(Some(tx)),
-            workers: Mutex::new(workers),
-        })
+        let (queue, batches) = queue::channel();
+        for _ in 0..WORKERS {
+            let worker = Worker {
+                pool: pool.clone(),
+                deadline: options.busy_timeout * 2,
+            };
+            tokio::spawn(batches.clone().run(options.max_batch, worker));
+        }
+        Ok(Self { pool, queue })
     }
 }
 
@@ -149,40 +134,25 @@ async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     tx.commit().await.map_err(map_err)
 }
 
-/// A worker: takes what is queued (up to `max_batch`), commits it, answers, repeats.
-async fn worker(
+/// A batch worker's transaction code: one pooled connection per batch, conflicts retried,
+/// the whole batch bounded by `deadline`.
+struct Worker {
     pool: Pool,
-    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
-    max_batch: usize,
     deadline: Duration,
-) {
-    let mut batch = Vec::with_capacity(max_batch);
-    loop {
-        if rx.lock().await.recv_many(&mut batch, max_batch).await == 0 {
-            return; // every sender dropped and the queue drained
-        }
-        let started = std::time::Instant::now();
-        let results = match tokio::time::timeout(deadline, commit_retrying(&pool, &batch)).await {
-            Ok(results) => results,
+}
+
+impl Commit for Worker {
+    const BACKEND: &'static str = "postgres";
+
+    async fn commit(&mut self, batch: &[&Submission]) -> BatchResult {
+        match tokio::time::timeout(self.deadline, commit_retrying(&self.pool, batch)).await {
+            Ok(receipts) => Ok(receipts?.into_iter().map(Ok).collect()),
             Err(_) => Err(StoreError::Unavailable("commit timed out".into())),
-        };
-        crate::metrics::batch_committed(
-            "postgres",
-            batch.len(),
-            started.elapsed(),
-            results.is_ok(),
-        );
-        let results = results.map_or_else(
-            |e| vec![Err(e); batch.len()],
-            |receipts| receipts.into_iter().map(Ok).collect(),
-        );
-        for (job, result) in batch.drain(..).zip(results) {
-            let _ = job.answer.send(result);
         }
     }
 }
 
-async fn commit_retrying(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
+async fn commit_retrying(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, StoreError> {
     let mut attempt = 1;
     loop {
         match commit(pool, batch).await {
@@ -196,7 +166,7 @@ async fn commit_retrying(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, Sto
 }
 
 /// One transaction for the whole batch: every vote in it commits, or none does.
-async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
+async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, StoreError> {
     let mut client = connection(pool).await?;
     let tx = client.transaction().await.map_err(map_err)?;
     // Events may change meanwhile (another process closing one); a batch reads each once,
@@ -206,8 +176,7 @@ async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> 
         tx: PgTx(&tx),
         cache: &mut cache,
     };
-    let subs: Vec<&Submission> = batch.iter().map(|job| &job.submission).collect();
-    let receipts = apply_in_lock_order(&mut vtx, &subs).await?;
+    let receipts = apply_in_lock_order(&mut vtx, batch).await?;
     let syncing = std::time::Instant::now();
     tx.commit().await.map_err(map_err)?;
     crate::metrics::synced("postgres", syncing.elapsed());
@@ -482,17 +451,7 @@ impl Store for PgStore {
     }
 
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt> {
-        Box::pin(async move {
-            let sender = self.queue.read().ok().and_then(|q| q.clone());
-            let sender = sender.ok_or_else(|| StoreError::Unavailable("shutting down".into()))?;
-            let (answer, receipt) = oneshot::channel();
-            let gone = || StoreError::Unavailable("the batch workers stopped".into());
-            sender
-                .send(Job { submission, answer })
-                .await
-                .map_err(|_| gone())?;
-            receipt.await.map_err(|_| gone())?
-        })
+        Box::pin(self.queue.submit(submission))
     }
 
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>> {
@@ -529,18 +488,7 @@ impl Store for PgStore {
 
     fn close(&self) -> Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(async move {
-            // Dropping the sender lets the workers drain the queue, commit and return.
-            if let Ok(mut q) = self.queue.write() {
-                q.take();
-            }
-            let workers = self
-                .workers
-                .lock()
-                .map(|mut w| std::mem::take(&mut *w))
-                .unwrap_or_default();
-            for worker in workers {
-                let _ = worker.await;
-            }
+            self.queue.close().await;
             self.pool.close();
         })
     }
