@@ -469,10 +469,7 @@ mod tests {
     #[test]
     fn long_texts_are_fine() {
         let connectors = format!("4 {}", "or ".repeat(30_000));
-        assert_eq!(
-            v(&connectors).comment.chars().count(),
-            MAX_COMMENT_CHARS
-        );
+        assert_eq!(v(&connectors).comment.chars().count(), MAX_COMMENT_CHARS);
         assert_eq!(parse(&"4 ".repeat(30_000)), Text::Help);
     }
 

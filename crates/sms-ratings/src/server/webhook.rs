@@ -1,4 +1,4 @@
-//! `POST /sms`: the Twilio messaging webhook.
+//! `POST /sms`: the Twilio messaging webhook (SMS, MMS and WhatsApp).
 //!
 //! [`TwilioLayer`](twilio_webhook::tower::TwilioLayer) in front of this handler checks the
 //! method, body size, basic auth (if configured), signature and replays; the handler gets
@@ -32,7 +32,13 @@ pub(crate) async fn sms(
         Ok(reply) => {
             tracing::info!(message_sid = %sid, outcome = reply.outcome, "sms handled");
             crate::metrics::webhook(reply.outcome);
-            let twiml = MessagingResponse::new().message(reply.text).render();
+            // Empty text: say nothing (a keyword, or a number that opted out).
+            let response = MessagingResponse::new();
+            let twiml = if reply.text.is_empty() {
+                response.render()
+            } else {
+                response.message(reply.text).render()
+            };
             Ok(twiml.map_err(|_| HttpError::Internal)?.into_response())
         }
         Err(e) => {

@@ -8,6 +8,7 @@
 //! `vote::apply_in_lock_order`), so batches of different instances cannot deadlock; a
 //! serialization failure or deadlock that happens anyway is retried.
 
+use std::collections::HashSet;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
@@ -286,6 +287,7 @@ impl VoteTx for PgTx<'_> {
                     &sub.vote.comment,
                     &sub.message_sid,
                     &sub.at.millis(),
+                    &sub.channel.as_str(),
                 ],
             )
             .await
@@ -306,9 +308,48 @@ impl VoteTx for PgTx<'_> {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError> {
+        // One round trip for the whole batch.
+        let stmt = self
+            .0
+            .prepare_cached("SELECT phone FROM opt_outs WHERE phone = ANY($1)")
+            .await
+            .map_err(map_err)?;
+        let rows = self.0.query(&stmt, &[&phones]).await.map_err(map_err)?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(map_err))
+            .collect()
+    }
 }
 
 impl PgStore {
+    async fn set_opted_out_of(
+        &self,
+        phone: String,
+        opted_out: bool,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let client = connection(&self.pool).await?;
+        let done = if opted_out {
+            client
+                .execute(super::OPT_OUT_SQL, &[&phone, &at.millis()])
+                .await
+        } else {
+            client.execute(super::OPT_IN_SQL, &[&phone]).await
+        };
+        done.map(drop).map_err(map_err)
+    }
+
+    async fn is_opted_out_of(&self, phone: String) -> Result<bool, StoreError> {
+        let client = connection(&self.pool).await?;
+        let row = client
+            .query_one(super::IS_OPTED_OUT_SQL, &[&phone])
+            .await
+            .map_err(map_err)?;
+        Ok(row.try_get::<_, i64>(0).map_err(map_err)? > 0)
+    }
+
     async fn results_of(&self, code: EventCode) -> Result<Option<Results>, StoreError> {
         let client = connection(&self.pool).await?;
         let Some(event) = event_by_code(&client, &code).await? else {
@@ -320,7 +361,8 @@ impl PgStore {
             .map_err(map_err)?;
         let rows = rows.iter().map(|row| {
             let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
-            Ok((get(0)?, get(1)?, get(2)?))
+            let channel = row.try_get(1).map_err(map_err)?;
+            Ok((get(0)?, channel, get(2)?, get(3)?, get(4)?))
         });
         super::tally(&event, rows).map(Some)
     }
@@ -392,6 +434,7 @@ async fn rating_rows(
                 comment: row.try_get(2).map_err(map_err)?,
                 created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
                 updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
+                channel: super::channel_from_db(row.try_get(5).map_err(map_err)?)?,
             })
         })
         .collect()
@@ -452,6 +495,14 @@ impl Store for PgStore {
 
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt> {
         Box::pin(self.queue.submit(submission))
+    }
+
+    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(self.set_opted_out_of(phone, opted_out, at))
+    }
+
+    fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool> {
+        Box::pin(self.is_opted_out_of(phone))
     }
 
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>> {

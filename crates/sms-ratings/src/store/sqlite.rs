@@ -6,6 +6,7 @@
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -366,7 +367,8 @@ impl VoteTx for SqliteTx<'_> {
                     sub.vote.rating.get(),
                     sub.vote.comment,
                     sub.message_sid,
-                    sub.at.millis()
+                    sub.at.millis(),
+                    sub.channel.as_str()
                 ],
                 |r| r.get(0),
             )
@@ -384,12 +386,32 @@ impl VoteTx for SqliteTx<'_> {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let mut found = HashSet::new();
+        for phone in phones {
+            if is_opted_out(self.0, phone)? {
+                found.insert((*phone).to_owned());
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn is_opted_out(conn: &Connection, phone: &str) -> Result<bool, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(super::IS_OPTED_OUT_SQL)
+        .map_err(map_err)?;
+    let n: i64 = stmt.query_row([phone], |r| r.get(0)).map_err(map_err)?;
+    Ok(n > 0)
 }
 
 fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
     let mut stmt = conn.prepare_cached(super::RESULTS_SQL).map_err(map_err)?;
     let rows = stmt
-        .query_map([event.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_map([event.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .map_err(map_err)?;
     super::tally(event, rows.map(|r| r.map_err(map_err)))
 }
@@ -413,15 +435,17 @@ fn rating_rows(
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })
         .map_err(map_err)?;
     rows.map(|row| {
-        let (phone, rating, comment, created, updated) = row.map_err(map_err)?;
+        let (phone, rating, comment, created, updated, channel) = row.map_err(map_err)?;
         Ok(RatingRow {
             phone,
             rating: super::rating_from_db(rating)?,
             comment,
+            channel: super::channel_from_db(&channel)?,
             created_at: Timestamp::from_millis(created),
             updated_at: Timestamp::from_millis(updated),
         })
@@ -492,6 +516,22 @@ impl Store for SqliteStore {
 
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt> {
         Box::pin(self.queue.submit(submission))
+    }
+
+    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(self.with_conn(move |conn| {
+            if opted_out {
+                conn.execute(super::OPT_OUT_SQL, params![phone, at.millis()])
+            } else {
+                conn.execute(super::OPT_IN_SQL, params![phone])
+            }
+            .map(drop)
+            .map_err(map_err)
+        }))
+    }
+
+    fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool> {
+        Box::pin(self.with_conn(move |conn| is_opted_out(conn, &phone)))
     }
 
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>> {
