@@ -43,8 +43,10 @@ pub fn parse(body: &str) -> Text {
     let found = match rating_at(&words, 0) {
         At::Rating(rating, next) => vote(None, rating, &words[next..]),
         At::Ambiguous => None,
+        // A lead word is never a code (`rate rate 4` is help, not event RATE).
         At::Nothing => words
             .first()
+            .filter(|w| lead(w).is_none())
             .and_then(|w| w.parse::<EventCode>().ok())
             .and_then(|code| match rating_at(&words, 1) {
                 At::Rating(rating, next) => vote(Some(code), rating, &words[next..]),
@@ -394,6 +396,8 @@ mod tests {
             "rate",
             "rate this talk",
             "rating: 7",
+            "rate rate 1",
+            "vote rating 4",
         ] {
             assert_eq!(parse(body), Text::Help, "{body:?}");
         }

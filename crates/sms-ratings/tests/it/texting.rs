@@ -289,28 +289,18 @@ fn send_binary() -> Option<std::path::PathBuf> {
     theirs.exists().then_some(theirs)
 }
 
-/// `twilio-webhook send --kind call|gather` against the server; its stdout.
-fn send(url: &str, kind: &str, call_sid: &str, digits: Option<&str>) -> String {
+/// `twilio-webhook send URL ARGS…` (as Twilio, following the TwiML); its stdout.
+fn send(url: &str, args: &[&str]) -> String {
     let Some(binary) = send_binary() else {
         unreachable!("checked by the caller");
     };
-    let mut cmd = std::process::Command::new(binary);
-    cmd.args([
-        "send",
-        url,
-        "--kind",
-        kind,
-        "--from",
-        "+14155550007",
-        "--to",
-        NUMBER,
-    ])
-    .args(["--param", &format!("CallSid={call_sid}")])
-    .env("TWILIO_AUTH_TOKEN", TOKEN);
-    if let Some(digits) = digits {
-        cmd.args(["--body", digits]);
-    }
-    let out = cmd.output().unwrap();
+    let out = std::process::Command::new(binary)
+        .args(["send", url, "--from", "+14155550007", "--to", NUMBER])
+        .args(args)
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -332,40 +322,116 @@ async fn call_flow_with_the_send_binary() {
     let db = TestDb::sqlite();
     let s = TestServer::start(&db.location).await;
     add(&s, "SEND", Some(NUMBER)).await;
-    let (voice_url, rate_url) = (
-        format!("{}/voice", s.base),
-        format!("{}/voice/rate", s.base),
-    );
-    let run = |url: String, kind: &'static str, sid: &'static str, digits: Option<&'static str>| {
-        tokio::task::spawn_blocking(move || send(&url, kind, sid, digits))
+    let voice_url = format!("{}/voice", s.base);
+    let rate_url = format!("{}/voice/rate", s.base);
+    let run = |url: String, args: &'static [&'static str]| {
+        tokio::task::spawn_blocking(move || send(&url, args))
     };
-    let greeting = run(voice_url.clone(), "call", "CAsend1", None)
+    // The call: greeting, Gather, key 4 posted to the action, thanks, hang-up.
+    let call = run(voice_url.clone(), &["--kind", "call", "--digits", "4"])
         .await
         .unwrap();
     assert!(
-        greeting.contains("status 200") && greeting.contains("<Gather"),
-        "{greeting}"
+        call.contains("press a key") && call.contains("is recorded"),
+        "{call}"
     );
-    let thanks = run(rate_url.clone(), "gather", "CAsend1", Some("4"))
-        .await
-        .unwrap();
-    assert!(thanks.contains("is recorded"), "{thanks}");
     let r = s.results("SEND").await;
     assert_eq!(
         (r["count"].as_u64(), r["average"].as_f64()),
         (Some(1), Some(4.0))
     );
-    let again = run(rate_url.clone(), "gather", "CAsend2", Some("9"))
+    // A second call: 9 re-prompts, then 2 replaces the vote.
+    let call = run(voice_url, &["--kind", "call", "--digits", "9,2"])
         .await
         .unwrap();
-    assert!(again.contains("retry=1"), "{again}");
-    run(voice_url, "call", "CAsend3", None).await.unwrap();
-    let replaced = run(rate_url, "gather", "CAsend3", Some("2")).await.unwrap();
-    assert!(replaced.contains("replaces"), "{replaced}");
+    assert!(
+        call.contains("That is not a rating") && call.contains("replaces"),
+        "{call}"
+    );
     let r = s.results("SEND").await;
     assert_eq!(
         (r["count"].as_u64(), r["average"].as_f64()),
         (Some(1), Some(2.0))
     );
+    // The Gather action on its own, as --kind gather sends it.
+    let gather = run(rate_url, &["--kind", "gather", "--body", "5"])
+        .await
+        .unwrap();
+    assert!(gather.contains("replaces"), "{gather}");
+    assert_eq!(s.results("SEND").await["average"], 5.0);
     s.stop().await;
+}
+
+/// `serve --demo` prints the webhook and Voice URLs and commands to try them: they work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_prints_commands_that_work() {
+    let Some(send) = send_binary() else {
+        eprintln!("skipping demo_prints_commands_that_work: no twilio-webhook binary");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let port = crate::support::free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
+    child
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TMPDIR", tmp.path())
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("PUBLIC_URL")
+        .env_remove("ADMIN_PASSWORD")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut server = crate::support::KillOnDrop(child.spawn().unwrap());
+    let stdout = server.0.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("Stop with Ctrl-C");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let text = printed.join("\n");
+    assert!(
+        text.contains(&format!("http://127.0.0.1:{port}/voice")),
+        "{text}"
+    );
+    let commands: Vec<String> = printed
+        .iter()
+        .filter(|l| l.contains("-- send "))
+        .map(|l| {
+            l.trim().replace(
+                "cargo run -q -p twilio-webhook-cli --",
+                &send.display().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(commands.len(), 2, "{text}");
+    for (command, expect) in commands.iter().zip(["5/5", "Thank you. Your rating"]) {
+        let out = tokio::task::spawn_blocking({
+            let command = command.clone();
+            move || {
+                std::process::Command::new("sh")
+                    .args(["-c", &command])
+                    .env("NO_COLOR", "1")
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains(expect),
+            "{command}\n{stdout}"
+        );
+    }
 }
