@@ -10,73 +10,23 @@
 
 use std::hint::black_box;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, header};
-use axum::routing::post;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use tower::ServiceExt as _;
-use twilio_webhook::tower::TwilioLayer;
-use twilio_webhook::{Key, PublicUrl, Validator, WebhookConfig};
+use twilio_webhook::Key;
 
 #[path = "fixtures/sms.rs"]
 mod fixtures;
-use fixtures::SMS;
-
-const TOKEN: &str = "bench-auth-token-0123456789abcdef";
-
-async fn handler(body: String) -> ([(header::HeaderName, &'static str); 1], String) {
-    let twiml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{} bytes</Message></Response>",
-        body.len()
-    );
-    ([(header::CONTENT_TYPE, "text/xml")], twiml)
-}
-
-/// A typical inbound SMS (21 parameters), `Body` varied by `n`.
-fn request(key: &Key, n: u64) -> Request<Body> {
-    let body_text = format!("rating {n}");
-    let pairs: Vec<(&str, &str)> = SMS
-        .iter()
-        .map(|&(k, v)| {
-            if k == "Body" {
-                (k, body_text.as_str())
-            } else {
-                (k, v)
-            }
-        })
-        .collect();
-    let signature = key.sign("https://example.com/sms", pairs.iter().copied());
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&pairs)
-        .finish();
-    Request::post("/sms")
-        .header("host", "example.com")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::CONTENT_LENGTH, body.len())
-        .header("x-twilio-signature", signature)
-        .body(Body::from(body))
-        .unwrap()
-}
-
-fn config() -> WebhookConfig {
-    WebhookConfig::new(
-        Validator::from_token(TOKEN).unwrap(),
-        PublicUrl::base("https://example.com").unwrap(),
-    )
-}
+#[path = "fixtures/layer.rs"]
+mod layer;
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let key = Key::auth_token("bench", TOKEN).unwrap();
-    let bare = Router::new().route("/sms", post(handler));
-    let no_replay = Router::new().route(
-        "/sms",
-        post(handler).layer(TwilioLayer::new(config().without_replay_guard())),
-    );
-    let with_replay = Router::new().route("/sms", post(handler).layer(TwilioLayer::new(config())));
+    let key = Key::auth_token("bench", layer::TOKEN).unwrap();
+    let bare = layer::bare();
+    let no_replay = layer::with(layer::config().without_replay_guard());
+    let with_replay = layer::with(layer::config());
 
     let mut group = c.benchmark_group("sms_webhook");
     let mut n = 0u64;
@@ -89,7 +39,7 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     n += 1;
-                    request(&key, n)
+                    layer::request(&key, n)
                 },
                 |req| {
                     let response = runtime.block_on(app.clone().oneshot(req)).unwrap();

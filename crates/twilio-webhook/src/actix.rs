@@ -57,12 +57,21 @@ use futures_util::future::LocalBoxFuture;
 use crate::config::WebhookConfig;
 use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
-use crate::request::{HeaderSource, WebhookRequest};
+use crate::request::{HeaderSource, Repeated, WebhookRequest};
 use crate::url::Scheme;
 
 impl HeaderSource for HeaderMap {
     fn header_values(&self, name: &str) -> Vec<&[u8]> {
         self.get_all(name).map(HeaderValue::as_bytes).collect()
+    }
+
+    fn single_value(&self, name: &str) -> Result<Option<&[u8]>, Repeated> {
+        let mut values = self.get_all(name);
+        match (values.next(), values.next()) {
+            (None, _) => Ok(None),
+            (Some(one), None) => Ok(Some(one.as_bytes())),
+            (Some(_), Some(_)) => Err(Repeated),
+        }
     }
 }
 

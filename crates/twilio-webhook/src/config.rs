@@ -49,7 +49,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::basic_auth::BasicAuth;
-use crate::form::{is_form, parse_form};
+use crate::form::{Form, is_form};
 use crate::live_keys::LiveKeys;
 use crate::rejection::Rejection;
 use crate::replay::{MemoryReplayGuard, ReplayGuard};
@@ -237,14 +237,13 @@ impl WebhookConfig {
         let url = self
             .public_url
             .resolve(request.target(), &self.origin(request)?)?;
-        let (kind, pairs) = self.body_mode(request, &url, &body)?;
-        *claimed = pairs
-            .iter()
-            .find(|(n, _)| n == "AccountSid")
-            .map(|(_, v)| v.clone())
+        let (kind, form) = self.body_mode(request, &url, &body)?;
+        *claimed = form
+            .get("AccountSid")
+            .map(str::to_owned)
             .or_else(|| query_param(&url, "AccountSid"));
-        let verified = self.validate(&url, kind, &pairs, &body, signature, settings)?;
-        Ok(VerifiedWebhook::new(verified, pairs, body, kind))
+        let verified = self.validate(&url, kind, &form, &body, signature, settings)?;
+        Ok(VerifiedWebhook::new(verified, form, body, kind))
     }
 
     /// The header values URL reconstruction may use; none are read under a configured base.
@@ -268,28 +267,28 @@ impl WebhookConfig {
         request: &WebhookRequest<'_>,
         url: &str,
         body: &[u8],
-    ) -> Result<(BodyKind, Vec<(String, String)>), Rejection> {
+    ) -> Result<(BodyKind, Form), Rejection> {
         if query_param(url, "bodySHA256").is_some() {
-            return Ok((BodyKind::Raw, Vec::new()));
+            return Ok((BodyKind::Raw, Form::default()));
         }
         if body.is_empty() && request.method() != "POST" {
             let query = query_of(request.target()).unwrap_or_default();
-            return Ok((BodyKind::Query, parse_form(query.as_bytes())?));
+            return Ok((BodyKind::Query, Form::parse(query.as_bytes())?));
         }
         if !request.single_ascii("content-type")?.is_some_and(is_form) {
             return Err(Rejection::UnsupportedMediaType);
         }
-        let pairs = parse_form(body)?;
-        if pairs.is_empty() && self.query_methods {
+        let form = Form::parse(body)?;
+        if form.is_empty() && self.query_methods {
             return Err(Rejection::AmbiguousMethod);
         }
         // Twilio signs names and values with nothing between them, so a pair without a name
         // adds its value alone, where the URL ends: it moves bytes between the query and the
         // body at will. No sender names a parameter "".
-        if pairs.iter().any(|(name, _)| name.is_empty()) {
+        if form.iter().any(|(name, _)| name.is_empty()) {
             return Err(Rejection::MalformedForm);
         }
-        Ok((BodyKind::Form, pairs))
+        Ok((BodyKind::Form, form))
     }
 
     /// Validates against the URL, and with basic auth also against the URL carrying the
@@ -299,7 +298,7 @@ impl WebhookConfig {
         &self,
         url: &str,
         kind: BodyKind,
-        pairs: &[(String, String)],
+        form: &Form,
         body: &[u8],
         signature: &str,
         settings: Option<&str>,
@@ -315,10 +314,7 @@ impl WebhookConfig {
             let request = match kind {
                 BodyKind::Raw => SignedRequest::body(candidate, body),
                 BodyKind::Query => SignedRequest::params(candidate, []),
-                BodyKind::Form => SignedRequest::params(
-                    candidate,
-                    pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-                ),
+                BodyKind::Form => SignedRequest::params(candidate, form.iter()),
             };
             result = validator.validate(&request.signature(Some(signature)).settings(settings));
             if result != Err(ValidationError::SignatureMismatch) {

@@ -53,6 +53,10 @@ pub struct Flow<'a> {
 
 /// What to do with a verified request.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "moved once per request, never stored: boxing would add an allocation per request"
+)]
 pub enum Verdict {
     /// Run the handler with this webhook: [`arm`](Ticket::arm) the ticket right before the
     /// call, [`record`](Ticket::record) the response after it.

@@ -1,5 +1,13 @@
 //! `application/x-www-form-urlencoded`, decoded strictly: the pairs that are verified and
 //! then handed to the handler come from this one parse.
+//!
+//! A [`Form`] holds every decoded name and value in one string, the pairs as offsets into
+//! it: two allocations per request however many parameters there are (an incoming SMS has
+//! about twenty), where a `String` per name and value would take forty-odd.
+
+use std::sync::OnceLock;
+
+use crate::Rejection;
 
 /// Whether a `Content-Type` value names a form body (parameters such as `charset` allowed).
 pub(crate) fn is_form(content_type: &str) -> bool {
@@ -9,8 +17,7 @@ pub(crate) fn is_form(content_type: &str) -> bool {
     })
 }
 
-/// Parses `application/x-www-form-urlencoded` strictly: order and repeats kept, `+` is a
-/// space, every `%` must start a two-digit hex escape, and the result must be UTF-8.
+/// Parses `application/x-www-form-urlencoded` strictly into owned pairs; see [`Form::parse`].
 ///
 /// ```
 /// use twilio_webhook::form::parse_form;
@@ -25,47 +32,185 @@ pub(crate) fn is_form(content_type: &str) -> bool {
 /// assert_eq!(parse_form(b"a=%").unwrap_err().status(), 400);
 /// assert_eq!(parse_form(b"a=%FF").unwrap_err().status(), 400);
 /// ```
-pub fn parse_form(input: &[u8]) -> Result<Vec<(String, String)>, crate::Rejection> {
-    input
-        .split(|b| *b == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
-            Ok((decode_component(name)?, decode_component(value)?))
-        })
-        .collect()
+pub fn parse_form(input: &[u8]) -> Result<Vec<(String, String)>, Rejection> {
+    Form::parse(input).map(|form| form.to_pairs())
 }
 
-fn decode_component(raw: &[u8]) -> Result<String, crate::Rejection> {
-    use crate::Rejection;
-    // Most names and many values need no decoding: copy them as they are.
-    if !raw.iter().any(|b| matches!(b, b'%' | b'+')) {
-        return std::str::from_utf8(raw)
-            .map(str::to_owned)
-            .map_err(|_| Rejection::MalformedForm);
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    let mut bytes = raw.iter();
-    while let Some(&b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = bytes.next().and_then(|h| hex_digit(*h));
-                let lo = bytes.next().and_then(|l| hex_digit(*l));
-                match (hi, lo) {
-                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                    _ => return Err(Rejection::MalformedForm),
+/// Decoded form pairs, in received order, repeats kept, borrowed as `(&str, &str)`.
+///
+/// ```
+/// use twilio_webhook::form::Form;
+/// let form = Form::parse(b"Body=Hi+there%21&To=%2B1&To=&Empty").unwrap();
+/// assert_eq!(form.get("To"), Some("+1"));
+/// assert_eq!(
+///     form.iter().collect::<Vec<_>>(),
+///     [("Body", "Hi there!"), ("To", "+1"), ("To", ""), ("Empty", "")],
+/// );
+/// ```
+#[derive(Clone, Default)]
+pub struct Form {
+    /// Every name and value, decoded, one after the other.
+    text: String,
+    /// Per pair, where its name begins, where it ends and its value begins, and where its
+    /// value ends.
+    ends: Vec<(usize, usize, usize)>,
+    /// The pairs as owned strings, made on the first call of [`Form::pairs`].
+    owned: OnceLock<Vec<(String, String)>>,
+}
+
+impl Form {
+    /// Parses `application/x-www-form-urlencoded` strictly: order and repeats kept, `+` is a
+    /// space, every `%` must start a two-digit hex escape, and every name and value must be
+    /// UTF-8 (400 otherwise).
+    pub fn parse(input: &[u8]) -> Result<Form, Rejection> {
+        // One pass over the body, decoding into one buffer: for names and values of a few
+        // bytes each, a search per part costs more than it saves.
+        let mut text = Vec::with_capacity(input.len());
+        let mut ends = Vec::with_capacity(input.len() / 16 + 1);
+        let (mut start, mut mid) = (0, None);
+        let mut bytes = input.iter();
+        while let Some(&b) = bytes.next() {
+            match b {
+                b'&' => {
+                    end_pair(&mut ends, start, mid, text.len());
+                    (start, mid) = (text.len(), None);
                 }
+                b'=' if mid.is_none() => mid = Some(text.len()),
+                b'+' => text.push(b' '),
+                b'%' => text.push(escaped(&mut bytes)?),
+                b => text.push(b),
             }
-            b => out.push(b),
         }
+        end_pair(&mut ends, start, mid, text.len());
+        // Valid as a whole and cut only between characters: then every part is valid.
+        let text = String::from_utf8(text).map_err(|_| Rejection::MalformedForm)?;
+        let cut_between_chars = ends
+            .iter()
+            .all(|&(_, mid, end)| text.is_char_boundary(mid) && text.is_char_boundary(end));
+        if !cut_between_chars {
+            return Err(Rejection::MalformedForm);
+        }
+        Ok(Form {
+            text,
+            ends,
+            owned: OnceLock::new(),
+        })
     }
-    String::from_utf8(out).map_err(|_| Rejection::MalformedForm)
+
+    /// The pairs in received order, repeats kept.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        self.ends.iter().map(|&(start, mid, end)| {
+            (
+                self.text.get(start..mid).unwrap_or_default(),
+                self.text.get(mid..end).unwrap_or_default(),
+            )
+        })
+    }
+
+    /// The first value of parameter `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// How many pairs.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The pairs as owned strings, made once, on the first call: [`Form::iter`] borrows
+    /// instead.
+    pub fn pairs(&self) -> &[(String, String)] {
+        self.owned.get_or_init(|| self.to_pairs())
+    }
+
+    fn to_pairs(&self) -> Vec<(String, String)> {
+        self.iter()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect()
+    }
+}
+
+impl PartialEq for Form {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.text, &self.ends) == (&other.text, &other.ends)
+    }
+}
+
+impl Eq for Form {}
+
+impl std::fmt::Debug for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Form {
+    /// A form of these pairs, as if parsed from their encoding.
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(pairs: I) -> Self {
+        let mut form = Form::default();
+        for (name, value) in pairs {
+            let start = form.text.len();
+            form.text.push_str(name.as_ref());
+            let mid = form.text.len();
+            form.text.push_str(value.as_ref());
+            form.ends.push((start, mid, form.text.len()));
+        }
+        form
+    }
+}
+
+/// Records the pair `start..end` (its name ends at `mid`, else it has no `=`): a part
+/// between two `&` that is empty in the body is no pair (decoding never empties a part).
+fn end_pair(ends: &mut Vec<(usize, usize, usize)>, start: usize, mid: Option<usize>, end: usize) {
+    match mid {
+        Some(mid) => ends.push((start, mid, end)),
+        None if end > start => ends.push((start, end, end)),
+        None => {}
+    }
+}
+
+/// The byte a `%` escape stands for, from the two hex digits after it; 400 without them.
+fn escaped(bytes: &mut std::slice::Iter<'_, u8>) -> Result<u8, Rejection> {
+    let hi = bytes.next().and_then(|h| hex_digit(*h));
+    let lo = bytes.next().and_then(|l| hex_digit(*l));
+    match (hi, lo) {
+        (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
+        _ => Err(Rejection::MalformedForm),
+    }
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_split_between_parts_is_refused() {
+        // Together the bytes are "é"; apart, neither part is UTF-8.
+        assert_eq!(Form::parse(b"a=%C3&%A9=b"), Err(Rejection::MalformedForm));
+        assert_eq!(Form::parse(b"a%C3=%A9"), Err(Rejection::MalformedForm));
+        assert_eq!(Form::parse(b"a=%C3%A9").unwrap().get("a"), Some("\u{e9}"));
+    }
+
+    #[test]
+    fn borrowed_and_owned_pairs_agree() {
+        let form = Form::parse(b"b=2&a=%2B1&&a&c=x+y").unwrap();
+        let owned: Vec<(&str, &str)> = form
+            .pairs()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(form.iter().collect::<Vec<_>>(), owned);
+        assert_eq!(owned, [("b", "2"), ("a", "+1"), ("a", ""), ("c", "x y")]);
+        assert_eq!(form.iter().collect::<Form>(), form);
+        assert_eq!(form.len(), 4);
+    }
 }

@@ -15,7 +15,23 @@ pub trait HeaderSource {
     /// Every value of header `name` (given in lower case; match case-insensitively), in the
     /// order received.
     fn header_values(&self, name: &str) -> Vec<&[u8]>;
+
+    /// The header's only value (`None` when absent), or [`Repeated`] when it comes more
+    /// than once. Provided through [`header_values`](HeaderSource::header_values); a source
+    /// that can answer without collecting the values overrides it (this is asked for
+    /// several headers on every request).
+    fn single_value(&self, name: &str) -> Result<Option<&[u8]>, Repeated> {
+        match self.header_values(name).as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => Err(Repeated),
+        }
+    }
 }
+
+/// A header that must come at most once came more than once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeated;
 
 impl<A: AsRef<str>, B: AsRef<[u8]>, const N: usize> HeaderSource for [(A, B); N] {
     fn header_values(&self, name: &str) -> Vec<&[u8]> {
@@ -114,11 +130,9 @@ impl<'a> WebhookRequest<'a> {
 
     /// The header's only value; 400 if it repeats.
     pub(crate) fn single(&self, name: &str) -> Result<Option<&'a [u8]>, Rejection> {
-        match self.headers.header_values(name).as_slice() {
-            [] => Ok(None),
-            [one] => Ok(Some(one)),
-            _ => Err(Rejection::MalformedHeader),
-        }
+        self.headers
+            .single_value(name)
+            .map_err(|Repeated| Rejection::MalformedHeader)
     }
 
     /// The header's only value as visible ASCII; 400 if it repeats or is not ASCII.

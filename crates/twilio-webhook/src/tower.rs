@@ -29,7 +29,7 @@ use tower::{Layer, Service};
 use crate::config::WebhookConfig;
 use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
-use crate::request::{HeaderSource, WebhookRequest};
+use crate::request::{HeaderSource, Repeated, WebhookRequest};
 use crate::url::Scheme;
 
 /// A boxed error, as `tower` and `hyper` use them.
@@ -49,6 +49,15 @@ impl HeaderSource for HeaderMap {
             .iter()
             .map(HeaderValue::as_bytes)
             .collect()
+    }
+
+    fn single_value(&self, name: &str) -> Result<Option<&[u8]>, Repeated> {
+        let mut values = self.get_all(name).iter();
+        match (values.next(), values.next()) {
+            (None, _) => Ok(None),
+            (Some(one), None) => Ok(Some(one.as_bytes())),
+            (Some(_), Some(_)) => Err(Repeated),
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
+use crate::form::Form;
 use crate::payload::{
     CallStatus, DialResult, GatherResult, IncomingCall, IncomingMessage, MessageStatus,
     PartialGatherResult, PayloadError, RecordResult, RecordingStatus, TranscriptionResult,
@@ -32,21 +33,16 @@ pub enum BodyKind {
 #[derive(Debug, Clone)]
 pub struct VerifiedWebhook {
     verified: Verified,
-    pairs: Vec<(String, String)>,
+    form: Form,
     body: Bytes,
     kind: BodyKind,
 }
 
 impl VerifiedWebhook {
-    pub(crate) fn new(
-        verified: Verified,
-        pairs: Vec<(String, String)>,
-        body: Bytes,
-        kind: BodyKind,
-    ) -> Self {
+    pub(crate) fn new(verified: Verified, form: Form, body: Bytes, kind: BodyKind) -> Self {
         VerifiedWebhook {
             verified,
-            pairs,
+            form,
             body,
             kind,
         }
@@ -57,17 +53,21 @@ impl VerifiedWebhook {
         &self.verified
     }
 
-    /// The verified pairs in received order, repeats kept.
+    /// The verified pairs in received order, repeats kept, as owned strings (made on the
+    /// first call; [`form`](VerifiedWebhook::form) borrows them instead).
     pub fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
+        self.form.pairs()
+    }
+
+    /// The verified pairs in received order, repeats kept, borrowed:
+    /// [`Form::iter`] gives them as `(&str, &str)` without allocating.
+    pub fn form(&self) -> &Form {
+        &self.form
     }
 
     /// The first value of parameter `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.form.get(name)
     }
 
     /// The raw body as received.
@@ -92,7 +92,7 @@ impl VerifiedWebhook {
     /// first; the encoding is lossless, so `T` sees exactly the verified pairs.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
         let encoded = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&self.pairs)
+            .extend_pairs(self.form.iter())
             .finish();
         serde_html_form::from_str(&encoded).map_err(|_| Rejection::Deserialize)
     }
@@ -118,7 +118,8 @@ macro_rules! payload_from_webhook {
     ($($payload:ty),* $(,)?) => {$(
         impl FromWebhook for $payload {
             fn from_webhook(webhook: &VerifiedWebhook) -> Result<Self, Rejection> {
-                <$payload>::from_pairs(webhook.pairs())
+                let pairs: Vec<(&str, &str)> = webhook.form().iter().collect();
+                <$payload>::from_pairs(&pairs)
                     .map_err(|_: PayloadError| Rejection::Deserialize)
             }
         }
@@ -200,11 +201,8 @@ mod tests {
     }
 
     fn webhook(pairs: &[(&str, &str)]) -> VerifiedWebhook {
-        let pairs = pairs
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect();
-        VerifiedWebhook::new(fake_verified(), pairs, Bytes::new(), BodyKind::Form)
+        let form = pairs.iter().copied().collect();
+        VerifiedWebhook::new(fake_verified(), form, Bytes::new(), BodyKind::Form)
     }
 
     #[test]

@@ -305,7 +305,7 @@ impl PublicUrl {
     ) -> Result<String, ResolveError> {
         let target = origin_form(target)?;
         match &self.policy {
-            Policy::Base(base) => Ok(format!("{base}{target}")),
+            Policy::Base(base) => Ok(concat(&[base, target])),
             Policy::Headers(proxies) => {
                 let trusted = origin.peer.is_some_and(|ip| proxies.contains(ip));
                 let (proto, host) = if trusted {
@@ -321,10 +321,18 @@ impl PublicUrl {
                 if !valid_host(host) {
                     return Err(ResolveError::InvalidHost);
                 }
-                Ok(format!("{scheme}://{host}{target}"))
+                Ok(concat(&[scheme.as_str(), "://", host, target]))
             }
         }
     }
+}
+
+/// The parts one after the other, in one allocation (`format!` costs several times more on
+/// this per-request path).
+fn concat(parts: &[&str]) -> String {
+    let mut url = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| url.push_str(p));
+    url
 }
 
 /// The path-and-query of a request target: origin-form as is; absolute-form (sent to

@@ -1,0 +1,86 @@
+//! One case of the `validate` and `layer` benches run `N` times inside `measured`, for
+//! callgrind: instruction counts are repeatable on a loaded machine where wall-clock is not.
+//!
+//! ```text
+//! cargo bench -p twilio-webhook --features axum --bench instructions --no-run
+//! valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!     $BUILD/release/deps/instructions-* CASE N      # Ir / N = instructions per request
+//! ```
+//!
+//! Cases: `bare_hmac_sha1`, `validate_sms`, `bare`, `layer/no_replay`, `layer/replay_fresh`.
+//! Requests are built and signed before `measured` runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::Sha1;
+use tower::ServiceExt as _;
+use twilio_webhook::signature::canonical_string;
+use twilio_webhook::{Key, Validator};
+
+#[path = "fixtures/sms.rs"]
+mod fixtures;
+use fixtures::SMS;
+
+#[path = "fixtures/layer.rs"]
+mod layer;
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+const URL: &str = "https://ratings.example.com/sms";
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let case = args.next().unwrap_or_else(|| "validate_sms".into());
+    let n: usize = args.next().map_or(1000, |s| s.parse().unwrap());
+    match case.as_str() {
+        "bare_hmac_sha1" => {
+            let canonical = canonical_string(URL, SMS);
+            let prekeyed = Hmac::<Sha1>::new_from_slice(TOKEN.as_bytes()).unwrap();
+            measured(n, || {
+                let mut mac = prekeyed.clone();
+                mac.update(black_box(canonical.as_bytes()));
+                black_box(mac.finalize().into_bytes());
+            });
+        }
+        "validate_sms" => {
+            let signature = Key::auth_token("primary", TOKEN).unwrap().sign(URL, SMS);
+            let validator = Validator::from_token(TOKEN).unwrap();
+            measured(n, || {
+                black_box(
+                    validator
+                        .validate_params(black_box(URL), black_box(SMS), Some(&signature))
+                        .unwrap(),
+                );
+            });
+        }
+        "bare" => drive(n, layer::bare()),
+        "layer/no_replay" => drive(n, layer::with(layer::config().without_replay_guard())),
+        "layer/replay_fresh" => drive(n, layer::with(layer::config())),
+        other => panic!("unknown case {other}"),
+    }
+}
+
+fn drive(n: usize, app: Router) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let key = Key::auth_token("bench", layer::TOKEN).unwrap();
+    let mut requests: Vec<Request<Body>> = (0..n as u64).map(|i| layer::request(&key, i)).collect();
+    measured(n, || {
+        let request = requests.pop().unwrap();
+        let response = runtime.block_on(app.clone().oneshot(request)).unwrap();
+        assert!(response.status().is_success());
+        black_box(response);
+    });
+}
+
+#[inline(never)]
+fn measured(n: usize, mut each: impl FnMut()) {
+    for _ in 0..n {
+        each();
+    }
+}
