@@ -1,0 +1,103 @@
+//! The accept loop: the connection cap, one task per connection, graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+
+use crate::body::RequestBody;
+use crate::connection::{self, Phase, Setup};
+use crate::{BoxError, Limits};
+
+/// How often a full server says so in the log (a flood would otherwise flood the log too).
+const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
+
+/// Serves `listener` (HTTPS when `tls` is given) with `service` under `limits` until
+/// `shutdown` resolves; then stops accepting, lets in-flight requests finish for up to
+/// [`Limits::drain_timeout`], drops what is left and returns.
+///
+/// Each request carries axum's `ConnectInfo<SocketAddr>` with the peer address, plain or TLS.
+/// A connection beyond [`Limits::max_connections`] is accepted and closed at once: an answer
+/// would cost a read (and over TLS a handshake) of exactly the clients to turn away, and
+/// closing frees the descriptor at once.
+///
+/// Errors only if the listener's address cannot be read; accept errors (out of descriptors)
+/// are logged and retried after a short pause.
+pub async fn serve<S, B>(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    service: S,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()>
+where
+    S: tower::Service<Request<RequestBody>, Response = Response<B>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let local = listener.local_addr()?;
+    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max));
+    let limits = Arc::new(limits);
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    let (phase, following) = watch::channel(Phase::Serving);
+    let mut shutdown = pin!(shutdown);
+    let mut warned: Option<Instant> = None;
+    tracing::debug!(%local, max_connections = max, "serving");
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            drop(stream);
+            if warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_EVERY) {
+                tracing::warn!(
+                    max_connections = max,
+                    "connection cap reached: closing new connections"
+                );
+                warned = Some(Instant::now());
+            }
+            continue;
+        };
+        let setup = Setup {
+            service: service.clone(),
+            limits: Arc::clone(&limits),
+            tls: tls.clone(),
+            phase: following.clone(),
+            slot,
+        };
+        tokio::spawn(connection::run(stream, peer, setup));
+    }
+    drop(listener);
+    phase.send_replace(Phase::Draining);
+    // Every connection task holds one slot until it ends: all slots back means all done.
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    tokio::select! {
+        _ = slots.acquire_many(all) => {}
+        () = tokio::time::sleep(limits.drain_timeout) => {
+            tracing::warn!("drain timeout: closing connections with requests in flight");
+        }
+    }
+    phase.send_replace(Phase::Abort);
+    Ok(())
+}
