@@ -70,6 +70,8 @@ mod limits;
 mod server;
 pub mod tls;
 
+/// The peer address every request carries (axum's type, so axum handlers extract it as is).
+pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody, ResponseBody};
 pub use limits::{Limits, LimitsArgs};
 pub use server::serve;

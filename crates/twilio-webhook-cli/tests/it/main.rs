@@ -4,4 +4,5 @@
 mod proxy;
 mod send;
 mod sign_verify;
+mod slow_clients;
 mod upstream;
