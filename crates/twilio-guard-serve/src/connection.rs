@@ -19,6 +19,7 @@ use tower::ServiceExt as _;
 
 use crate::body::{InFlight, RequestBody, ResponseBody};
 use crate::clock::{Clock, Verdict, Watched};
+use crate::per_ip::IpSlot;
 use crate::{BoxError, Limits};
 
 /// Where the server is in its life; connections follow it.
@@ -40,6 +41,8 @@ pub(crate) struct Setup<S> {
     pub(crate) phase: watch::Receiver<Phase>,
     /// This connection's slot under the connection cap, given back when the task ends.
     pub(crate) slot: OwnedSemaphorePermit,
+    /// Its share of its peer address's count, if that is capped.
+    pub(crate) ip_slot: Option<IpSlot>,
 }
 
 /// Serves one accepted connection to its end.
@@ -60,6 +63,7 @@ where
         tls,
         phase,
         slot: _slot,
+        ip_slot: _ip_slot,
     } = setup;
     let clock = Arc::new(Clock::new());
     let guarded = Guarded {

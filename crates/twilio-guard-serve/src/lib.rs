@@ -44,6 +44,7 @@
 //! | body: complete head to last body byte | 10 s | service sees [`BodyError::TimedOut`]; its answer, then closed |
 //! | idle kept-alive connection | 30 s | closed |
 //! | open connections | 1024 | the next one is accepted and closed at once |
+//! | open connections per peer IP | no cap (a proxy in front is one IP) | the same |
 //! | request head size | 16 KiB | 431, closed |
 //! | shutdown: in-flight requests finish | 30 s | dropped |
 //!
@@ -55,7 +56,8 @@
 //! # Layout
 //!
 //! - `limits.rs`: [`Limits`], [`LimitsArgs`] (clap flags with environment fallbacks).
-//! - `server.rs`: [`serve`], the accept loop, the connection cap, graceful shutdown.
+//! - `server.rs`: [`serve`], the accept loop, the connection caps, graceful shutdown.
+//! - `per_ip.rs`: the connection count per peer address, for the per-address cap.
 //! - `connection.rs`: one connection: TLS handshake, HTTP/1.1 or HTTP/2, the watchdog.
 //! - `clock.rs`: one connection's clocks (idle, head, body stalled), fed by its socket.
 //! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
@@ -67,6 +69,7 @@ mod body;
 mod clock;
 mod connection;
 mod limits;
+mod per_ip;
 mod server;
 pub mod tls;
 

@@ -22,6 +22,9 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Open connections at most; one more is accepted and closed at once.
     pub max_connections: usize,
+    /// Open connections from one IP address at most (0: no such cap); one more is accepted
+    /// and closed at once. Without it, one client can take every slot of `max_connections`.
+    pub max_connections_per_ip: usize,
     /// Largest request head (request line and headers; HTTP/2: the header list). Larger: 431
     /// and the connection closed.
     pub max_header_bytes: usize,
@@ -36,6 +39,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            max_connections_per_ip: 0,
             max_header_bytes: 16 * 1024,
             drain_timeout: Duration::from_secs(30),
         }
@@ -72,6 +76,11 @@ pub struct LimitsArgs {
     #[arg(long, env = "HTTP_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// Open connections from one IP address at most (0: no per-address cap). Keeps one client
+    /// from taking every connection; leave it at 0 behind a load balancer or proxy, where all
+    /// connections come from its address.
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS_PER_IP", default_value_t = 0)]
+    pub max_connections_per_ip: u32,
     /// Largest request head in bytes (request line and headers); larger gets 431.
     #[arg(long, env = "HTTP_MAX_HEADER_BYTES", default_value_t = 16 * 1024,
           value_parser = clap::value_parser!(u32).range(1024..=1024 * 1024))]
@@ -86,6 +95,7 @@ impl LimitsArgs {
             body_timeout: self.body_timeout,
             idle_timeout: self.idle_timeout,
             max_connections: self.max_connections as usize,
+            max_connections_per_ip: self.max_connections_per_ip as usize,
             max_header_bytes: self.max_header_bytes as usize,
             ..Limits::default()
         }

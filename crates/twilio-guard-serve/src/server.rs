@@ -14,17 +14,27 @@ use tokio::time::Instant;
 
 use crate::body::RequestBody;
 use crate::connection::{self, Phase, Setup};
+use crate::per_ip::PerIp;
 use crate::{BoxError, Limits};
 
 /// How often a full server says so in the log (a flood would otherwise flood the log too).
 const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
+
+/// Logs that connections are being closed at accept, at most once per [`CAP_WARNING_EVERY`].
+fn warn_now_and_then(warned: &mut Option<Instant>, what: &'static str) {
+    if warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_EVERY) {
+        tracing::warn!("{what}: closing new connections at once");
+        *warned = Some(Instant::now());
+    }
+}
 
 /// Serves `listener` (HTTPS when `tls` is given) with `service` under `limits` until
 /// `shutdown` resolves; then stops accepting, lets in-flight requests finish for up to
 /// [`Limits::drain_timeout`], drops what is left and returns.
 ///
 /// Each request carries axum's `ConnectInfo<SocketAddr>` with the peer address, plain or TLS.
-/// A connection beyond [`Limits::max_connections`] is accepted and closed at once: an answer
+/// A connection beyond [`Limits::max_connections`] (or [`Limits::max_connections_per_ip`]) is
+/// accepted and closed at once: an answer
 /// would cost a read (and over TLS a handshake) of exactly the clients to turn away, and
 /// closing frees the descriptor at once.
 ///
@@ -53,6 +63,7 @@ where
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let (phase, following) = watch::channel(Phase::Serving);
     let mut shutdown = pin!(shutdown);
+    let per_ip = Arc::new(PerIp::default());
     let mut warned: Option<Instant> = None;
     tracing::debug!(%local, max_connections = max, "serving");
     loop {
@@ -68,15 +79,20 @@ where
             },
             () = &mut shutdown => break,
         };
+        let ip_slot = match limits.max_connections_per_ip {
+            0 => None,
+            per_address => match per_ip.take(peer.ip(), per_address) {
+                Some(ip_slot) => Some(ip_slot),
+                None => {
+                    drop(stream);
+                    warn_now_and_then(&mut warned, "connection cap per address reached");
+                    continue;
+                }
+            },
+        };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             drop(stream);
-            if warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_EVERY) {
-                tracing::warn!(
-                    max_connections = max,
-                    "connection cap reached: closing new connections"
-                );
-                warned = Some(Instant::now());
-            }
+            warn_now_and_then(&mut warned, "connection cap reached");
             continue;
         };
         let setup = Setup {
@@ -85,6 +101,7 @@ where
             tls: tls.clone(),
             phase: following.clone(),
             slot,
+            ip_slot,
         };
         tokio::spawn(connection::run(stream, peer, setup));
     }
