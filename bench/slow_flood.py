@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Slow-client flood against a running server, and what a normal client sees meanwhile.
 
-    slow_flood.py HOST PORT [--flood 2000] [--seconds 40] [--refill]
+    slow_flood.py HOST PORT [--flood 2000] [--seconds 40] [--refill] [--flood-from 127.0.0.2]
 
 Opens FLOOD connections that each send half a request head and then nothing; with --refill
 each one the server closes is opened again at once (an attacker that keeps every slot it can
-get). Meanwhile a normal client sends `GET /livez` on a fresh connection every 250 ms (2 s
+get), from --flood-from (another loopback address, so a per-address cap can tell the flood
+from the normal client). Meanwhile a normal client sends `GET /livez` on a fresh connection every 250 ms (2 s
 timeout). Prints one line per fact, `key=value`:
 
   baseline_*      the normal client before the flood (20 requests)
@@ -38,8 +39,9 @@ async def get_livez(host, port, timeout=2.0):
 
 
 class Flood:
-    def __init__(self, host, port, refill):
+    def __init__(self, host, port, refill, source):
         self.host, self.port, self.refill = host, port, refill
+        self.local = (source, 0) if source else None
         self.open = 0
         self.closed_at_once = 0  # closed by the server within 0.5 s: the connection cap
         self.closed_later = []   # seconds into the flood when the server closed one
@@ -49,7 +51,8 @@ class Flood:
     async def one(self):
         while True:
             try:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
+                reader, writer = await asyncio.open_connection(
+                    self.host, self.port, local_addr=self.local)
                 writer.write(HALF_HEAD)
                 await writer.drain()
             except OSError:
@@ -79,6 +82,7 @@ async def main():
     p.add_argument("--flood", type=int, default=2000)
     p.add_argument("--seconds", type=float, default=40)
     p.add_argument("--refill", action="store_true")
+    p.add_argument("--flood-from", default=None)
     a = p.parse_args()
 
     base = [await get_livez(a.host, a.port) for _ in range(20)]
@@ -86,7 +90,7 @@ async def main():
     print(f"baseline_ok={len(ok)}/20 baseline_p50_ms={statistics.median(ok):.1f} "
           f"baseline_max_ms={max(ok):.1f}" if ok else "baseline_ok=0/20")
 
-    flood = Flood(a.host, a.port, a.refill)
+    flood = Flood(a.host, a.port, a.refill, a.flood_from)
     tasks = [asyncio.create_task(flood.one()) for _ in range(a.flood)]
     marks = {1, 5, 9, 12, 20, 35}
     probes = []

@@ -12,6 +12,7 @@ use crate::support::{HALF_HEAD, SLACK, Server, app, closed_within, get_kept_aliv
 
 struct Tls {
     server: Server,
+    client: Arc<rustls::ClientConfig>,
     connector: tokio_rustls::TlsConnector,
     _dir: tempfile::TempDir,
 }
@@ -36,9 +37,11 @@ impl Tls {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        let client = Arc::new(client);
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&client));
         Self {
             server,
+            client,
             connector,
             _dir: dir,
         }
@@ -48,6 +51,16 @@ impl Tls {
         let tcp = self.server.connect().await;
         let name = ServerName::try_from("localhost").unwrap();
         self.connector.connect(name, tcp).await.unwrap()
+    }
+
+    /// A connection that offers only HTTP/2 by ALPN.
+    async fn connect_h2(&self) -> TlsStream<TcpStream> {
+        let mut config = (*self.client).clone();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let tcp = self.server.connect().await;
+        let name = ServerName::try_from("localhost").unwrap();
+        connector.connect(name, tcp).await.unwrap()
     }
 }
 
@@ -86,4 +99,35 @@ async fn a_stalled_handshake_neither_lasts_nor_blocks_others() {
     closed_within(&mut silent[0], Duration::from_secs(1) + SLACK)
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_by_alpn_is_served_and_closed_when_idle() {
+    use http_body_util::{BodyExt as _, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let tls = Tls::start(short()).await;
+    let stream = tls.connect_h2().await;
+    assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let local = stream.get_ref().0.local_addr().unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    let connection = tokio::spawn(connection);
+    let request = http::Request::get("https://localhost/peer")
+        .body(Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.version(), http::Version::HTTP_2);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, local.to_string().as_bytes());
+    // No request in flight and nothing sent: the server ends the connection at the idle
+    // timeout (HTTP/2 has no head timer in hyper; the crate's clock covers it).
+    tokio::time::timeout(Duration::from_secs(1) + SLACK, connection)
+        .await
+        .expect("idle HTTP/2 connection still open")
+        .unwrap()
+        .ok();
 }
