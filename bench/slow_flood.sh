@@ -8,7 +8,8 @@
 # Runs four scenarios in one go: the default limits; the default limits against a flooder
 # that reopens every closed connection at once (--refill); that flooder from another address
 # than the normal client with --max-connections-per-ip 64; and --max-connections above the
-# flood. SERVE_ARGS adds flags to every run; BIN picks another sms-ratings binary (e.g. one
+# flood. ONLY=defaults runs the first only (an older binary has none of the flags).
+# SERVE_ARGS adds flags to every run; BIN picks another sms-ratings binary (e.g. one
 # built from an older commit, as the baseline). PROFILE=release (default dev: the question
 # is whether the normal client is served at all, not how fast).
 set -euo pipefail
@@ -51,6 +52,7 @@ scenario() {
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); flood $FLOOD, ${SECS}s, $BIN"
 scenario defaults ""
+[ "${ONLY:-}" = defaults ] && exit 0
 scenario defaults-refill "--refill"
 scenario per-ip-refill "--refill --flood-from 127.0.0.2" --max-connections-per-ip 64
 scenario cap-above-flood "" --max-connections $((FLOOD * 2))

@@ -1,5 +1,5 @@
 //! The request body the service gets (with a whole-body deadline) and the response body
-//! wrapper that tells the connection's clock when the answer is out.
+//! wrapper ([`TrackedBody`]) that tells the connection's clock when the answer is out.
 //!
 //! tower-http's `RequestBodyTimeoutLayer` restarts its timer on every frame, so a client
 //! sending one byte per interval is never cut off; a deadline for the whole body is what
@@ -98,12 +98,12 @@ impl Drop for InFlight {
 
 /// The service's response body, holding the request's [`InFlight`] mark.
 #[derive(Debug)]
-pub struct ResponseBody<B> {
+pub(crate) struct TrackedBody<B> {
     inner: B,
     _in_flight: InFlight,
 }
 
-impl<B> ResponseBody<B> {
+impl<B> TrackedBody<B> {
     pub(crate) fn new(inner: B, in_flight: InFlight) -> Self {
         Self {
             inner,
@@ -112,7 +112,7 @@ impl<B> ResponseBody<B> {
     }
 }
 
-impl<B: Body + Unpin> Body for ResponseBody<B> {
+impl<B: Body + Unpin> Body for TrackedBody<B> {
     type Data = B::Data;
     type Error = B::Error;
 

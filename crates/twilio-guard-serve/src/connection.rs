@@ -8,7 +8,6 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
-use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -17,9 +16,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tower::ServiceExt as _;
 
-use crate::body::{InFlight, RequestBody, ResponseBody};
+use crate::body::{InFlight, RequestBody, TrackedBody};
 use crate::clock::{Clock, Verdict, Watched};
 use crate::per_ip::IpSlot;
+use crate::service::{ResponseBody, Service};
 use crate::{BoxError, Limits};
 
 /// Where the server is in its life; connections follow it.
@@ -48,13 +48,8 @@ pub(crate) struct Setup<S> {
 /// Serves one accepted connection to its end.
 pub(crate) async fn run<S, B>(stream: TcpStream, peer: SocketAddr, setup: Setup<S>)
 where
-    S: tower::Service<Request<RequestBody>, Response = Response<B>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: Service<B>,
+    B: ResponseBody,
 {
     let _ = stream.set_nodelay(true);
     let Setup {
@@ -162,15 +157,11 @@ struct Guarded<S> {
 
 impl<S, B> hyper::service::Service<Request<Incoming>> for Guarded<S>
 where
-    S: tower::Service<Request<RequestBody>, Response = Response<B>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
-    B::Error: Into<BoxError>,
+    // The second bound names `B` for the compiler (the first implies it).
+    S: Service<B> + tower::Service<Request<RequestBody>, Response = Response<B>>,
+    B: ResponseBody,
 {
-    type Response = Response<ResponseBody<B>>;
+    type Response = Response<TrackedBody<B>>;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
@@ -185,7 +176,7 @@ where
             .oneshot(Request::from_parts(parts, body));
         Box::pin(async move {
             let Ok(response) = answer.await;
-            Ok(response.map(|body| ResponseBody::new(body, in_flight)))
+            Ok(response.map(|body| TrackedBody::new(body, in_flight)))
         })
     }
 }

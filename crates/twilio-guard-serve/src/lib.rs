@@ -61,6 +61,7 @@
 //! - `connection.rs`: one connection: TLS handshake, HTTP/1.1 or HTTP/2, the watchdog.
 //! - `clock.rs`: one connection's clocks (idle, head, body stalled), fed by its socket.
 //! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
+//! - `service.rs`: what `serve` asks of a service ([`Service`], [`ResponseBody`]).
 //! - [`tls`]: the one rustls server configuration from PEM files.
 
 #![forbid(unsafe_code)]
@@ -71,13 +72,15 @@ mod connection;
 mod limits;
 mod per_ip;
 mod server;
+mod service;
 pub mod tls;
 
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
-pub use body::{BodyError, RequestBody, ResponseBody};
+pub use body::{BodyError, RequestBody};
 pub use limits::{Limits, LimitsArgs};
 pub use server::serve;
+pub use service::{ResponseBody, Service};
 
 /// The boxed error a response body may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,21 +1,18 @@
 //! The accept loop: the connection cap, one task per connection, graceful shutdown.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
-use crate::body::RequestBody;
+use crate::Limits;
 use crate::connection::{self, Phase, Setup};
 use crate::per_ip::PerIp;
-use crate::{BoxError, Limits};
+use crate::service::{ResponseBody, Service};
 
 /// How often a full server says so in the log (a flood would otherwise flood the log too).
 const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
@@ -48,13 +45,8 @@ pub async fn serve<S, B>(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()>
 where
-    S: tower::Service<Request<RequestBody>, Response = Response<B>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
-    B::Error: Into<BoxError>,
+    S: Service<B>,
+    B: ResponseBody,
 {
     let local = listener.local_addr()?;
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);

@@ -4,10 +4,27 @@
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpStream;
 
 use crate::support::{HALF_HEAD, SLACK, Server, closed_within, get_kept_alive, get_once, short};
 
 const LONG: Duration = Duration::from_secs(3600);
+
+/// Sends `bytes` one at a time, `every` apart: true if the server closed the connection
+/// (a write failed) within the 1 s limit of these tests plus the slack.
+async fn cut_off(client: &mut TcpStream, bytes: impl Iterator<Item = u8>, every: Duration) -> bool {
+    let trickle = async {
+        for byte in bytes {
+            if client.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(1) + SLACK, trickle)
+        .await
+        .is_ok()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_a_head_is_closed_without_an_answer() {
@@ -29,18 +46,10 @@ async fn a_trickled_head_is_closed_at_the_head_timeout() {
     limits.idle_timeout = LONG;
     let server = Server::start(limits).await;
     let mut client = server.connect().await;
-    let trickle = async {
-        for byte in HALF_HEAD.iter().cycle().take(200) {
-            if client.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
     // 200 bytes × 200 ms = 40 s of trickling: far past the 1 s head limit plus the slack.
-    let finished = tokio::time::timeout(Duration::from_secs(1) + SLACK, trickle).await;
+    let bytes = HALF_HEAD.iter().copied().cycle().take(200);
     assert!(
-        finished.is_ok(),
+        cut_off(&mut client, bytes, Duration::from_millis(200)).await,
         "still accepting head bytes after the head timeout"
     );
 }
@@ -75,17 +84,9 @@ async fn a_trickled_body_is_closed_at_the_body_deadline() {
         .write_all(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n")
         .await
         .unwrap();
-    let trickle = async {
-        for _ in 0..100 {
-            if client.write_all(b"x").await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
-    };
-    let finished = tokio::time::timeout(Duration::from_secs(1) + SLACK, trickle).await;
+    let bytes = std::iter::repeat_n(b'x', 100);
     assert!(
-        finished.is_ok(),
+        cut_off(&mut client, bytes, Duration::from_millis(300)).await,
         "still accepting body bytes after the body deadline"
     );
 }
