@@ -17,6 +17,32 @@ use crate::service::{ResponseBody, Service};
 /// How often a full server says so in the log (a flood would otherwise flood the log too).
 const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
 
+/// Descriptors the rest of a process needs beside its connections (listener, database,
+/// upstream pool, logs): the connection cap should leave this much below the open-file limit.
+const FILE_HEADROOM: u64 = 64;
+
+/// Warns when the open-file limit would stop accepts (EMFILE) before the connection cap does:
+/// then a flood leaves new clients waiting in the backlog instead of being turned away.
+fn check_open_file_limit(max: usize) {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, getrlimit};
+        let wanted = u64::try_from(max)
+            .unwrap_or(u64::MAX)
+            .saturating_add(FILE_HEADROOM);
+        if let Some(soft) = getrlimit(Resource::Nofile).current
+            && soft < wanted
+        {
+            tracing::warn!(
+                max_connections = max,
+                open_file_limit = soft,
+                "the open-file limit is below the connection cap plus {FILE_HEADROOM}: raise \
+                 `ulimit -n` or lower --max-connections"
+            );
+        }
+    }
+}
+
 /// Logs that connections are being closed at accept, at most once per [`CAP_WARNING_EVERY`].
 fn warn_now_and_then(warned: &mut Option<Instant>, what: &'static str) {
     if warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_EVERY) {
@@ -51,6 +77,7 @@ where
     let local = listener.local_addr()?;
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(max));
+    check_open_file_limit(max);
     let limits = Arc::new(limits);
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let (phase, following) = watch::channel(Phase::Serving);
