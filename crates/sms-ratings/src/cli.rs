@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use twilio_webhook::BasicAuth;
-use twilio_webhook::url::Scheme;
+use twilio_webhook::Scheme;
 
 use crate::server::{self, App, Config};
 use crate::service::Ratings;

@@ -59,8 +59,8 @@ use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use twilio_webhook::tower::TwilioLayer;
-use twilio_webhook::url::{PublicUrl, Scheme, UrlError};
-use twilio_webhook::{BasicAuth, KeyError, Validator, WebhookConfig};
+use twilio_webhook::url::UrlError;
+use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
 pub use error::HttpError;
