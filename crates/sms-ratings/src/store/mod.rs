@@ -40,7 +40,7 @@ use crate::model::{
 };
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
-pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
 pub use timeline::TimeBucket;
 
 /// A boxed future returned by [`Store`] methods (boxed so the trait is object-safe).

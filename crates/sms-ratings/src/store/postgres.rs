@@ -20,8 +20,7 @@ use tokio_postgres::{NoTls, Row};
 use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
-    check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -113,15 +112,14 @@ async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     tx.batch_execute(CREATE_MIGRATIONS_TABLE)
         .await
         .map_err(map_err)?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )
+    let applied = tx
+        .query(super::APPLIED_VERSIONS, &[])
         .await
         .map_err(map_err)?
-        .get(0);
-    for m in check_version(current)? {
+        .iter()
+        .map(|row| row.try_get::<_, i64>(0).map_err(map_err))
+        .collect::<Result<Vec<_>, _>>()?;
+    for m in pending(&applied)? {
         tx.batch_execute(&Dialect::Postgres.render(m.sql))
             .await
             .map_err(map_err)?;
