@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -71,6 +72,9 @@ struct Serve {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Slow and flooding clients: timeouts, connection cap, head size.
+    #[command(flatten)]
+    limits: twilio_guard_serve::LimitsArgs,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
@@ -302,9 +306,9 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     let app = App::new(Ratings::new(store), config);
     match (&serve.tls_cert, &serve.tls_key) {
         (Some(cert), Some(key)) => {
-            let tls = server::tls::server_config(cert, key)
+            let tls = twilio_guard_serve::tls::load(cert, key)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            server::run_tls(listener, tls, shutdown_signal(), app).await?;
+            server::run_tls(listener, Arc::new(tls), shutdown_signal(), app).await?;
         }
         _ => server::run(listener, shutdown_signal(), app).await?,
     }
@@ -314,7 +318,9 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
 
 fn server_config(serve: &Serve, token: &str, public_url: &str) -> Result<Config, CliError> {
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
-    let mut config = Config::new(token, public_url).map_err(|e| usage(&e))?;
+    let mut config = Config::new(token, public_url)
+        .map_err(|e| usage(&e))?
+        .limits(serve.limits.limits());
     if serve.tls_cert.is_some() {
         config = config.listener_scheme(Scheme::Https);
     }

@@ -43,12 +43,10 @@ mod api;
 mod auth;
 mod error;
 mod page;
-pub mod tls;
 mod voice;
 mod webhook;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -58,6 +56,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
+use twilio_guard_serve::Limits;
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::url::UrlError;
 use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
@@ -86,6 +85,7 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    limits: Limits,
     voice_action: String,
 }
 
@@ -103,6 +103,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            limits: Limits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
         })
     }
@@ -119,6 +120,14 @@ impl Config {
     #[must_use]
     pub fn webhook_auth(mut self, credentials: BasicAuth) -> Self {
         self.webhook = self.webhook.basic_auth(credentials);
+        self
+    }
+
+    /// What a client may take (timeouts, connections, head size); [`Limits::default`] unless
+    /// set here.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -155,6 +164,7 @@ pub struct App {
     admin: Option<BasicAuth>,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for App {
@@ -174,6 +184,7 @@ impl App {
             admin: config.admin,
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
+            limits: config.limits,
         }
     }
 
@@ -239,37 +250,40 @@ async fn metrics(State(app): State<App>) -> Response {
     }
 }
 
-/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish and
-/// waits until every accepted vote is committed.
+/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish (open
+/// live streams end at once; the drain is bounded by [`Limits::drain_timeout`]) and waits
+/// until every accepted vote is committed. Slow clients are held to the configured
+/// [`Limits`] by [`twilio_guard_serve::serve`].
 pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
 ) -> std::io::Result<()> {
-    let ratings = app.ratings.clone();
-    let shutdown = app.stopping.wrap(shutdown);
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    ratings.close().await;
-    Ok(())
+    serve(listener, None, shutdown, app).await
 }
 
-/// [`run`] over TLS.
+/// [`run`] over TLS (a configuration from [`twilio_guard_serve::tls::load`]).
 pub async fn run_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
 ) -> std::io::Result<()> {
+    serve(listener, Some(tls), shutdown, app).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    app: App,
+) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let limits = app.limits.clone();
+    // Stopping ends the live streams first: they never finish on their own, and the drain
+    // waits for every open response.
     let shutdown = app.stopping.wrap(shutdown);
-    // No peer address here (axum offers `ConnectInfo` for plain TCP only); it only matters
-    // for trusted-proxy URL rebuilding, and this server uses a configured public URL.
-    axum::serve(tls::TlsListener::new(listener, tls), router(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    twilio_guard_serve::serve(listener, tls, router(app), limits, shutdown).await?;
     ratings.close().await;
     Ok(())
 }
