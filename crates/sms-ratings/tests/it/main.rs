@@ -9,6 +9,7 @@
 
 mod browser;
 mod e2e;
+mod export;
 mod load;
 mod outage;
 mod page;
