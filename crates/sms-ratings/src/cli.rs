@@ -320,6 +320,8 @@ fn server_config(serve: &Serve, token: &str, public_url: &str) -> Result<Config,
     }
     match &serve.admin_password {
         Some(password) => {
+            server::check_password_strength(&serve.admin_user, password)
+                .map_err(|e| usage(&format_args!("ADMIN_PASSWORD is refused: {e}")))?;
             let admin = BasicAuth::new(&serve.admin_user, password)
                 .map_err(|e| usage(&format_args!("ADMIN_USER/ADMIN_PASSWORD: {e}")))?;
             config = config.admin(admin);

@@ -61,6 +61,10 @@ use twilio_webhook::url::{PublicUrl, Scheme, UrlError};
 use twilio_webhook::{BasicAuth, KeyError, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
+pub use auth::{
+    FAILURE_WINDOW, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS, WeakPassword,
+    check_password_strength,
+};
 pub use error::HttpError;
 pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
@@ -131,7 +135,7 @@ impl Config {
 pub struct App {
     ratings: Ratings,
     webhook: Arc<WebhookConfig>,
-    admin: Option<BasicAuth>,
+    admin: auth::Guard,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
 }
@@ -148,7 +152,7 @@ impl App {
         Self {
             ratings,
             webhook: Arc::new(config.webhook),
-            admin: config.admin,
+            admin: auth::Guard::new(config.admin),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
         }

@@ -131,9 +131,9 @@ async fn gone(client: &tokio_postgres::Client, app: &str) {
 }
 
 /// The server binary, killed however the test ends.
-type Binary = KillOnDrop;
+pub type Binary = KillOnDrop;
 
-fn sms_ratings(db: &str) -> Command {
+pub fn sms_ratings(db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
     cmd.env_remove("DATABASE_URL")
         .env("NO_COLOR", "1")
@@ -145,7 +145,7 @@ async fn serve(db: &str, port: u16) -> Binary {
     serve_logging(db, port, Stdio::null()).await
 }
 
-async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
+pub async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
     let child = sms_ratings(db)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("TWILIO_AUTH_TOKEN", TOKEN)

@@ -11,6 +11,7 @@ mod browser;
 mod e2e;
 mod export;
 mod load;
+mod login;
 mod outage;
 mod page;
 mod server;
