@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
+use axum::http::{Extensions, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -102,12 +102,8 @@ impl LoginLimiter {
 /// The client's address as the limits count it: IPv6 by its /64 (one host usually holds a
 /// whole /64, so counting single addresses would not limit it). `None` when the server
 /// does not know the peer (all such clients share one count).
-pub(crate) fn client_address(request: &Request) -> Option<IpAddr> {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()?
-        .0
-        .ip();
+pub(crate) fn client_address(extensions: &Extensions) -> Option<IpAddr> {
+    let ip = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     Some(match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -133,7 +129,7 @@ pub(crate) async fn require_admin(
     let Some(credentials) = &guard.credentials else {
         return HttpError::Unauthorized.into_response();
     };
-    let client = client_address(&request);
+    let client = client_address(request.extensions());
     let now = Instant::now();
     if let Some(wait) = guard.limiter.blocked(client, now) {
         return HttpError::RateLimited(wait.as_secs().max(1)).into_response();

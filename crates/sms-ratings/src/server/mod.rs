@@ -66,7 +66,9 @@ pub use auth::{
     check_password_strength,
 };
 pub use error::HttpError;
-pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
+pub use page::{
+    BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, StreamLimits, Timeline,
+};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -88,6 +90,7 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    streams: StreamLimits,
 }
 
 impl Config {
@@ -104,6 +107,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            streams: StreamLimits::default(),
         })
     }
 
@@ -119,6 +123,13 @@ impl Config {
     #[must_use]
     pub fn webhook_auth(mut self, credentials: BasicAuth) -> Self {
         self.webhook = self.webhook.basic_auth(credentials);
+        self
+    }
+
+    /// Caps on open live streams (default [`StreamLimits::default`]).
+    #[must_use]
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.streams = limits;
         self
     }
 
@@ -138,6 +149,7 @@ pub struct App {
     admin: auth::Guard,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
+    streams: page::Streams,
 }
 
 impl std::fmt::Debug for App {
@@ -150,11 +162,12 @@ impl App {
     /// The application over a rating service.
     pub fn new(ratings: Ratings, config: Config) -> Self {
         Self {
-            ratings,
             webhook: Arc::new(config.webhook),
             admin: auth::Guard::new(config.admin),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
+            streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
+            ratings,
         }
     }
 

@@ -146,7 +146,19 @@ async fn serve(db: &str, port: u16) -> Binary {
 }
 
 pub async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
-    let child = sms_ratings(db)
+    serve_command(sms_ratings(db), port, stderr).await
+}
+
+/// [`serve_logging`] with `db` given as `DATABASE_URL` (how a deployment passes a URL with a
+/// password: not on the command line).
+pub async fn serve_logging_to(db: &str, port: u16, stderr: Stdio) -> Binary {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
+    cmd.env("DATABASE_URL", db).env("NO_COLOR", "1");
+    serve_command(cmd, port, stderr).await
+}
+
+async fn serve_command(mut cmd: Command, port: u16, stderr: Stdio) -> Binary {
+    let child = cmd
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("TWILIO_AUTH_TOKEN", TOKEN)
         .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
