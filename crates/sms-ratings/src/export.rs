@@ -19,7 +19,14 @@ use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::RatingRow;
 
 /// The header row.
-pub const HEADER: [&str; 5] = ["phone", "rating", "comment", "created_at", "updated_at"];
+pub const HEADER: [&str; 6] = [
+    "phone",
+    "rating",
+    "comment",
+    "created_at",
+    "updated_at",
+    "channel",
+];
 
 /// Why an export could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +53,7 @@ pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
             defuse(&comment).as_ref(),
             defuse(&row.created_at.rfc3339()).as_ref(),
             defuse(&row.updated_at.rfc3339()).as_ref(),
+            defuse(&row.channel.to_string()).as_ref(),
         ])?;
     }
     let bytes = writer
@@ -68,7 +76,7 @@ pub fn defuse(cell: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Rating, Timestamp};
+    use crate::model::{Channel, Rating, Timestamp};
 
     #[test]
     fn rows_are_masked_quoted_and_defused() {
@@ -76,15 +84,16 @@ mod tests {
             phone: "+14155551234".into(),
             rating: Rating::new(5).unwrap(),
             comment: "great, \"really\"; call +44 7700 900123".into(),
+            channel: Channel::Voice,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(1000),
         }];
         let csv = ratings_csv(&rows).unwrap();
         assert_eq!(
             csv,
-            "\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\"\r\n\
+            "\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\",\"channel\"\r\n\
              \"'+1•••••1234\",5,\"great, \"\"really\"\"; call +4•••••0123\",\
-             \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\"\r\n"
+             \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"voice\"\r\n"
         );
         assert!(!csv.contains("555"));
     }

@@ -22,6 +22,7 @@ async fn vote(s: &TestServer, sid: &str, phone: &str, rating: u8, comment: &str)
             to: NUMBER.into(),
             vote,
             at: Timestamp::now(),
+            channel: sms_ratings::model::Channel::Sms,
         })
         .await
         .unwrap();

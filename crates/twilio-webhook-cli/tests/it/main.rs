@@ -3,6 +3,7 @@
 
 mod chat;
 mod proxy;
+mod rating;
 mod send;
 mod sign_verify;
 mod upstream;
