@@ -8,14 +8,17 @@
 //! `vote::apply_in_lock_order`), so batches of different instances cannot deadlock; a
 //! serialization failure or deadlock that happens anyway is retried.
 
+mod listen;
+mod tls;
+
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{NoTls, Row};
 
 use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
@@ -37,6 +40,7 @@ const MIGRATION_LOCK: i64 = 0x736d_735f_7261_7465;
 pub struct PgStore {
     pool: Pool,
     queue: Queue,
+    listener: listen::Listener,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -54,9 +58,11 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("sms-ratings");
         }
+        let tls = tls::connector()?;
+        let listener = listen::Listener::start(config.clone(), tls.clone());
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -78,7 +84,11 @@ impl PgStore {
             };
             tokio::spawn(batches.clone().run(options.max_batch, worker));
         }
-        Ok(Self { pool, queue })
+        Ok(Self {
+            pool,
+            queue,
+            listener,
+        })
     }
 }
 
@@ -176,10 +186,31 @@ async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, Stor
         cache: &mut cache,
     };
     let receipts = apply_in_lock_order(&mut vtx, batch).await?;
+    announce_votes(&tx, &receipts).await?;
     let syncing = std::time::Instant::now();
     tx.commit().await.map_err(map_err)?;
     crate::metrics::synced("postgres", syncing.elapsed());
     Ok(receipts)
+}
+
+/// Tells every instance's live pages (at commit) which events got votes in this batch.
+async fn announce_votes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    receipts: &[Receipt],
+) -> Result<(), StoreError> {
+    let mut codes: Vec<&str> = receipts
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Some(crate::model::Outcome::Recorded { event, .. }) => Some(event.code.as_str()),
+            _ => None,
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        listen::announce(tx, code).await.map_err(map_err)?;
+    }
+    Ok(())
 }
 
 struct PgTx<'a>(&'a deadpool_postgres::Transaction<'a>);
@@ -525,6 +556,10 @@ impl Store for PgStore {
         limit: u32,
     ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
         Box::pin(self.latest_comments_of(code, limit))
+    }
+
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<super::Change>> {
+        Some(self.listener.subscribe())
     }
 
     fn health(&self) -> StoreFuture<'_, ()> {

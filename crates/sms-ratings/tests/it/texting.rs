@@ -155,7 +155,7 @@ async fn whatsapp_senders_vote_like_sms(db: TestDb) {
         .await
         .unwrap();
     assert!(
-        csv.contains("+4•••••0999,5,,") && csv.ends_with(",whatsapp\r\n"),
+        csv.contains("\"'+4•••••0999\",5,") && csv.ends_with(",\"whatsapp\"\r\n"),
         "{csv}"
     );
     for text in [&ratings.to_string(), &csv] {
@@ -251,7 +251,7 @@ async fn vote_by_phone_call(db: TestDb) {
         .await
         .unwrap();
     assert!(
-        csv.contains(",sms\r\n") && csv.contains(",voice\r\n"),
+        csv.contains(",\"sms\"\r\n") && csv.contains(",\"voice\"\r\n"),
         "{csv}"
     );
     // Hidden caller IDs cannot vote (every one would be the same "phone").
