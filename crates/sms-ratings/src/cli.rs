@@ -326,6 +326,8 @@ fn server_config(serve: &Serve, token: &str, public_url: &str) -> Result<Config,
     }
     match &serve.admin_password {
         Some(password) => {
+            server::check_password_strength(&serve.admin_user, password)
+                .map_err(|e| usage(&format_args!("ADMIN_PASSWORD is refused: {e}")))?;
             let admin = BasicAuth::new(&serve.admin_user, password)
                 .map_err(|e| usage(&format_args!("ADMIN_USER/ADMIN_PASSWORD: {e}")))?;
             config = config.admin(admin);
@@ -365,12 +367,33 @@ fn check_plain_http(serve: &Serve) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The URL without credentials, for logs.
+/// The URL without credentials, for logs: the user info before the `@` and every
+/// `…password=` parameter of the query are replaced by `…`.
 fn redact(location: &str) -> String {
-    match (location.split_once("://"), location.rsplit_once('@')) {
-        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
-        _ => location.to_owned(),
-    }
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_owned();
+    };
+    let (base, query) = match rest.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (rest, None),
+    };
+    let base = match base.rsplit_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return format!("{scheme}://{base}");
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                format!("{key}=…")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{scheme}://{base}?{}", query.join("&"))
 }
 
 fn demo_database() -> Result<String, CliError> {
@@ -449,6 +472,19 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_hides_passwords_in_user_info_and_query() {
+        assert_eq!(
+            redact("postgres://u:pw1@db:5432/x?sslmode=require&password=pw2&sslpassword=pw3"),
+            "postgres://…@db:5432/x?sslmode=require&password=…&sslpassword=…"
+        );
+        assert_eq!(
+            redact("postgres://db/x?PASSWORD=pw"),
+            "postgres://db/x?PASSWORD=…"
+        );
+        assert_eq!(redact("ratings.db"), "ratings.db");
+    }
 
     #[test]
     fn event_names_must_be_printable() {

@@ -62,8 +62,14 @@ use twilio_webhook::url::UrlError;
 use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
+pub use auth::{
+    FAILURE_WINDOW, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS, WeakPassword,
+    check_password_strength,
+};
 pub use error::HttpError;
-pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
+pub use page::{
+    BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, StreamLimits, Timeline,
+};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -86,6 +92,7 @@ pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
     limits: Limits,
+    streams: StreamLimits,
     voice_action: String,
 }
 
@@ -104,6 +111,7 @@ impl Config {
             webhook,
             admin: None,
             limits: Limits::default(),
+            streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
         })
     }
@@ -128,6 +136,13 @@ impl Config {
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Caps on open live streams (default [`StreamLimits::default`]).
+    #[must_use]
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.streams = limits;
         self
     }
 
@@ -161,10 +176,11 @@ pub struct App {
     /// The same checks without the replay guard, for `<Gather>` actions (see `voice`).
     gather_webhook: Arc<WebhookConfig>,
     voice_action: String,
-    admin: Option<BasicAuth>,
+    admin: auth::Guard,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
     limits: Limits,
+    streams: page::Streams,
 }
 
 impl std::fmt::Debug for App {
@@ -177,14 +193,15 @@ impl App {
     /// The application over a rating service.
     pub fn new(ratings: Ratings, config: Config) -> Self {
         Self {
-            ratings,
             gather_webhook: Arc::new(config.webhook.clone().without_replay_guard()),
             webhook: Arc::new(config.webhook),
             voice_action: config.voice_action,
-            admin: config.admin,
+            admin: auth::Guard::new(config.admin),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
             limits: config.limits,
+            streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
+            ratings,
         }
     }
 
