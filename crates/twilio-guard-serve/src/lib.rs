@@ -59,7 +59,8 @@
 //! connection costs one descriptor and saves the next handshake, so it may idle longer (30 s;
 //! behind a load balancer, set it above the balancer's own). 1024 connections is the common
 //! open-file limit; `serve` warns at start when `ulimit -n` is below the cap plus 64, since
-//! then accepts fail before the cap turns anyone away. Twilio's request heads are about 2 KiB;
+//! then accepts fail before the cap turns anyone away. A Twilio request head is a dozen short
+//! headers (well under 2 KiB);
 //! 16 KiB leaves room for long URLs and cookies of browser clients.
 //!
 //! Plain TCP speaks HTTP/1.1; over TLS, HTTP/2 where ALPN agreed on it.
