@@ -211,8 +211,8 @@ impl WebhookConfig {
     }
 
     /// Everything after the head: size of the body read, signature header, public URL, body
-    /// mode and parse, signature. `claimed` receives the `AccountSid` the request names, for
-    /// the log.
+    /// mode and parse, signature. When the signature is refused, `claimed` receives the
+    /// `AccountSid` the request names, for the log.
     pub(crate) fn check_body(
         &self,
         request: &WebhookRequest<'_>,
@@ -238,11 +238,15 @@ impl WebhookConfig {
             .public_url
             .resolve(request.target(), &self.origin(request)?)?;
         let (kind, form) = self.body_mode(request, &url, &body)?;
-        *claimed = form
-            .get("AccountSid")
-            .map(str::to_owned)
-            .or_else(|| query_param(&url, "AccountSid"));
-        let verified = self.validate(&url, kind, &form, &body, signature, settings)?;
+        let verified = self
+            .validate(&url, kind, &form, &body, signature, settings)
+            .inspect_err(|_| {
+                // Only a refused request logs it: an accepted one logs what verified it.
+                *claimed = form
+                    .get("AccountSid")
+                    .map(str::to_owned)
+                    .or_else(|| query_param(&url, "AccountSid"));
+            })?;
         Ok(VerifiedWebhook::new(verified, form, body, kind))
     }
 

@@ -1,5 +1,7 @@
 //! Properties: whatever we sign validates; any one-character change to the URL, a name, a
-//! value or the header is refused; the order of the parameters never matters.
+//! value or the header is refused; the order of the parameters never matters; the form parser
+//! gives back exactly the pairs that were encoded, and on any input agrees with the lenient
+//! `form_urlencoded` parser wherever it accepts.
 
 use proptest::prelude::*;
 use twilio_webhook::{Key, Validator};
@@ -105,5 +107,27 @@ proptest! {
         prop_assume!(url2 != url || p2 != p || sig2 != sig);
         prop_assert!(v.validate_params(&url2, pairs(&p2), Some(&sig2)).is_err(),
             "accepted after a change: {url2:?} {p2:?}");
+    }
+
+    #[test]
+    fn encoded_pairs_parse_back_exactly(p in params()) {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(&p).finish();
+        let form = twilio_webhook::form::Form::parse(body.as_bytes()).unwrap();
+        prop_assert_eq!(form.pairs(), twilio_webhook::form::parse_form(body.as_bytes()).unwrap());
+        prop_assert_eq!(form.iter().collect::<Vec<_>>(), pairs(&p).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn strict_parse_agrees_with_the_lenient_one(input in prop::collection::vec(
+        prop_oneof![Just(b'&'), Just(b'='), Just(b'+'), Just(b'%'), Just(b'4'), Just(b'1'),
+            Just(b'a'), Just(0xc3u8), Just(0xa9u8), any::<u8>()],
+        0..40,
+    )) {
+        if let Ok(form) = twilio_webhook::form::Form::parse(&input) {
+            let lenient: Vec<(String, String)> = form_urlencoded::parse(&input)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            prop_assert_eq!(form.pairs(), lenient.as_slice());
+        }
     }
 }
