@@ -180,6 +180,8 @@ async fn run_events(store: &dyn Store, command: Events) -> Result<(), CliError> 
             closes,
         } => {
             let event = new_event(&code, name, number, opens, closes)?;
+            crate::rules::check_number_free(&event, &store.events().await?, Timestamp::now())
+                .map_err(|e| CliError::Usage(e.to_string()))?;
             let e = store.add_event(event).await?;
             println!("added {} \"{}\"", e.code, e.name);
         }
@@ -209,6 +211,7 @@ fn parse_code(code: &str) -> Result<EventCode, CliError> {
         .map_err(|e: crate::model::InvalidCode| CliError::Usage(e.to_string()))
 }
 
+/// The shared event rules ([`crate::rules`]); the first error found is the message.
 fn new_event(
     code: &str,
     name: String,
@@ -216,35 +219,12 @@ fn new_event(
     opens: Option<Timestamp>,
     closes: Option<Timestamp>,
 ) -> Result<NewEvent, CliError> {
-    if name.trim().is_empty() {
-        return Err(CliError::Usage("the event name is empty".into()));
-    }
-    // The name goes into every TwiML reply: a character XML cannot carry would make each
-    // reply fail after its vote is stored.
-    if name.chars().any(char::is_control) {
-        return Err(CliError::Usage(
-            "the event name contains a control character".into(),
-        ));
-    }
-    if let (Some(o), Some(c)) = (opens, closes)
-        && c <= o
-    {
-        return Err(CliError::Usage("--closes must be after --opens".into()));
-    }
-    if let Some(n) = &number
-        && (n.is_empty() || n.len() > 64 || n.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err(CliError::Usage(format!(
-            "--number {n:?} is not a phone number (E.164, e.g. +15005550006)"
-        )));
-    }
-    Ok(NewEvent {
-        code: parse_code(code)?,
-        name: name.trim().to_owned(),
-        number,
-        opens,
-        closes,
-    })
+    crate::rules::check_event(code, &name, number.as_deref().unwrap_or(""), opens, closes).map_err(
+        |errors| {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            CliError::Usage(text.join("; "))
+        },
+    )
 }
 
 /// 32 random bytes as hex (demo token and password).
@@ -433,20 +413,4 @@ async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutting down: finishing in-flight votes");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_names_must_be_printable() {
-        assert!(new_event("RUST", "Rust Conf".into(), None, None, None).is_ok());
-        for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
-            assert!(
-                new_event("RUST", bad.into(), None, None, None).is_err(),
-                "{bad:?}"
-            );
-        }
-    }
 }

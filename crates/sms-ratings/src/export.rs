@@ -12,7 +12,7 @@ use crate::mask::mask_phone;
 use crate::model::RatingRow;
 
 /// The header line.
-pub const HEADER: &str = "phone,rating,comment,created_at,updated_at\r\n";
+pub const HEADER: &str = "phone,rating,comment,created_at,updated_at,hidden\r\n";
 
 /// The whole CSV document (RFC 4180, CRLF line ends).
 pub fn ratings_csv(rows: &[RatingRow]) -> String {
@@ -24,6 +24,8 @@ pub fn ratings_csv(rows: &[RatingRow]) -> String {
             csv_field(&row.comment),
             row.created_at.rfc3339(),
             row.updated_at.rfc3339(),
+            // Hidden by the organiser: off the projector and the public view, kept here.
+            if row.hidden { "hidden" } else { "" }.to_owned(),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -59,12 +61,14 @@ mod tests {
             comment: "great, \"really\"".into(),
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(1000),
+            message_sid: "SM1".into(),
+            hidden: true,
         }];
         let csv = ratings_csv(&rows);
         assert_eq!(
             csv,
             format!(
-                "{HEADER}+1•••••1234,5,\"great, \"\"really\"\"\",1970-01-01T00:00:00Z,1970-01-01T00:00:01Z\r\n"
+                "{HEADER}+1•••••1234,5,\"great, \"\"really\"\"\",1970-01-01T00:00:00Z,1970-01-01T00:00:01Z,hidden\r\n"
             )
         );
         assert!(!csv.contains("555"));

@@ -8,6 +8,8 @@
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
 //! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
+//! | `GET /events/new`, `/events/{code}/manage`; `POST /events`, `/events/{code}/…` | basic + CSRF | event management and moderation (see `page`) |
+//! | `GET /p/{token}…` | the share link | the audience's read-only results |
 //! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
 //! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
@@ -40,6 +42,7 @@
 
 mod api;
 mod auth;
+mod csrf;
 mod error;
 mod page;
 pub mod tls;
@@ -84,6 +87,7 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    public_url: String,
 }
 
 impl Config {
@@ -100,6 +104,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            public_url: public_url.trim_end_matches('/').to_owned(),
         })
     }
 
@@ -134,6 +139,9 @@ pub struct App {
     admin: Option<BasicAuth>,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
+    changes: page::Changes,
+    /// Scheme, host and prefix the server is reached at (share links are absolute).
+    public_url: Arc<str>,
 }
 
 impl std::fmt::Debug for App {
@@ -151,6 +159,8 @@ impl App {
             admin: config.admin,
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
+            changes: page::Changes::new(),
+            public_url: config.public_url.into(),
         }
     }
 
@@ -171,6 +181,7 @@ pub fn router(app: App) -> Router {
         .route("/livez", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
+        .merge(page::public_routes())
         .merge(page::assets())
         .with_state(app)
 }
@@ -185,7 +196,7 @@ pub fn organiser_routes(app: App) -> Router<App> {
             "/api/events/{code}/ratings.csv",
             get(api::ratings_csv_export),
         )
-        .merge(page::routes())
+        .merge(page::routes(app.public_url.starts_with("https://")))
         .route_layer(axum::middleware::from_fn_with_state(
             app.admin.clone(),
             auth::require_admin,

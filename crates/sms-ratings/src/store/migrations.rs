@@ -47,10 +47,11 @@ pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS sch
 )";
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "events, ratings, processed_messages",
-    sql: "
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "events, ratings, processed_messages",
+        sql: "
 CREATE TABLE events (
     id {ID},
     code TEXT NOT NULL UNIQUE CHECK (code = upper(code)),
@@ -79,7 +80,21 @@ CREATE TABLE processed_messages (
     created_at BIGINT NOT NULL
 ){CLUSTERED};
 ",
-}];
+    },
+    // Organiser management: archive, results hidden until revealed, the public share link,
+    // hidden comments.
+    Migration {
+        version: 2,
+        name: "event settings, share links, hidden comments",
+        sql: "
+ALTER TABLE events ADD COLUMN archived BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN results_hidden BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN share_token TEXT;
+CREATE UNIQUE INDEX events_share_token ON events (share_token);
+ALTER TABLE ratings ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE;
+",
+    },
+];
 
 /// The migrations still to apply after `current`; an error when `current` is newer than
 /// anything this build knows.

@@ -10,6 +10,7 @@
 mod browser;
 mod e2e;
 mod load;
+mod manage;
 mod outage;
 mod page;
 mod server;

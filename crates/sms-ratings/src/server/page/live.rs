@@ -15,8 +15,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
-use super::view::Snapshot;
-use super::{App, HttpError, code};
+use super::{App, Audience, HttpError, code};
 use crate::model::EventCode;
 use crate::service::RatingNotice;
 
@@ -29,6 +28,8 @@ struct Live {
     app: App,
     code: EventCode,
     notices: broadcast::Receiver<RatingNotice>,
+    changes: broadcast::Receiver<EventCode>,
+    audience: Audience,
     stopping: watch::Receiver<bool>,
     first: Option<String>,
     last: String,
@@ -39,10 +40,20 @@ pub(crate) async fn stream(
     State(app): State<App>,
     Path(raw): Path<String>,
 ) -> Result<impl IntoResponse, HttpError> {
-    let code = code(&raw)?;
+    stream_for(app, code(&raw)?, Audience::Organiser).await
+}
+
+/// The stream of `code` as `audience` sees it (a public stream ends when its link is revoked).
+pub(crate) async fn stream_for(
+    app: App,
+    code: EventCode,
+    audience: Audience,
+) -> Result<impl IntoResponse, HttpError> {
     // Subscribe before reading, so no vote falls between the snapshot and the stream.
     let notices = app.ratings().subscribe();
-    let snap = Snapshot::read(app.ratings().store().as_ref(), code.clone())
+    let changes = app.changes.subscribe();
+    let snap = audience
+        .read(app.ratings().store().as_ref(), &code)
         .await?
         .ok_or(HttpError::NotFound)?;
     let json = serde_json::to_string(&snap).map_err(|_| HttpError::Internal)?;
@@ -51,6 +62,8 @@ pub(crate) async fn stream(
         app,
         code,
         notices,
+        changes,
+        audience,
         first: Some(json.clone()),
         last: json,
         last_push: Instant::now(),
@@ -89,7 +102,8 @@ impl Live {
                 Wake::Vote => self.pace().await,
                 Wake::Refresh => {}
             }
-            match Snapshot::read(self.app.ratings().store().as_ref(), self.code.clone()).await {
+            let store = self.app.ratings().store();
+            match self.audience.read(store.as_ref(), &self.code).await {
                 Ok(Some(snap)) => {
                     let json = serde_json::to_string(&snap).ok()?;
                     if json != self.last {
@@ -120,6 +134,13 @@ impl Live {
                     Ok(_) => {}
                     // Missed some: one of them may have been ours.
                     Err(broadcast::error::RecvError::Lagged(_)) => return Wake::Vote,
+                    Err(broadcast::error::RecvError::Closed) => return Wake::Stop,
+                },
+                // The organiser changed the event: show it now, unpaced.
+                change = self.changes.recv() => match change {
+                    Ok(code) if code == self.code => return Wake::Refresh,
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => return Wake::Refresh,
                     Err(broadcast::error::RecvError::Closed) => return Wake::Stop,
                 },
                 () = &mut refresh => return Wake::Refresh,

@@ -108,7 +108,8 @@
       li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
       li.appendChild(document.createTextNode(' '));
       li.appendChild(el(null, 'q', {}, c.comment));
-      li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone));
+      // The audience's view carries no sender at all.
+      if (c.phone) { li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone)); }
       li.appendChild(el(null, 'time', { datetime: c.at }, hhmm(c.at)));
       list.appendChild(li);
     });
@@ -126,6 +127,8 @@
     drawTimeline($('[data-chart="timeline"]'), snap.timeline);
     drawComments(field('comments'), field('no-comments'), snap.comments);
     root.setAttribute('data-updated', snap.results.updated_at || '');
+    // Results hidden until revealed: the stylesheet shows the vote count only.
+    root.setAttribute('data-revealed', String(snap.revealed !== false));
   }
 
   function start(root) {
@@ -144,7 +147,10 @@
       fetch(root.getAttribute('data-poll'), { credentials: 'same-origin', cache: 'no-store' })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(receive)
-        .catch(function () { show('offline, retrying'); });
+        .catch(function (status) {
+          // 404: the event is gone or its audience link was revoked.
+          show(status === 404 ? 'no longer available' : 'offline, retrying');
+        });
     }
 
     function startPolling() {
