@@ -382,8 +382,10 @@ async fn demo_setup(
          \nRate it, signed like Twilio would (in another terminal, from the repository):\n\
          \n  cargo run -q -p twilio-webhook-cli -- send {public_url}/sms --kind sms \
          --from +15551234567 --to {DEMO_NUMBER} --body '5 great demo' --token {token}\n\
-         \nSee the results (the live page: sign in as {user} / {password}):\n\
-         \n  {public_url}/events/DEMO\n\
+         \nRun it in the browser (sign in as {user} / {password}):\n\
+         \n  {public_url}/events/DEMO          projector page: live results, QR code to text\n\
+         \x20 {public_url}/events/DEMO/manage   open/close, moderate, audience link, reset\n\
+         \x20 {public_url}/                     all events; \"New event\" creates one\n\
          \n  curl -u {user}:{password} {public_url}/api/events/DEMO/results\n\
          \nDemo credentials (generated, valid for this run only): \
          TWILIO_AUTH_TOKEN={token} ADMIN_USER={user} ADMIN_PASSWORD={password}\n\

@@ -56,6 +56,8 @@ pub struct RatingView {
     pub comment: String,
     /// Latest vote (RFC 3339).
     pub updated_at: String,
+    /// Comment hidden by the organiser (off the projector and the audience link).
+    pub hidden: bool,
 }
 
 fn code(raw: &str) -> Result<EventCode, HttpError> {
@@ -88,6 +90,7 @@ pub(crate) async fn ratings(
                 rating: r.rating.get(),
                 comment: r.comment,
                 updated_at: r.updated_at.rfc3339(),
+                hidden: r.hidden,
             })
             .collect(),
     ))

@@ -226,7 +226,7 @@ async fn open_close_archive_and_the_one_open_event_per_number_rule() {
         !index.contains("/events/FIRST\""),
         "archived events leave the list"
     );
-    assert!(index.contains("Archive (1)"));
+    assert!(index.contains("Archived (1)"));
     assert!(o.get("/?archived=1").await.contains("/events/FIRST\""));
     let r = o.post("/events/FIRST/state", &[("action", "bogus")]).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
