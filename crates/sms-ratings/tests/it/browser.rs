@@ -24,6 +24,22 @@ fn which(names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Chromium and chromedriver; `None` (saying the test skips) when either is missing.
+fn programs() -> Option<(PathBuf, PathBuf)> {
+    let found = (
+        which(&["chromium", "chromium-browser", "google-chrome"]),
+        which(&["chromedriver"]),
+    );
+    if let (Some(chromium), Some(driver)) = found {
+        return Some((chromium, driver));
+    }
+    eprintln!(
+        "skipping the browser test: chromium and chromedriver are not both installed \
+         (run .ci/browser-deps, or apt-get install chromium chromium-driver)"
+    );
+    None
+}
+
 /// The chromedriver this test started, killed (by its handle) however the test ends.
 type Driver = KillOnDrop;
 
@@ -214,14 +230,7 @@ fn screenshot_path(name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_page_in_headless_chromium() {
-    let (Some(chromium), Some(driver)) = (
-        which(&["chromium", "chromium-browser", "google-chrome"]),
-        which(&["chromedriver"]),
-    ) else {
-        eprintln!(
-            "skipping the browser test: chromium and chromedriver are not both installed \
-             (run .ci/browser-deps, or apt-get install chromium chromium-driver)"
-        );
+    let Some((chromium, driver)) = programs() else {
         return;
     };
     let db = TestDb::sqlite();
@@ -291,16 +300,20 @@ async fn results_page_in_headless_chromium() {
     s.stop().await;
 }
 
-/// The scenario; errors come back so the browser is closed either way.
-async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
+/// Credentials in the URL once, at the root: the browser then sends them to every page,
+/// form, fetch and event stream of this origin.
+async fn sign_in(browser: &Client, s: &TestServer) -> Result<(), String> {
     let host = s.base.trim_start_matches("http://");
     let password = ADMIN.1.replace(' ', "%20");
-    // Credentials in the URL once, at the root: the browser then sends them to every page,
-    // fetch and event stream of this origin.
     browser
         .goto(&format!("http://{}:{password}@{host}/", ADMIN.0))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// The scenario; errors come back so the browser is closed either way.
+async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
+    sign_in(browser, s).await?;
     wait_for(
         browser,
         "document.querySelector('a[href=\"/events/RUST25\"]') !== null",
@@ -498,11 +511,7 @@ const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] q')
 /// projector and to the audience, moderate, hide and reveal results, revoke the link.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organiser_runs_an_event_in_chromium() {
-    let (Some(chromium), Some(driver)) = (
-        which(&["chromium", "chromium-browser", "google-chrome"]),
-        which(&["chromedriver"]),
-    ) else {
-        eprintln!("skipping the browser test: chromium and chromedriver are not both installed");
+    let Some((chromium, driver)) = programs() else {
         return;
     };
     let db = TestDb::sqlite();
@@ -518,12 +527,7 @@ async fn organiser_runs_an_event_in_chromium() {
 }
 
 async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
-    let host = s.base.trim_start_matches("http://");
-    let password = ADMIN.1.replace(' ', "%20");
-    browser
-        .goto(&format!("http://{}:{password}@{host}/", ADMIN.0))
-        .await
-        .map_err(|e| e.to_string())?;
+    sign_in(browser, s).await?;
     wait_for(
         browser,
         "document.querySelector('.empty-state') !== null",

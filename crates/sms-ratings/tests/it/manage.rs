@@ -46,25 +46,42 @@ impl Organiser {
         }
     }
 
-    /// POSTs `fields` (plus the token) from `origin`.
+    /// POSTs `fields` with basic auth, the given `token` field, the cookie (or not) and
+    /// extra `headers`.
+    async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        cookie: bool,
+        headers: &[(&str, &str)],
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut all = vec![("csrf", token)];
+        all.extend_from_slice(fields);
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .basic_auth(ADMIN.0, Some(ADMIN.1))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&all));
+        if cookie {
+            request = request.header("cookie", &self.cookie);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// POSTs `fields` (plus the token and cookie) from `origin`.
     async fn post_from(
         &self,
         origin: &str,
         path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let mut all = vec![("csrf", self.token.as_str())];
-        all.extend_from_slice(fields);
-        self.client
-            .post(format!("{}{path}", self.base))
-            .basic_auth(ADMIN.0, Some(ADMIN.1))
-            .header("cookie", &self.cookie)
-            .header("origin", origin)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&all))
-            .send()
+        self.post_raw(path, &self.token, true, &[("origin", origin)], fields)
             .await
-            .unwrap()
     }
 
     /// POSTs from our own origin.
@@ -370,45 +387,14 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
         // Valid credentials, cookie and token, but posted by another site's page.
         let r = o.post_from("https://evil.example", path, fields).await;
         assert_eq!(r.status(), 403, "Origin: evil on {path}");
-        let mut all = vec![("csrf", o.token.as_str())];
-        all.extend_from_slice(fields);
-        let sneaky = o
-            .client
-            .post(format!("{}{path}", s.base))
-            .basic_auth(ADMIN.0, Some(ADMIN.1))
-            .header("cookie", &o.cookie)
-            .header("sec-fetch-site", "cross-site")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&all))
-            .send()
-            .await
-            .unwrap();
+        let cross_site = [("sec-fetch-site", "cross-site")];
+        let sneaky = o.post_raw(path, &o.token, true, &cross_site, fields).await;
         assert_eq!(sneaky.status(), 403, "Sec-Fetch-Site: cross-site on {path}");
         // Same origin but no cookie (SameSite=Strict keeps it from cross-site posts), or a
         // token that does not match it.
-        let no_cookie = o
-            .client
-            .post(format!("{}{path}", s.base))
-            .basic_auth(ADMIN.0, Some(ADMIN.1))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&all))
-            .send()
-            .await
-            .unwrap();
+        let no_cookie = o.post_raw(path, &o.token, false, &[], fields).await;
         assert_eq!(no_cookie.status(), 403, "no cookie on {path}");
-        let mut wrong = vec![("csrf", "A".repeat(43))];
-        wrong.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
-        let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = o
-            .client
-            .post(format!("{}{path}", s.base))
-            .basic_auth(ADMIN.0, Some(ADMIN.1))
-            .header("cookie", &o.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form(&wrong))
-            .send()
-            .await
-            .unwrap();
+        let r = o.post_raw(path, &"A".repeat(43), true, &[], fields).await;
         assert_eq!(r.status(), 403, "wrong token on {path}");
         assert_eq!(state_of(&s).await, before, "{path} changed something");
     }

@@ -290,11 +290,13 @@ async fn organiser_management(db: TestDb) {
     use sms_ratings::store::Change;
     let store = db.open().await;
     let code = || "MGMT".parse::<sms_ratings::model::EventCode>().unwrap();
+    let settings_of =
+        async |store: &Arc<dyn Store>| store.event_settings(code()).await.unwrap().unwrap();
     store
         .add_event(new_event("MGMT", Some(NUMBER)))
         .await
         .unwrap();
-    let settings = store.event_settings(code()).await.unwrap().unwrap();
+    let settings = settings_of(&store).await;
     assert!(
         !settings.archived && !settings.results_hidden,
         "{}",
@@ -331,14 +333,7 @@ async fn organiser_management(db: TestDb) {
 
     let archived = store.change_event(code(), Change::Archive).await.unwrap();
     assert!(archived.closed);
-    assert!(
-        store
-            .event_settings(code())
-            .await
-            .unwrap()
-            .unwrap()
-            .archived
-    );
+    assert!(settings_of(&store).await.archived);
     store.change_event(code(), Change::Unarchive).await.unwrap();
     let reopened = store
         .change_event(code(), Change::OpenNow(Timestamp::now()))
@@ -353,14 +348,7 @@ async fn organiser_management(db: TestDb) {
         .change_event(code(), Change::HideResults(true))
         .await
         .unwrap();
-    assert!(
-        store
-            .event_settings(code())
-            .await
-            .unwrap()
-            .unwrap()
-            .results_hidden
-    );
+    assert!(settings_of(&store).await.results_hidden);
     let unknown = store
         .change_event("NOPE".parse().unwrap(), Change::Close)
         .await;

@@ -8,7 +8,7 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -37,6 +37,31 @@ impl FormData {
             .iter()
             .find(|(n, _)| n == name)
             .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A form posted to `/events/{code}/…`: the event's code and the fields.
+pub(crate) struct Posted {
+    code: EventCode,
+    form: FormData,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let Path(raw) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let code = code(&raw).map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            code,
+            form: FormData::parse(&body),
+        })
     }
 }
 
@@ -262,12 +287,9 @@ pub(crate) async fn page(
 
 pub(crate) async fn edit(
     State(app): State<App>,
-    Path(raw): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Bytes,
+    Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let code = code(&raw)?;
-    let form = FormData::parse(&body);
     let (mut shown, result) = checked_with_others(&app, &form, code.as_str()).await?;
     shown.code_editable = false;
     let Ok(event) = result else {
@@ -280,6 +302,23 @@ pub(crate) async fn edit(
     app.ratings().store().edit_event(event).await?;
     app.changes.publish(&code);
     Ok(to_manage(&code, "saved"))
+}
+
+/// Stores `change`, tells the live pages (streams of a revoked link end at this update)
+/// and answers 303 to the manage page with the notice `done`.
+async fn apply(
+    app: &App,
+    code: EventCode,
+    change: Change,
+    done: &str,
+) -> Result<Response, HttpError> {
+    app.ratings()
+        .store()
+        .change_event(code.clone(), change)
+        .await?;
+    tracing::info!(%code, action = done, "event changed");
+    app.changes.publish(&code);
+    Ok(to_manage(&code, done))
 }
 
 /// Opening must not put a second open event on the event's number.
@@ -296,14 +335,12 @@ fn check_can_open(event: &Event, all: &[Event], now: Timestamp) -> Result<(), Ev
 
 pub(crate) async fn state(
     State(app): State<App>,
-    Path(raw): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Bytes,
+    Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let code = code(&raw)?;
     let store = app.ratings().store();
     let now = Timestamp::now();
-    let (change, done) = match FormData::parse(&body).get("action") {
+    let (change, done) = match form.get("action") {
         "open" => (Change::OpenNow(now), "opened"),
         "close" => (Change::Close, "closed"),
         "archive" => (Change::Archive, "archived"),
@@ -324,60 +361,37 @@ pub(crate) async fn state(
             return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     }
-    store.change_event(code.clone(), change).await?;
-    tracing::info!(%code, action = done, "event changed");
-    app.changes.publish(&code);
-    Ok(to_manage(&code, done))
+    apply(&app, code, change, done).await
 }
 
 pub(crate) async fn results(
     State(app): State<App>,
-    Path(raw): Path<String>,
-    body: Bytes,
+    Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let code = code(&raw)?;
-    let (hidden, done) = match FormData::parse(&body).get("action") {
+    let (hidden, done) = match form.get("action") {
         "hide" => (true, "results-hidden"),
         "reveal" => (false, "results-revealed"),
         _ => return Err(HttpError::BadRequest),
     };
-    let change = Change::HideResults(hidden);
-    app.ratings()
-        .store()
-        .change_event(code.clone(), change)
-        .await?;
-    app.changes.publish(&code);
-    Ok(to_manage(&code, done))
+    apply(&app, code, Change::HideResults(hidden), done).await
 }
 
 pub(crate) async fn share(
     State(app): State<App>,
-    Path(raw): Path<String>,
-    body: Bytes,
+    Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let code = code(&raw)?;
-    let (token, done) = match FormData::parse(&body).get("action") {
+    let (token, done) = match form.get("action") {
         "new" => (Some(new_token().ok_or(HttpError::Internal)?), "shared"),
         "revoke" => (None, "revoked"),
         _ => return Err(HttpError::BadRequest),
     };
-    let change = Change::Share(token);
-    app.ratings()
-        .store()
-        .change_event(code.clone(), change)
-        .await?;
-    // Open streams of the old link end at this update.
-    app.changes.publish(&code);
-    Ok(to_manage(&code, done))
+    apply(&app, code, Change::Share(token), done).await
 }
 
 pub(crate) async fn comments(
     State(app): State<App>,
-    Path(raw): Path<String>,
-    body: Bytes,
+    Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let code = code(&raw)?;
-    let form = FormData::parse(&body);
     let (hidden, done) = match form.get("action") {
         "hide" => (true, "comment-hidden"),
         "unhide" => (false, "comment-shown"),
@@ -395,15 +409,10 @@ pub(crate) async fn comments(
 
 pub(crate) async fn reset(
     State(app): State<App>,
-    Path(raw): Path<String>,
     Extension(csrf): Extension<CsrfToken>,
-    body: Bytes,
+    Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let code = code(&raw)?;
-    let confirm = FormData::parse(&body)
-        .get("confirm")
-        .trim()
-        .to_ascii_uppercase();
+    let confirm = form.get("confirm").trim().to_ascii_uppercase();
     if confirm != code.as_str() {
         let shown = Shown {
             reset_error: Some(format!("Type {code} to confirm; nothing was removed.")),
