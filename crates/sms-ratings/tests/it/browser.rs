@@ -523,6 +523,23 @@ async fn organiser_runs_an_event_in_chromium() {
     drop(driver_process);
     run.unwrap_or_else(|e| panic!("{e}"));
     closed.unwrap();
+
+    // The manage page in dark mode, for review.
+    let profile = tempfile::tempdir().unwrap();
+    let dark = [
+        "--force-dark-mode",
+        "--blink-settings=preferredColorScheme=0",
+    ];
+    let (_driver, browser) = start_browser(&chromium, &driver, profile.path(), &dark).await;
+    sign_in(&browser, &s).await.unwrap();
+    browser
+        .goto(&format!("{}/events/MEETUP/manage", s.base))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "manage-page-dark.png")
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
     s.stop().await;
 }
 
@@ -711,8 +728,16 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
 
-    // Revoke the link: it answers 404, and the open page says so.
+    // The manage page says when new votes came in (it does not reload under the organiser).
     switch(browser, &manage).await?;
+    assert_eq!(s.sms("SMO4", "+14155550104", "3 late").await.0, 200);
+    wait_for(
+        browser,
+        "!document.querySelector('[data-field=fresh]').hidden",
+        Duration::from_secs(5),
+    )
+    .await;
+    // Revoke the link: it answers 404, and the open page says so.
     click(browser, "button[data-action=share-revoke]").await?;
     wait_for(
         browser,

@@ -247,6 +247,11 @@ async fn manage_page(
         opens_text: event.opens.map(Timestamp::rfc3339).unwrap_or_default(),
         count: results.count,
         average: average_text(&results),
+        stamp: format!(
+            "{}/{}",
+            results.count,
+            results.updated_at.as_deref().unwrap_or_default()
+        ),
         share_url: settings
             .share_token
             .as_ref()

@@ -250,6 +250,9 @@ pub(crate) struct ManagePage {
     pub(crate) opens_text: String,
     pub(crate) count: u64,
     pub(crate) average: String,
+    /// Votes and latest vote time as the page shows them (`count/updated_at`); the page
+    /// script says "new votes" when the snapshot's differ.
+    pub(crate) stamp: String,
     pub(crate) share_url: Option<String>,
     pub(crate) comments: Vec<ModeratedComment>,
     pub(crate) form: EventForm,

@@ -21,7 +21,7 @@ const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 /// what `GET /api/events/{code}/results` returns, unless the organiser hid the results: then
 /// only the count is real (no average, an empty histogram and timeline).
 ///
-/// [`Snapshot::read`] builds the organiser's snapshot (the one function that does);
+/// `Snapshot::read` builds the organiser's snapshot (the one function that does);
 /// [`Snapshot::public`] derives the audience's from it, so one read per update serves both.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {

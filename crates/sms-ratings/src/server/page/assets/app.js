@@ -184,8 +184,29 @@
     });
   }
 
+  // The manage page: says when new votes arrived (it does not reload by itself: the
+  // organiser may be typing in a form). It polls rather than holding an event stream, so
+  // the organiser's tabs do not use up the browser's few connections per server.
+  var WATCH_MS = 3000;
+
+  function watch(root) {
+    var first = root.getAttribute('data-stamp');
+    function check() {
+      fetch(root.getAttribute('data-watch'), { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (snap) {
+          var stamp = snap.results.count + '/' + (snap.results.updated_at || '');
+          if (stamp !== first) { field('fresh').hidden = false; }
+        })
+        .catch(function () {});
+    }
+    setInterval(check, WATCH_MS);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     localizeTimes(document);
+    var manage = $('main[data-watch]');
+    if (manage) { watch(manage); }
     var root = $('main[data-snapshot]');
     if (!root) { return; }
     var snap;
