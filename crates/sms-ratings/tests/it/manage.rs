@@ -413,3 +413,42 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
     );
     s.stop().await;
 }
+
+/// `sms-ratings events add` and the form share the rules: the CLI refuses what the form
+/// refuses, with the same words.
+#[test]
+fn the_cli_follows_the_same_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db").to_str().unwrap().to_owned();
+    let add = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sms-ratings"))
+            .args(["--database", &db, "events", "add"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let first = add(&["FIRST", "First", "--number", "+1 500 555 0006"]);
+    assert!(first.status.success(), "{first:?}");
+    let second = add(&["SECOND", "Second", "--number", NUMBER]);
+    assert!(!second.status.success());
+    let error = String::from_utf8_lossy(&second.stderr);
+    assert!(error.contains("already serves event FIRST"), "{error}");
+    let bad = add(&["9x", "Bell\u{7}"]);
+    let error = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        error.contains("a code is 2-32 characters") && error.contains("control character"),
+        "{error}"
+    );
+    let later = add(&[
+        "LATER",
+        "Later",
+        "--number",
+        NUMBER,
+        "--opens",
+        "2099-01-01T00:00:00Z",
+    ]);
+    assert!(
+        !later.status.success(),
+        "FIRST never closes, so it overlaps"
+    );
+}
