@@ -12,7 +12,7 @@ use crate::mask::mask_phone;
 use crate::model::RatingRow;
 
 /// The header line.
-pub const HEADER: &str = "phone,rating,comment,created_at,updated_at,hidden\r\n";
+pub const HEADER: &str = "phone,rating,comment,created_at,updated_at,hidden,channel\r\n";
 
 /// The whole CSV document (RFC 4180, CRLF line ends).
 pub fn ratings_csv(rows: &[RatingRow]) -> String {
@@ -26,6 +26,7 @@ pub fn ratings_csv(rows: &[RatingRow]) -> String {
             row.updated_at.rfc3339(),
             // Hidden by the organiser: off the projector and the public view, kept here.
             if row.hidden { "hidden" } else { "" }.to_owned(),
+            row.channel.to_string(),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -51,7 +52,7 @@ pub fn csv_field(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Rating, Timestamp};
+    use crate::model::{Channel, Rating, Timestamp};
 
     #[test]
     fn rows_are_masked_and_quoted() {
@@ -59,6 +60,7 @@ mod tests {
             phone: "+14155551234".into(),
             rating: Rating::new(5).unwrap(),
             comment: "great, \"really\"".into(),
+            channel: Channel::Voice,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(1000),
             message_sid: "SM1".into(),
@@ -68,7 +70,7 @@ mod tests {
         assert_eq!(
             csv,
             format!(
-                "{HEADER}+1•••••1234,5,\"great, \"\"really\"\"\",1970-01-01T00:00:00Z,1970-01-01T00:00:01Z,hidden\r\n"
+                "{HEADER}+1•••••1234,5,\"great, \"\"really\"\"\",1970-01-01T00:00:00Z,1970-01-01T00:00:01Z,hidden,voice\r\n"
             )
         );
         assert!(!csv.contains("555"));

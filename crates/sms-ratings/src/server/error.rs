@@ -80,7 +80,6 @@ impl From<SmsError> for HttpError {
     fn from(e: SmsError) -> Self {
         match e {
             SmsError::Store(e) => e.into(),
-            _ => Self::BadRequest,
         }
     }
 }
