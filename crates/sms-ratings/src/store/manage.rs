@@ -1,6 +1,6 @@
 //! Organiser management (schema version 2): event edits and state changes, moderation,
 //! share links. The statements are the same text for both dialects; each backend binds
-//! [`Change::arg`] with its own types.
+//! [`EventChange::arg`] with its own types.
 
 use crate::model::Timestamp;
 
@@ -19,7 +19,7 @@ pub struct EventSettings {
 /// A change to an event's state, as the organiser's buttons make it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Change {
+pub enum EventChange {
     /// Take votes from now on: not closed, not archived, opening time cleared, a closing
     /// time already past cleared.
     OpenNow(Timestamp),
@@ -35,7 +35,7 @@ pub enum Change {
     Share(Option<String>),
 }
 
-/// The second parameter of a [`Change`]'s statement.
+/// The second parameter of a [`EventChange`]'s statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Arg {
     /// The statement takes only the code.
@@ -48,8 +48,8 @@ pub(crate) enum Arg {
     Text(Option<String>),
 }
 
-impl Change {
-    /// The statement (`$1` = code, `$2` = [`Change::arg`] when there is one).
+impl EventChange {
+    /// The statement (`$1` = code, `$2` = [`EventChange::arg`] when there is one).
     pub(crate) fn sql(&self) -> &'static str {
         match self {
             Self::OpenNow(_) => {

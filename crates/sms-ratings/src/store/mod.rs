@@ -42,9 +42,19 @@ use crate::model::{
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
 pub(crate) use manage::{Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL, SETTINGS_SQL};
-pub use manage::{Change, EventSettings};
-pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub use manage::{EventChange, EventSettings};
+pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
 pub use timeline::TimeBucket;
+
+/// A change to an event's votes or settings, as announced to live pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Change {
+    /// This event (by code) changed.
+    Event(String),
+    /// Anything may have changed: announcements were missed (a listener reconnected).
+    Unknown,
+}
 
 /// A boxed future returned by [`Store`] methods (boxed so the trait is object-safe).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -114,7 +124,7 @@ pub trait Store: Send + Sync + 'static {
     fn edit_event(&self, event: NewEvent) -> StoreFuture<'_, Event>;
     /// Opens, closes, archives, hides or reveals results, sets or revokes the share link;
     /// [`StoreError::UnknownEvent`] when there is no such event.
-    fn change_event(&self, code: EventCode, change: Change) -> StoreFuture<'_, Event>;
+    fn change_event(&self, code: EventCode, change: EventChange) -> StoreFuture<'_, Event>;
     /// An event's settings; `None` for an unknown code.
     fn event_settings(&self, code: EventCode) -> StoreFuture<'_, Option<EventSettings>>;
     /// The event whose share link holds `token`, if any.
@@ -136,6 +146,11 @@ pub trait Store: Send + Sync + 'static {
     fn health(&self) -> StoreFuture<'_, ()>;
     /// Stops taking votes and waits until every accepted vote is committed or answered.
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Changes committed by any process on this database, where the database announces them
+    /// (PostgreSQL: `LISTEN/NOTIFY`); `None` where it cannot (SQLite: live pages re-read).
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        None
+    }
 }
 
 /// Per rating and channel of one event (`$1` = event id): rating, channel, count, latest

@@ -8,20 +8,23 @@
 //! `vote::apply_in_lock_order`), so batches of different instances cannot deadlock; a
 //! serialization failure or deadlock that happens anyway is retried.
 
+mod listen;
+mod tls;
+
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{NoTls, Row};
 
 use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
-    Arg, CREATE_MIGRATIONS_TABLE, Change, Dialect, EventSettings, Options, Store, StoreError,
-    StoreFuture, TimeBucket, check_version,
+    Arg, CREATE_MIGRATIONS_TABLE, Dialect, EventChange, EventSettings, Options, Store, StoreError,
+    StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -38,6 +41,7 @@ const MIGRATION_LOCK: i64 = 0x736d_735f_7261_7465;
 pub struct PgStore {
     pool: Pool,
     queue: Queue,
+    listener: listen::Listener,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -55,9 +59,11 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("sms-ratings");
         }
+        let tls = tls::connector()?;
+        let listener = listen::Listener::start(config.clone(), tls.clone());
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -79,7 +85,11 @@ impl PgStore {
             };
             tokio::spawn(batches.clone().run(options.max_batch, worker));
         }
-        Ok(Self { pool, queue })
+        Ok(Self {
+            pool,
+            queue,
+            listener,
+        })
     }
 }
 
@@ -113,15 +123,14 @@ async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     tx.batch_execute(CREATE_MIGRATIONS_TABLE)
         .await
         .map_err(map_err)?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )
+    let applied = tx
+        .query(super::APPLIED_VERSIONS, &[])
         .await
         .map_err(map_err)?
-        .get(0);
-    for m in check_version(current)? {
+        .iter()
+        .map(|row| row.try_get::<_, i64>(0).map_err(map_err))
+        .collect::<Result<Vec<_>, _>>()?;
+    for m in pending(&applied)? {
         tx.batch_execute(&Dialect::Postgres.render(m.sql))
             .await
             .map_err(map_err)?;
@@ -178,10 +187,31 @@ async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, Stor
         cache: &mut cache,
     };
     let receipts = apply_in_lock_order(&mut vtx, batch).await?;
+    announce_votes(&tx, &receipts).await?;
     let syncing = std::time::Instant::now();
     tx.commit().await.map_err(map_err)?;
     crate::metrics::synced("postgres", syncing.elapsed());
     Ok(receipts)
+}
+
+/// Tells every instance's live pages (at commit) which events got votes in this batch.
+async fn announce_votes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    receipts: &[Receipt],
+) -> Result<(), StoreError> {
+    let mut codes: Vec<&str> = receipts
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Some(crate::model::Outcome::Recorded { event, .. }) => Some(event.code.as_str()),
+            _ => None,
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        listen::announce(tx, code).await.map_err(map_err)?;
+    }
+    Ok(())
 }
 
 struct PgTx<'a>(&'a deadpool_postgres::Transaction<'a>);
@@ -437,12 +467,20 @@ impl PgStore {
             )
             .await
             .map_err(map_err)?;
+        // Other instances' live pages show organiser changes at once too.
+        listen::announce(&client, event.code.as_str())
+            .await
+            .map_err(map_err)?;
         event_by_code(&client, &event.code)
             .await?
             .ok_or_else(|| StoreError::UnknownEvent(event.code.to_string()))
     }
 
-    async fn change_event_of(&self, code: EventCode, change: Change) -> Result<Event, StoreError> {
+    async fn change_event_of(
+        &self,
+        code: EventCode,
+        change: EventChange,
+    ) -> Result<Event, StoreError> {
         let client = connection(&self.pool).await?;
         let sql = format!("{} RETURNING {EVENT_COLUMNS}", change.sql());
         let code_arg = code.as_str();
@@ -452,10 +490,12 @@ impl PgStore {
             Arg::Flag(flag) => client.query_opt(&sql, &[&code_arg, &flag]).await,
             Arg::Text(text) => client.query_opt(&sql, &[&code_arg, &text]).await,
         };
-        row.map_err(map_err)?.map_or_else(
+        let event = row.map_err(map_err)?.map_or_else(
             || Err(StoreError::UnknownEvent(code.to_string())),
             |r| event_row(&r),
-        )
+        )?;
+        listen::announce(&client, code_arg).await.map_err(map_err)?;
+        Ok(event)
     }
 
     async fn settings_of(&self, code: EventCode) -> Result<Option<EventSettings>, StoreError> {
@@ -496,6 +536,9 @@ impl PgStore {
             )
             .await
             .map_err(map_err)?;
+        listen::announce(&client, code.as_str())
+            .await
+            .map_err(map_err)?;
         Ok(n == 1)
     }
 
@@ -503,10 +546,14 @@ impl PgStore {
         let Some((client, event)) = self.with_event(&code).await? else {
             return Err(StoreError::UnknownEvent(code.to_string()));
         };
-        client
+        let removed = client
             .execute(super::RESET_VOTES_SQL, &[&event.id])
             .await
-            .map_err(map_err)
+            .map_err(map_err)?;
+        listen::announce(&client, code.as_str())
+            .await
+            .map_err(map_err)?;
+        Ok(removed)
     }
 }
 
@@ -630,7 +677,7 @@ impl Store for PgStore {
         Box::pin(self.edit_event_of(event))
     }
 
-    fn change_event(&self, code: EventCode, change: Change) -> StoreFuture<'_, Event> {
+    fn change_event(&self, code: EventCode, change: EventChange) -> StoreFuture<'_, Event> {
         Box::pin(self.change_event_of(code, change))
     }
 
@@ -656,6 +703,10 @@ impl Store for PgStore {
     }
 
     // ---- end of organiser management ----
+
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<super::Change>> {
+        Some(self.listener.subscribe())
+    }
 
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {

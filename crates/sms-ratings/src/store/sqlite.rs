@@ -18,8 +18,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use super::queue::{self, BatchResult, Batches, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
 use super::{
-    Arg, CREATE_MIGRATIONS_TABLE, Change, Dialect, EventSettings, Options, Store, StoreError,
-    StoreFuture, TimeBucket, check_version,
+    Arg, CREATE_MIGRATIONS_TABLE, Dialect, EventChange, EventSettings, Options, Store, StoreError,
+    StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -133,14 +133,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_err)?;
     tx.execute_batch(CREATE_MIGRATIONS_TABLE).map_err(map_err)?;
-    let current: i64 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
+    let applied = tx
+        .prepare(super::APPLIED_VERSIONS)
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<i64>, _>>()
+        })
         .map_err(map_err)?;
-    for m in check_version(current)? {
+    for m in pending(&applied)? {
         tx.execute_batch(&Dialect::Sqlite.render(m.sql))
             .map_err(map_err)?;
         tx.execute(
@@ -607,7 +607,7 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn change_event(&self, code: EventCode, change: Change) -> StoreFuture<'_, Event> {
+    fn change_event(&self, code: EventCode, change: EventChange) -> StoreFuture<'_, Event> {
         Box::pin(self.with_conn(move |conn| {
             let code_arg = code.as_str();
             let changed = match change.arg() {

@@ -682,7 +682,7 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
     let csv = s.get_admin("/api/events/MEETUP/ratings.csv").await;
     let csv = csv.text().await.unwrap();
     let spam = csv.lines().find(|l| l.contains("spam")).unwrap_or_default();
-    assert!(spam.contains(",hidden,"), "{csv}");
+    assert!(spam.contains(",\"hidden\","), "{csv}");
 
     // Hide the results for the show: the count only, everywhere; then reveal.
     switch(browser, &manage).await?;

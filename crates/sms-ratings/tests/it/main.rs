@@ -9,10 +9,14 @@
 
 mod browser;
 mod e2e;
+mod export;
+mod live;
 mod load;
+mod login;
 mod manage;
 mod outage;
 mod page;
+mod secrets;
 mod server;
 mod store;
 mod store_views;

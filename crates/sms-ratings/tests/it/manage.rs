@@ -1,6 +1,8 @@
 //! Event management, moderation and share links over real HTTP, with the anti-forgery
 //! token a real page hands out; and every state-changing route refusing a cross-site post.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
@@ -270,7 +272,7 @@ async fn moderation_share_link_and_reset() {
     assert!(!o.get("/events/MOD").await.contains("rude"));
     let csv = o.get("/api/events/MOD/ratings.csv").await;
     let rude = csv.lines().find(|l| l.contains("rude")).unwrap();
-    assert!(rude.contains(",hidden,"), "{csv}");
+    assert!(rude.contains(",\"hidden\","), "{csv}");
     let manage = o.get("/events/MOD/manage").await;
     assert!(manage.contains("rude words here") && manage.contains("is-hidden"));
 
@@ -451,4 +453,42 @@ fn the_cli_follows_the_same_rules() {
         !later.status.success(),
         "FIRST never closes, so it overlaps"
     );
+}
+
+/// A share link's event stream carries the public view and ends when the link is revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_link_stream_ends_when_the_link_is_revoked() {
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    add(&s, "LINK", Some(NUMBER)).await;
+    s.sms("SM1", "+14155550001", "5 lovely").await;
+    let o = Organiser::sign_in(&s).await;
+    o.post("/events/LINK/share", &[("action", "new")]).await;
+    let link = hidden_value_of_share(&o.get("/events/LINK/manage").await);
+    let path = link.strip_prefix(&s.base).unwrap().to_owned();
+    let mut stream = s.get(&format!("{path}/live")).await;
+    assert_eq!(stream.status(), 200);
+    let mut seen = String::new();
+    while !seen.contains("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(seen.contains("lovely") && !seen.contains("phone"), "{seen}");
+    o.post("/events/LINK/share", &[("action", "revoke")]).await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            assert!(!std::str::from_utf8(&chunk).unwrap().contains("lovely"));
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the stream ended within 5 s of the revocation"
+    );
+    assert_eq!(s.get(&format!("{path}/live")).await.status(), 404);
+    s.stop().await;
 }

@@ -288,7 +288,7 @@ async fn futures_count(
 /// Edits, state changes, settings, share tokens, hidden comments and resets, on both
 /// backends.
 async fn organiser_management(db: TestDb) {
-    use sms_ratings::store::Change;
+    use sms_ratings::store::EventChange;
     let store = db.open().await;
     let code = || "MGMT".parse::<sms_ratings::model::EventCode>().unwrap();
     let settings_of =
@@ -322,7 +322,10 @@ async fn organiser_management(db: TestDb) {
     closing.opens = Some(Timestamp::from_millis(500));
     store.add_event(closing).await.unwrap();
     let opened = store
-        .change_event("PAST".parse().unwrap(), Change::OpenNow(Timestamp::now()))
+        .change_event(
+            "PAST".parse().unwrap(),
+            EventChange::OpenNow(Timestamp::now()),
+        )
         .await
         .unwrap();
     assert!(opened.is_open_at(Timestamp::now()), "{opened:?}");
@@ -332,12 +335,18 @@ async fn organiser_management(db: TestDb) {
         "a past closing time goes"
     );
 
-    let archived = store.change_event(code(), Change::Archive).await.unwrap();
+    let archived = store
+        .change_event(code(), EventChange::Archive)
+        .await
+        .unwrap();
     assert!(archived.closed);
     assert!(settings_of(&store).await.archived);
-    store.change_event(code(), Change::Unarchive).await.unwrap();
+    store
+        .change_event(code(), EventChange::Unarchive)
+        .await
+        .unwrap();
     let reopened = store
-        .change_event(code(), Change::OpenNow(Timestamp::now()))
+        .change_event(code(), EventChange::OpenNow(Timestamp::now()))
         .await
         .unwrap();
     assert!(!reopened.closed);
@@ -346,18 +355,18 @@ async fn organiser_management(db: TestDb) {
         "a future closing time stays"
     );
     store
-        .change_event(code(), Change::HideResults(true))
+        .change_event(code(), EventChange::HideResults(true))
         .await
         .unwrap();
     assert!(settings_of(&store).await.results_hidden);
     let unknown = store
-        .change_event("NOPE".parse().unwrap(), Change::Close)
+        .change_event("NOPE".parse().unwrap(), EventChange::Close)
         .await;
     assert!(matches!(unknown, Err(StoreError::UnknownEvent(_))));
 
     let token = "t".repeat(43);
     store
-        .change_event(code(), Change::Share(Some(token.clone())))
+        .change_event(code(), EventChange::Share(Some(token.clone())))
         .await
         .unwrap();
     let shared = store.event_by_share_token(token.clone()).await.unwrap();
@@ -370,7 +379,7 @@ async fn organiser_management(db: TestDb) {
             .is_none()
     );
     store
-        .change_event(code(), Change::Share(None))
+        .change_event(code(), EventChange::Share(None))
         .await
         .unwrap();
     assert!(store.event_by_share_token(token).await.unwrap().is_none());

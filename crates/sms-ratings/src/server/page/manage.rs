@@ -21,7 +21,7 @@ use crate::model::{Event, EventCode, NewEvent, Timestamp};
 use crate::rules::{self, EventRuleError, Field};
 use crate::server::csrf::{CsrfToken, new_token};
 use crate::server::error::HttpError;
-use crate::store::{Change, StoreError};
+use crate::store::{EventChange, StoreError};
 
 /// A posted form's fields.
 struct FormData(Vec<(String, String)>);
@@ -305,7 +305,7 @@ pub(crate) async fn edit(
         return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     app.ratings().store().edit_event(event).await?;
-    app.changes.publish(&code);
+    app.ratings().changed(code.as_str());
     Ok(to_manage(&code, "saved"))
 }
 
@@ -314,7 +314,7 @@ pub(crate) async fn edit(
 async fn apply(
     app: &App,
     code: EventCode,
-    change: Change,
+    change: EventChange,
     done: &str,
 ) -> Result<Response, HttpError> {
     app.ratings()
@@ -322,7 +322,7 @@ async fn apply(
         .change_event(code.clone(), change)
         .await?;
     tracing::info!(%code, action = done, "event changed");
-    app.changes.publish(&code);
+    app.ratings().changed(code.as_str());
     Ok(to_manage(&code, done))
 }
 
@@ -346,13 +346,13 @@ pub(crate) async fn state(
     let store = app.ratings().store();
     let now = Timestamp::now();
     let (change, done) = match form.get("action") {
-        "open" => (Change::OpenNow(now), "opened"),
-        "close" => (Change::Close, "closed"),
-        "archive" => (Change::Archive, "archived"),
-        "unarchive" => (Change::Unarchive, "unarchived"),
+        "open" => (EventChange::OpenNow(now), "opened"),
+        "close" => (EventChange::Close, "closed"),
+        "archive" => (EventChange::Archive, "archived"),
+        "unarchive" => (EventChange::Unarchive, "unarchived"),
         _ => return Err(HttpError::BadRequest),
     };
-    if matches!(change, Change::OpenNow(_)) {
+    if matches!(change, EventChange::OpenNow(_)) {
         let all = store.events().await?;
         let event = all
             .iter()
@@ -378,7 +378,7 @@ pub(crate) async fn results(
         "reveal" => (false, "results-revealed"),
         _ => return Err(HttpError::BadRequest),
     };
-    apply(&app, code, Change::HideResults(hidden), done).await
+    apply(&app, code, EventChange::HideResults(hidden), done).await
 }
 
 pub(crate) async fn share(
@@ -390,7 +390,7 @@ pub(crate) async fn share(
         "revoke" => (None, "revoked"),
         _ => return Err(HttpError::BadRequest),
     };
-    apply(&app, code, Change::Share(token), done).await
+    apply(&app, code, EventChange::Share(token), done).await
 }
 
 pub(crate) async fn comments(
@@ -408,7 +408,7 @@ pub(crate) async fn comments(
         return Err(HttpError::NotFound);
     }
     let found = store.hide_comment(code.clone(), id, hidden).await?;
-    app.changes.publish(&code);
+    app.ratings().changed(code.as_str());
     Ok(to_manage(&code, if found { done } else { "comment-gone" }))
 }
 
@@ -427,7 +427,7 @@ pub(crate) async fn reset(
     }
     let removed = app.ratings().store().reset_votes(code.clone()).await?;
     tracing::info!(%code, removed, "votes reset");
-    app.changes.publish(&code);
+    app.ratings().changed(code.as_str());
     let location = format!("/events/{code}/manage?notice=reset&removed={removed}");
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
 }

@@ -28,6 +28,7 @@
 //! reads its data from a `data-` attribute and from JSON, and writes text with
 //! `textContent` only, so a comment can never become markup.
 
+mod hub;
 mod live;
 mod manage;
 mod public;
@@ -43,12 +44,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use super::App;
 use super::csrf::{self, SecureCookie};
 use super::error::HttpError;
 use crate::model::EventCode;
+pub use live::StreamLimits;
+pub(crate) use live::Streams;
 pub(crate) use public::Audience;
 pub use view::{BucketView, CommentView, Snapshot, Timeline};
 
@@ -83,26 +86,6 @@ impl Stopping {
     }
 
     fn subscribe(&self) -> watch::Receiver<bool> {
-        self.0.subscribe()
-    }
-}
-
-/// Tells live streams that the organiser changed an event (moderation, state, results), so
-/// projector and audience pages update at once rather than at the next periodic re-read.
-#[derive(Debug, Clone)]
-pub(crate) struct Changes(broadcast::Sender<EventCode>);
-
-impl Changes {
-    pub(crate) fn new() -> Self {
-        Self(broadcast::channel(64).0)
-    }
-
-    /// Announces a change to `code` (nobody listening is fine).
-    pub(crate) fn publish(&self, code: &EventCode) {
-        let _ = self.0.send(code.clone());
-    }
-
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<EventCode> {
         self.0.subscribe()
     }
 }

@@ -4,7 +4,7 @@
 //! ends its open streams at their next update.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::view::Snapshot;
@@ -83,9 +83,10 @@ pub(crate) async fn page(
 pub(crate) async fn stream(
     State(app): State<App>,
     Path(token): Path<String>,
+    extensions: Extensions,
 ) -> Result<impl IntoResponse, HttpError> {
     let event = shared(&app, &token).await?;
-    live::stream_for(app, event.code, Audience::Public(token)).await
+    live::public_stream(&app, &extensions, event.code, token).await
 }
 
 pub(crate) async fn snapshot(

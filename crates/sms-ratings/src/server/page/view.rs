@@ -38,6 +38,17 @@ pub struct Snapshot {
     pub timeline: Timeline,
     /// Latest comments, newest first (phones masked, numbers in the text masked).
     pub comments: Vec<CommentView>,
+    /// The event's share token, which may see [`Snapshot::public`] (never serialised).
+    #[serde(skip)]
+    pub(crate) share_token: Option<String>,
+}
+
+impl super::hub::Views for Snapshot {
+    type Public = Self;
+
+    fn audience(&self) -> (Self, Option<String>) {
+        (self.public(), self.share_token.clone())
+    }
 }
 
 /// Votes over time, in buckets of equal width with empty ones included.
@@ -93,6 +104,7 @@ impl Snapshot {
             return Ok(None);
         };
         let snapshot = Self {
+            share_token: settings.share_token.clone(),
             revealed: true,
             average_text: average_text(&results),
             state: state_name(&event),
@@ -112,6 +124,7 @@ impl Snapshot {
     #[must_use]
     pub fn public(&self) -> Self {
         let mut public = self.clone();
+        public.share_token = None;
         for comment in &mut public.comments {
             comment.phone = None;
         }
@@ -302,6 +315,7 @@ mod tests {
             average_text: "4.0".into(),
             state: "open",
             timeline: timeline_view(&[bucket(1, 3, 12)]),
+            share_token: None,
             comments: vec![CommentView {
                 phone: Some("+1•••••0123".into()),
                 rating: 5,
