@@ -24,6 +24,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic_auth;
+mod explain;
 pub mod keys;
 pub mod payload;
 pub mod rejection;

@@ -53,6 +53,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::basic_auth::BasicAuth;
+use crate::explain::{Facts, Notes, explain};
 use crate::rejection::Rejection;
 use crate::replay::{
     Begin, Fingerprint, MemoryReplayGuard, ReplayGuard, ReplayTicket, StoredResponse,
@@ -386,7 +387,7 @@ impl WebhookConfig {
     /// Logs a rejection an adapter found itself (body over the limit while reading, body
     /// unreadable) and hands it back.
     pub fn reject(&self, request: &WebhookRequest<'_>, rejection: Rejection) -> Rejection {
-        log_rejection(request, &rejection, None);
+        log_rejection(request, &rejection, &Notes::default());
         rejection
     }
 
@@ -397,9 +398,9 @@ impl WebhookConfig {
         request: &WebhookRequest<'_>,
         body: Bytes,
     ) -> Result<VerifiedWebhook, Rejection> {
-        self.logged(request, |claimed| {
+        self.logged(request, |notes| {
             self.check_head(request)?;
-            self.check_body(request, body, claimed)
+            self.check_body(request, body, notes)
         })
     }
 
@@ -410,23 +411,24 @@ impl WebhookConfig {
         request: &WebhookRequest<'_>,
         body: Bytes,
     ) -> Result<VerifiedWebhook, Rejection> {
-        self.logged(request, |claimed| self.check_body(request, body, claimed))
+        self.logged(request, |notes| self.check_body(request, body, notes))
     }
 
-    /// Runs `check` and logs its outcome (with the `AccountSid` it claimed, if any).
+    /// Runs `check` and logs its outcome (with the `AccountSid` it claimed and why the
+    /// signature failed, if it did).
     fn logged(
         &self,
         request: &WebhookRequest<'_>,
-        check: impl FnOnce(&mut Option<String>) -> Result<VerifiedWebhook, Rejection>,
+        check: impl FnOnce(&mut Notes) -> Result<VerifiedWebhook, Rejection>,
     ) -> Result<VerifiedWebhook, Rejection> {
-        let mut claimed = None;
-        match check(&mut claimed) {
+        let mut notes = Notes::default();
+        match check(&mut notes) {
             Ok(webhook) => {
                 log_accepted(request, &webhook);
                 Ok(webhook)
             }
             Err(r) => {
-                log_rejection(request, &r, claimed.as_deref());
+                log_rejection(request, &r, &notes);
                 Err(r)
             }
         }
@@ -490,7 +492,7 @@ impl WebhookConfig {
         &self,
         request: &WebhookRequest<'_>,
         body: Bytes,
-        claimed: &mut Option<String>,
+        notes: &mut Notes,
     ) -> Result<VerifiedWebhook, Rejection> {
         if body.len() > self.body_limit {
             return Err(Rejection::PayloadTooLarge);
@@ -509,12 +511,30 @@ impl WebhookConfig {
             .public_url
             .resolve(request.target, &self.origin(request)?)?;
         let (kind, pairs) = payload(request, &url, &body)?;
-        *claimed = pairs
+        notes.account = pairs
             .iter()
             .find(|(n, _)| n == "AccountSid")
             .map(|(_, v)| v.clone())
             .or_else(|| query_param(&url, "AccountSid"));
-        let verified = self.validate(&url, kind, &pairs, &body, signature, settings)?;
+        let verified = self
+            .validate(&url, kind, &pairs, &body, signature, settings)
+            .inspect_err(|&error| {
+                // Only on failure: the accepted path never builds an explanation.
+                let facts = Facts {
+                    headers: request.headers,
+                    url: &url,
+                    has_base: self.public_url.has_base(),
+                    listener: request.scheme.unwrap_or(self.scheme),
+                    basic_auth: self.basic_auth.is_some(),
+                    validator: &self.validator,
+                    kind,
+                    pairs: &pairs,
+                    body: &body,
+                    signature,
+                    settings,
+                };
+                notes.explanation = explain(&facts, error);
+            })?;
         Ok(VerifiedWebhook {
             verified,
             pairs,
@@ -708,7 +728,7 @@ fn log_accepted(request: &WebhookRequest<'_>, webhook: &VerifiedWebhook) {
     );
 }
 
-fn log_rejection(request: &WebhookRequest<'_>, rejection: &Rejection, account: Option<&str>) {
+fn log_rejection(request: &WebhookRequest<'_>, rejection: &Rejection, notes: &Notes) {
     tracing::info!(
         target: LOG_TARGET,
         outcome = "rejected",
@@ -716,7 +736,8 @@ fn log_rejection(request: &WebhookRequest<'_>, rejection: &Rejection, account: O
         reason = %rejection,
         method = request.method,
         path = request.path(),
-        account_sid = account,
+        account_sid = notes.account.as_deref(),
+        explanation = notes.explanation.as_deref(),
         "Twilio webhook rejected"
     );
 }

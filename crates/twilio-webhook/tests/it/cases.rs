@@ -554,6 +554,12 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("typed_extractor_and_its_rejections", |s| {
         Box::pin(typed_extractor_and_its_rejections(s))
     }),
+    ("replay_of_oversized_response_is_409", |s| {
+        Box::pin(replay_of_oversized_response_is_409(s))
+    }),
+    ("settings_header_on_token_route_is_403", |s| {
+        Box::pin(settings_header_on_token_route_is_403(s))
+    }),
 ];
 
 /// One `#[tokio::test]` per scenario for the framework whose server `$spawn` starts.
