@@ -82,6 +82,61 @@ fn verify_exit_codes() {
 }
 
 #[test]
+fn verify_explain_prints_each_form_and_its_result() {
+    // Signed without the port, received with it: the port-removed form is the one.
+    let with_port = URL.replacen("mycompany.com", "mycompany.com:443", 1);
+    let mut args = vec![
+        "verify",
+        "--explain",
+        "--url",
+        &with_port,
+        "--signature",
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+    ];
+    args.extend(PARAMS);
+    let out = cli(&args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let suffix =
+        "CallSidCA1234567890ABCDECaller+14158675309Digits1234From+14158675309To+18005551212";
+    let expected =
+        format!("form as-received\n  signed string: {with_port}{suffix}\n  signature:     ");
+    assert!(text.starts_with(&expected), "{text}");
+    let port_removed = format!(
+        "form port-removed\n  signed string: {URL}{suffix}\n  signature:     \
+         RSOYDt4T1cUTdK1PDd93/VVr8B8=\n  result:        matches the header\n"
+    );
+    assert!(text.contains(&port_removed), "{text}");
+    assert_eq!(text.matches("does not match").count(), 1, "{text}");
+    assert!(text.ends_with("valid (url form: port-removed, order: code-point)\n"));
+
+    // A JSON body whose hash is not the URL's: the body line says so, exit 1.
+    let dir = std::env::temp_dir().join(format!("twh-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, b"{}").unwrap();
+    let signed = format!("{URL}&bodySHA256=00");
+    let out = cli(&[
+        "verify",
+        "--explain",
+        "--url",
+        &signed,
+        "--signature",
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+        "--body-file",
+        file.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("  signed string: {signed}\n")),
+        "{text}"
+    );
+    assert!(text.contains("bodySHA256 in the URL: 00\n"), "{text}");
+    assert!(text.contains("(differ)"), "{text}");
+}
+
+#[test]
 fn batch_answers_every_line_in_order() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
         .arg("batch")
