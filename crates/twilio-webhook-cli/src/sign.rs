@@ -7,7 +7,7 @@ use twilio_webhook::signature::{SortOrder, body_sha256, canonical_string, url_wi
 use twilio_webhook::url::{UrlForm, query_param, url_forms};
 use twilio_webhook::{Algorithm, Key, KeySet, KeyStore, Validator, Verified};
 
-use crate::params::{UsageError, key, parse_pairs, read_body};
+use crate::params::{SECRETS_HELP, TokenSource, UsageError, key, parse_pairs, read_body};
 
 /// What is signed, and with which key: shared by `sign` and `verify`.
 #[derive(Debug, Args)]
@@ -23,14 +23,13 @@ pub(crate) struct Request {
     /// The MAC: hmac-sha1 for Auth Tokens, hmac-sha256 for Webhook Shared Keys.
     #[arg(long, default_value = "hmac-sha1")]
     algorithm: Algorithm,
-    /// The Auth Token (or shared-key secret). Prefer the environment variable: command lines
-    /// are visible to other users of the machine.
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    #[command(flatten)]
+    token: TokenSource,
 }
 
 /// Arguments of `sign`.
 #[derive(Debug, Args)]
+#[command(after_help = SECRETS_HELP)]
 pub(crate) struct SignArgs {
     #[command(flatten)]
     request: Request,
@@ -38,6 +37,7 @@ pub(crate) struct SignArgs {
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
+#[command(after_help = SECRETS_HELP)]
 pub(crate) struct VerifyArgs {
     /// The X-Twilio-Signature header value.
     #[arg(long)]
@@ -63,7 +63,7 @@ pub(crate) fn body_url(url: &str, body: &[u8]) -> String {
 /// `sign`: prints the signature; with a body, then the URL that was signed and the body hash.
 pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode, UsageError> {
     let args = &args.request;
-    let key = key(args.token.as_deref(), args.algorithm)?;
+    let key = key(args.token.read()?.as_deref(), args.algorithm)?;
     match &args.body_file {
         Some(path) => {
             let body = read_body(path)?;
@@ -81,7 +81,7 @@ pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode, UsageError> {
 pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode, UsageError> {
     let signature = args.signature.as_str();
     let request = &args.request;
-    let key = key(request.token.as_deref(), request.algorithm)?;
+    let key = key(request.token.read()?.as_deref(), request.algorithm)?;
     let validator = Validator::new(KeyStore::single(KeySet::from(key.clone())));
     let body = request.body_file.as_deref().map(read_body).transpose()?;
     let pairs = parse_pairs(&request.params)?;

@@ -136,6 +136,69 @@ fn verify_explain_prints_each_form_and_its_result() {
     assert!(text.contains("(differ)"), "{text}");
 }
 
+/// Issue 16.9: secrets from a file or the environment, never needed on the command line.
+#[test]
+fn secrets_from_a_file_or_the_environment() {
+    let dir = std::env::temp_dir().join(format!("twh-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(&file, "12345\n").unwrap();
+    let mut args = vec!["sign", "--url", URL];
+    args.extend(PARAMS);
+    let signed = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(&args)
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env("TWILIO_AUTH_TOKEN_FILE", &file)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&signed), "RSOYDt4T1cUTdK1PDd93/VVr8B8=\n");
+    for command in ["sign", "verify", "batch"] {
+        let help = stdout(&cli(&[command, "--help"]));
+        assert!(
+            help.contains("TWILIO_AUTH_TOKEN") && help.contains("--token-file"),
+            "{help}"
+        );
+        assert!(help.contains("visible to every user"), "{help}");
+    }
+    // `batch`: a line without "token" takes the one from the environment (or the file).
+    let line = format!(r#"{{"id":1,"url":"{URL}","params":{{"Digits":"1234"}}}}"#);
+    let batch = |env_token: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"));
+        command.arg("batch").env_remove("TWILIO_AUTH_TOKEN");
+        if let Some(token) = env_token {
+            command.env("TWILIO_AUTH_TOKEN", token);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(line.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let expected = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(["sign", "--url", URL, "Digits=1234"])
+        .env("TWILIO_AUTH_TOKEN", "12345")
+        .output()
+        .unwrap();
+    let with_env = batch(Some("12345"));
+    assert_eq!(
+        format!("{}\n", with_env["signature"].as_str().unwrap()),
+        stdout(&expected)
+    );
+    let without = batch(None);
+    assert!(
+        without["error"].as_str().unwrap().starts_with("no token"),
+        "{without}"
+    );
+}
+
 #[test]
 fn batch_answers_every_line_in_order() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
