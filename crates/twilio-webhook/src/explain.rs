@@ -16,10 +16,12 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use crate::request::{BodyKind, HeaderSource};
+use crate::ValidationError;
+use crate::request::WebhookRequest;
 use crate::signature::decode_signature;
 use crate::url::{Scheme, query_param, url_forms};
-use crate::validator::{ValidationError, Validator};
+use crate::validator::Validator;
+use crate::webhook::BodyKind;
 
 /// What a check leaves for its log event.
 #[derive(Debug, Default)]
@@ -32,8 +34,8 @@ pub(crate) struct Notes {
 
 /// What the request layer knew when the signature check failed.
 pub(crate) struct Facts<'a> {
-    /// The request's headers (Host, forwarding headers, Authorization).
-    pub(crate) headers: &'a dyn HeaderSource,
+    /// The request (its Host, forwarding and Authorization headers are read).
+    pub(crate) request: &'a WebhookRequest<'a>,
     /// The URL the signature was checked against.
     pub(crate) url: &'a str,
     /// Whether that URL came from a configured public base URL (not from the request).
@@ -145,19 +147,19 @@ fn keys_tried(facts: &Facts<'_>) -> usize {
 fn url_hints(facts: &Facts<'_>) -> Vec<String> {
     let url = Url::of(facts.url);
     let mut hints = Vec::new();
-    let host_header = header(facts.headers, "host");
-    let forwarded_proto = header(facts.headers, "x-forwarded-proto")
-        .or_else(|| forwarded_param(facts.headers, "proto"))
-        .map(|p| p.split(',').next().unwrap_or_default().trim().to_owned());
-    let forwarded_host = header(facts.headers, "x-forwarded-host")
-        .or_else(|| forwarded_param(facts.headers, "host"))
-        .map(|h| h.split(',').next().unwrap_or_default().trim().to_owned());
+    let host_header = header(facts.request, "host").or(facts.request.authority_value());
+    let forwarded_proto = header(facts.request, "x-forwarded-proto")
+        .or_else(|| forwarded_param(facts.request, "proto"))
+        .map(|p| p.split(',').next().unwrap_or_default().trim());
+    let forwarded_host = header(facts.request, "x-forwarded-host")
+        .or_else(|| forwarded_param(facts.request, "host"))
+        .map(|h| h.split(',').next().unwrap_or_default().trim());
     let source = if facts.has_base {
         "the configured public URL says"
     } else {
         "the proxy that sent it is not trusted, so the URL uses"
     };
-    match &forwarded_proto {
+    match forwarded_proto {
         Some(proto) if !proto.eq_ignore_ascii_case(url.scheme) => hints.push(format!(
             "scheme differs: a proxy says the request came over {} but {source} {} - \
              Twilio signs the URL it called (https behind ngrok or a load balancer)",
@@ -172,8 +174,7 @@ fn url_hints(facts: &Facts<'_>) -> Vec<String> {
         )),
         _ => {}
     }
-    let seen = forwarded_host.or(host_header);
-    if let Some(seen) = &seen {
+    if let Some(seen) = forwarded_host.or(host_header) {
         let seen = Url::authority(seen);
         if !seen.host.eq_ignore_ascii_case(url.host) {
             hints.push(format!(
@@ -225,7 +226,7 @@ fn body_hint(facts: &Facts<'_>, error: ValidationError) -> Option<String> {
 
 /// Credentials the client sent that the route does not sign with.
 fn credentials_hint(facts: &Facts<'_>) -> Option<String> {
-    let sent = !facts.headers.header_values("authorization").is_empty();
+    let sent = !matches!(facts.request.single("authorization"), Ok(None));
     (sent && !facts.basic_auth).then(|| {
         "the request carries basic-auth credentials but the route checks none: Twilio signs \
          the URL with user:password@ in it, so configure the same basic auth on the route"
@@ -267,21 +268,17 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The header's last value as text, if it is visible ASCII.
-fn header(headers: &dyn HeaderSource, name: &str) -> Option<String> {
-    let values = headers.header_values(name);
-    let value = std::str::from_utf8(values.last()?).ok()?;
-    Some(value.to_owned())
+/// The header's last value, if it is ASCII.
+fn header<'a>(request: &WebhookRequest<'a>, name: &str) -> Option<&'a str> {
+    request.last(name).ok().flatten()
 }
 
 /// `name=` from the first element of the last `Forwarded` header.
-fn forwarded_param(headers: &dyn HeaderSource, name: &str) -> Option<String> {
-    let value = header(headers, "forwarded")?;
-    let element = value.split(',').next()?;
+fn forwarded_param<'a>(request: &WebhookRequest<'a>, name: &str) -> Option<&'a str> {
+    let element = header(request, "forwarded")?.split(',').next()?;
     element.split(';').find_map(|pair| {
         let (n, v) = pair.trim().split_once('=')?;
-        n.eq_ignore_ascii_case(name)
-            .then(|| v.trim_matches('"').to_owned())
+        n.eq_ignore_ascii_case(name).then(|| v.trim_matches('"'))
     })
 }
 
@@ -350,13 +347,13 @@ mod tests {
     use super::*;
 
     fn facts<'a>(
-        headers: &'a dyn HeaderSource,
+        request: &'a WebhookRequest<'a>,
         url: &'a str,
         validator: &'a Validator,
         signature: &'a str,
     ) -> Facts<'a> {
         Facts {
-            headers,
+            request,
             url,
             has_base: false,
             listener: Scheme::Http,
@@ -379,8 +376,9 @@ mod tests {
             ("host", "app.internal:8080"),
             ("x-forwarded-proto", "https"),
         ];
+        let request = WebhookRequest::new("POST", "/sms", &headers);
         let text = explain(
-            &facts(&headers, "http://app.internal:8080/sms?x=1", &v, SIG),
+            &facts(&request, "http://app.internal:8080/sms?x=1", &v, SIG),
             ValidationError::SignatureMismatch,
         )
         .unwrap();
@@ -395,7 +393,8 @@ mod tests {
         assert!(!text.contains("x=1"), "query logged: {text}");
 
         let headers = [("host", "abc.ngrok-free.app")];
-        let mut f = facts(&headers, "https://hooks.example.com/sms", &v, SIG);
+        let request = WebhookRequest::new("POST", "/sms", &headers);
+        let mut f = facts(&request, "https://hooks.example.com/sms", &v, SIG);
         f.has_base = true;
         let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
         assert!(
@@ -409,7 +408,8 @@ mod tests {
     fn names_json_credentials_and_key_choice() {
         let v = Validator::from_token("t").unwrap();
         let headers = [("host", "e.com"), ("authorization", "Basic dTpw")];
-        let mut f = facts(&headers, "https://u:p@e.com/sms", &v, SIG);
+        let request = WebhookRequest::new("POST", "/sms", &headers);
+        let mut f = facts(&request, "https://u:p@e.com/sms", &v, SIG);
         f.has_base = true;
         f.body = b" {\"a\":1}";
         let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
@@ -434,7 +434,8 @@ mod tests {
     fn nothing_seen_still_says_what_was_tried() {
         let v = Validator::from_token("t").unwrap();
         let headers = [("host", "e.com")];
-        let mut f = facts(&headers, "https://e.com/sms", &v, SIG);
+        let request = WebhookRequest::new("POST", "/sms", &headers);
+        let mut f = facts(&request, "https://e.com/sms", &v, SIG);
         f.has_base = true;
         let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
         assert!(
@@ -444,7 +445,8 @@ mod tests {
         assert!(text.contains("no difference"), "{text}");
         // Hostile header text cannot forge log structure.
         let headers = [("host", "evil.com\n level=error msg=x")];
-        let f = facts(&headers, "http://e.com/", &v, SIG);
+        let request = WebhookRequest::new("POST", "/sms", &headers);
+        let f = facts(&request, "http://e.com/", &v, SIG);
         let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
         assert!(!text.contains('\n') && !text.contains('='), "{text}");
     }
