@@ -20,6 +20,22 @@ fn cli(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `command` with `input` on its stdin.
+fn with_stdin(command: &mut Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
@@ -168,18 +184,7 @@ fn secrets_from_a_file_or_the_environment() {
         if let Some(token) = env_token {
             command.env("TWILIO_AUTH_TOKEN", token);
         }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(line.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = with_stdin(&mut command, &line);
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let expected = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
@@ -201,12 +206,6 @@ fn secrets_from_a_file_or_the_environment() {
 
 #[test]
 fn batch_answers_every_line_in_order() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
-        .arg("batch")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let mut input = String::new();
     for i in 0..1000 {
         input.push_str(&format!(
@@ -215,13 +214,10 @@ fn batch_answers_every_line_in_order() {
         ));
         input.push('\n');
     }
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_twilio-webhook")).arg("batch"),
+        &input,
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
