@@ -17,7 +17,9 @@ use twilio_webhook::{
     TrustedProxies, Validator, WebhookConfig,
 };
 
-use super::{Config, ProxyError, tls};
+use twilio_guard_serve::{LimitsArgs, tls};
+
+use super::{Config, ProxyError};
 use crate::replay_redis::RedisReplayGuard;
 
 const SECRETS_HELP: &str = "\
@@ -115,6 +117,9 @@ pub struct ProxyArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "TWILIO_PROXY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Slow and flooding clients: timeouts, connection cap, head size.
+    #[command(flatten)]
+    pub limits: LimitsArgs,
 }
 
 /// The kind of secret that signs the webhooks.
@@ -206,9 +211,11 @@ impl ProxyArgs {
         let mut config = Config::new(&self.upstream, webhook)?
             .upstream_timeout(self.upstream_timeout)
             .drain_timeout(self.drain_timeout)
+            .limits(self.limits.limits())
             .trusted_proxies(trusted);
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-            config = config.tls(tls::server_config(cert, key).map_err(ConfigError::from)?);
+            let tls = tls::load(cert, key).map_err(ConfigError::from)?;
+            config = config.tls(Arc::new(tls));
         }
         Ok(config)
     }

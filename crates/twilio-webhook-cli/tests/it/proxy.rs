@@ -577,8 +577,8 @@ async fn serves_https_with_the_given_certificate() {
     let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_file, cert.cert.pem()).unwrap();
     std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
-    assert!(proxy::tls::server_config(&key_file, &key_file).is_err());
-    let tls = proxy::tls::server_config(&cert_file, &key_file).unwrap();
+    assert!(twilio_guard_serve::tls::load(&key_file, &key_file).is_err());
+    let tls = Arc::new(twilio_guard_serve::tls::load(&cert_file, &key_file).unwrap());
 
     let up = Upstream::start(Behaviour::default()).await;
     let proxy = Proxy::start(Config::new(&up.url(""), webhook()).unwrap().tls(tls)).await;
