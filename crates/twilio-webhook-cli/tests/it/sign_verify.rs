@@ -20,11 +20,12 @@ fn cli(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// Runs `command` with `input` on its stdin.
-fn with_stdin(command: &mut Command, input: &str) -> Output {
+/// Runs `command` with `input` on its stdin; stdout and stderr captured.
+pub(crate) fn with_stdin(command: &mut Command, input: &str) -> Output {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     child
