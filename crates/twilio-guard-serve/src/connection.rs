@@ -112,10 +112,16 @@ where
     C::Error: std::fmt::Display,
 {
     let mut conn = pin!(conn);
+    // Graceful shutdown once at most (HTTP/2 sends GOAWAY each time). The clock keeps running
+    // after it, so a client stalling in a head while the server drains is still closed.
     let mut finishing = false;
+    let mut finish = |conn: Pin<&mut C>| {
+        if !std::mem::replace(&mut finishing, true) {
+            conn.graceful_shutdown();
+        }
+    };
     if *phase.borrow_and_update() != Phase::Serving {
-        conn.as_mut().graceful_shutdown();
-        finishing = true;
+        finish(conn.as_mut());
     }
     loop {
         tokio::select! {
@@ -125,20 +131,14 @@ where
                 }
                 return;
             }
-            verdict = clock.expired(limits), if !finishing => match verdict {
+            verdict = clock.expired(limits) => match verdict {
                 // Nothing in flight: dropping the connection cancels no request.
                 Verdict::Close => return tracing::debug!("connection stalled or idle: closed"),
-                _ => {
-                    conn.as_mut().graceful_shutdown();
-                    finishing = true;
-                }
+                Verdict::Finish | Verdict::Wait(_) => finish(conn.as_mut()),
             },
             changed = phase.changed() => match changed.map(|()| *phase.borrow_and_update()) {
                 Ok(Phase::Serving) => {}
-                Ok(Phase::Draining) => {
-                    conn.as_mut().graceful_shutdown();
-                    finishing = true;
-                }
+                Ok(Phase::Draining) => finish(conn.as_mut()),
                 Ok(Phase::Abort) | Err(_) => return,
             },
         }

@@ -53,6 +53,18 @@
 //! cannot tell "idle" from "slow head" and serves only as a backstop). HTTP/2 has no head
 //! timer in hyper; there the idle and body clocks apply.
 //!
+//! Why these defaults: Twilio gives up on a webhook after 15 s, and a real client sends its
+//! head in one packet and its (at most 64 KiB) body right after, so 10 s for each leaves room
+//! for slow mobile links and still closes any stalled request within 20 s. A kept-alive
+//! connection costs one descriptor and saves the next handshake, so it may idle longer (30 s;
+//! behind a load balancer, set it above the balancer's own). 1024 connections is the common
+//! open-file limit; `serve` warns at start when `ulimit -n` is below the cap plus 64, since
+//! then accepts fail before the cap turns anyone away. A Twilio request head is a dozen short
+//! headers (well under 2 KiB);
+//! 16 KiB leaves room for long URLs and cookies of browser clients.
+//!
+//! Plain TCP speaks HTTP/1.1; over TLS, HTTP/2 where ALPN agreed on it.
+//!
 //! # Layout
 //!
 //! - `limits.rs`: [`Limits`], [`LimitsArgs`] (clap flags with environment fallbacks).

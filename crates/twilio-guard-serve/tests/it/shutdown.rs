@@ -50,3 +50,20 @@ async fn a_request_that_never_finishes_is_dropped_at_the_drain_bound() {
         .unwrap();
     closed_within(&mut client, SLACK).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_head_does_not_hold_up_the_drain() {
+    let mut limits = short();
+    limits.idle_timeout = Duration::from_secs(3600);
+    limits.drain_timeout = Duration::from_secs(3600);
+    let mut server = Server::start(limits).await;
+    let mut client = server.connect().await;
+    client.write_all(crate::support::HALF_HEAD).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.stop();
+    tokio::time::timeout(Duration::from_secs(1) + SLACK, &mut server.task)
+        .await
+        .expect("a half-sent head held the drain")
+        .unwrap()
+        .unwrap();
+}
