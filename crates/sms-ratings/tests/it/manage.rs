@@ -492,3 +492,35 @@ async fn a_share_link_stream_ends_when_the_link_is_revoked() {
     assert_eq!(s.get(&format!("{path}/live")).await.status(), 404);
     s.stop().await;
 }
+
+/// Two instances on one PostgreSQL: a comment hidden on A leaves a stream served by B within
+/// a second (the organiser's change is announced with NOTIFY like a vote).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_hidden_on_one_instance_leaves_a_stream_on_another() {
+    let Some(db) = TestDb::postgres("a_comment_hidden_on_one_instance_leaves_another").await else {
+        return;
+    };
+    let a = TestServer::start(&db.location).await;
+    let b = TestServer::start(&db.location).await;
+    add(&a, "TWO", Some(NUMBER)).await;
+    a.sms("SM1", "+14155550001", "1 rude words").await;
+    let mut stream = b.get_admin("/events/TWO/live").await;
+    let mut buffer = String::new();
+    let first = crate::page::next_snapshot(&mut stream, &mut buffer).await;
+    assert_eq!(first["comments"][0]["comment"], "rude words");
+    tokio::time::sleep(Duration::from_millis(500)).await; // B's listener settles
+    let o = Organiser::sign_in(&a).await;
+    let sent = std::time::Instant::now();
+    let r = o
+        .post("/events/TWO/comments", &[("id", "SM1"), ("action", "hide")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let next = crate::page::next_snapshot(&mut stream, &mut buffer).await;
+    let took = sent.elapsed();
+    assert_eq!(next["comments"], serde_json::json!([]));
+    assert!(took < Duration::from_secs(1), "B showed it after {took:?}");
+    eprintln!("hidden on A, gone from B's stream after {took:?}");
+    drop(stream);
+    a.stop().await;
+    b.stop().await;
+}
