@@ -49,6 +49,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::basic_auth::BasicAuth;
+use crate::explain::{Facts, Notes, explain};
 use crate::form::{Form, is_form};
 use crate::live_keys::LiveKeys;
 use crate::rejection::Rejection;
@@ -211,13 +212,13 @@ impl WebhookConfig {
     }
 
     /// Everything after the head: size of the body read, signature header, public URL, body
-    /// mode and parse, signature. When the signature is refused, `claimed` receives the
-    /// `AccountSid` the request names, for the log.
+    /// mode and parse, signature. On a 403, `notes` receives, for the log, the `AccountSid`
+    /// the request names and why the signature failed.
     pub(crate) fn check_body(
         &self,
         request: &WebhookRequest<'_>,
         body: Bytes,
-        claimed: &mut Option<String>,
+        notes: &mut Notes,
     ) -> Result<VerifiedWebhook, Rejection> {
         if body.len() > self.body_limit {
             return Err(Rejection::PayloadTooLarge);
@@ -240,12 +241,28 @@ impl WebhookConfig {
         let (kind, form) = self.body_mode(request, &url, &body)?;
         let verified = self
             .validate(&url, kind, &form, &body, signature, settings)
-            .inspect_err(|_| {
-                // Only a refused request logs it: an accepted one logs what verified it.
-                *claimed = form
+            .inspect_err(|&error| {
+                // Only on failure: the accepted path never builds an explanation, nor copies
+                // the AccountSid for the log.
+                notes.account = form
                     .get("AccountSid")
                     .map(str::to_owned)
                     .or_else(|| query_param(&url, "AccountSid"));
+                let validator = self.keys.load();
+                let facts = Facts {
+                    request,
+                    url: &url,
+                    has_base: self.public_url.has_base(),
+                    listener: request.listener_scheme().unwrap_or(self.scheme),
+                    basic_auth: self.basic_auth.is_some(),
+                    validator: &validator,
+                    kind,
+                    pairs: form.pairs(),
+                    body: &body,
+                    signature,
+                    settings,
+                };
+                notes.explanation = explain(&facts, error);
             })?;
         Ok(VerifiedWebhook::new(verified, form, body, kind))
     }

@@ -9,6 +9,8 @@
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
 //! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
+//! | `GET /events/new`, `/events/{code}/manage`; `POST /events`, `/events/{code}/…` | basic + CSRF | event management and moderation (see `page`) |
+//! | `GET /p/{token}…` | the share link | the audience's read-only results |
 //! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
 //! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
@@ -41,6 +43,7 @@
 
 mod api;
 mod auth;
+mod csrf;
 mod error;
 mod page;
 mod voice;
@@ -91,6 +94,7 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    public_url: String,
     limits: Limits,
     streams: StreamLimits,
     voice_action: String,
@@ -110,6 +114,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            public_url: public_url.trim_end_matches('/').to_owned(),
             limits: Limits::default(),
             streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
@@ -179,6 +184,8 @@ pub struct App {
     admin: auth::Guard,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
+    /// Scheme, host and prefix the server is reached at (share links are absolute).
+    public_url: Arc<str>,
     limits: Limits,
     streams: page::Streams,
 }
@@ -199,6 +206,7 @@ impl App {
             admin: auth::Guard::new(config.admin),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
+            public_url: config.public_url.into(),
             limits: config.limits,
             streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
             ratings,
@@ -230,6 +238,7 @@ pub fn router(app: App) -> Router {
         .route("/livez", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
+        .merge(page::public_routes())
         .merge(page::assets())
         .with_state(app)
 }
@@ -244,7 +253,7 @@ pub fn organiser_routes(app: App) -> Router<App> {
             "/api/events/{code}/ratings.csv",
             get(api::ratings_csv_export),
         )
-        .merge(page::routes())
+        .merge(page::routes(app.public_url.starts_with("https://")))
         .route_layer(axum::middleware::from_fn_with_state(
             app.admin.clone(),
             auth::require_admin,

@@ -81,8 +81,19 @@ CREATE TABLE processed_messages (
 ){CLUSTERED};
 ",
     },
-    // Version 2 is the organiser's (event management); numbers are fixed per feature so
-    // the two branches merge without renumbering.
+    // Organiser management: archive, results hidden until revealed, the public share link,
+    // hidden comments.
+    Migration {
+        version: 2,
+        name: "event settings, share links, hidden comments",
+        sql: "
+ALTER TABLE events ADD COLUMN archived BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN results_hidden BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN share_token TEXT;
+CREATE UNIQUE INDEX events_share_token ON events (share_token);
+ALTER TABLE ratings ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE;
+",
+    },
     Migration {
         version: 3,
         name: "rating channel, opt-outs",
