@@ -7,7 +7,9 @@
 //!     $BUILD/release/deps/instructions-* CASE N      # Ir / N = instructions per request
 //! ```
 //!
-//! Cases: `bare_hmac_sha1`, `validate_sms`, `bare`, `layer/no_replay`, `layer/replay_fresh`.
+//! Cases: `bare_hmac_sha1`, `validate_sms`, `bare`, `layer/no_replay`, `layer/replay_fresh`,
+//! `deserialize` (a verified SMS read as a two-field `serde` struct, as `TwilioRequest<T>`
+//! does), `payload` (the same read as the library's `IncomingMessage`).
 //! Requests are built and signed before `measured` runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -19,8 +21,10 @@ use axum::http::Request;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use tower::ServiceExt as _;
+use twilio_webhook::payload::IncomingMessage;
 use twilio_webhook::signature::canonical_string;
-use twilio_webhook::{Key, Validator};
+use twilio_webhook::webhook::FromWebhook as _;
+use twilio_webhook::{Key, Validator, WebhookRequest};
 
 #[path = "fixtures/sms.rs"]
 mod fixtures;
@@ -60,6 +64,34 @@ fn main() {
         "bare" => drive(n, layer::bare()),
         "layer/no_replay" => drive(n, layer::with(layer::config().without_replay_guard())),
         "layer/replay_fresh" => drive(n, layer::with(layer::config())),
+        "deserialize" | "payload" => {
+            #[derive(serde::Deserialize)]
+            struct Sms {
+                #[serde(rename = "From")]
+                _from: String,
+                #[serde(rename = "Body")]
+                _body: String,
+            }
+            let config = Key::auth_token("bench", layer::TOKEN).unwrap();
+            let request = layer::request(&config, 1);
+            let (parts, body) = request.into_parts();
+            let body = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(axum::body::to_bytes(body, usize::MAX))
+                .unwrap();
+            let head = WebhookRequest::new("POST", "/sms", &parts.headers);
+            let webhook = layer::config().verify(&head, body).unwrap();
+            if case == "payload" {
+                measured(n, || {
+                    black_box(IncomingMessage::from_webhook(&webhook).unwrap());
+                });
+            } else {
+                measured(n, || {
+                    black_box(webhook.deserialize::<Sms>().unwrap());
+                });
+            }
+        }
         other => panic!("unknown case {other}"),
     }
 }
