@@ -16,6 +16,7 @@ mod login;
 mod outage;
 mod page;
 mod secrets;
+mod serve_cli;
 mod server;
 mod store;
 mod store_views;
