@@ -74,7 +74,6 @@ use tower::{Layer, Service};
 use crate::rejection::Rejection;
 use crate::replay::StoredResponse;
 use crate::request::{HeaderSource, LOG_TARGET, ReplayState, WebhookConfig, WebhookRequest};
-use crate::url::Scheme;
 
 /// A boxed error, as `tower` and `hyper` use them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -270,14 +269,12 @@ fn path_and_query(uri: &http::Uri) -> &str {
 }
 
 fn webhook_request<'a>(parts: &'a Parts, target: &'a str) -> WebhookRequest<'a> {
-    let request = WebhookRequest::new(parts.method.as_str(), target, &parts.headers)
+    // Never the URI's scheme: an absolute-form target (HTTP/1.1) or `:scheme` (HTTP/2) is
+    // whatever the client wrote, so `POST https://…` on a plain listener would verify against
+    // an https URL. The scheme is the listener's (`WebhookConfig::listener_scheme`).
+    WebhookRequest::new(parts.method.as_str(), target, &parts.headers)
         .peer(peer(parts))
-        .authority(parts.uri.authority().map(|a| a.as_str()));
-    // Only an https URI says more than `WebhookConfig::listener_scheme` does.
-    match parts.uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("https") => request.scheme(Scheme::Https),
-        _ => request,
-    }
+        .authority(parts.uri.authority().map(|a| a.as_str()))
 }
 
 fn peer(parts: &Parts) -> Option<SocketAddr> {

@@ -12,11 +12,11 @@ use std::time::Duration;
 use clap::Args;
 use twilio_webhook::replay::ReplayError;
 use twilio_webhook::{
-    BasicAuth, CredentialsError, Key, KeyError, KeySet, KeyStore, MemoryReplayGuard, PublicUrl,
-    ReplayGuard, TrustedProxies, Validator, WebhookConfig,
+    BasicAuth, CredentialsError, Key, KeyError, KeySet, KeyStore, MemoryReplayGuard, ReplayGuard,
+    TrustedProxies, Validator, WebhookConfig,
 };
 
-use super::{Config, ProxyError, tls};
+use super::{Config, ProxyError, Public, Route, tls};
 use crate::replay_redis::RedisReplayGuard;
 
 const SECRETS_HELP: &str = "\
@@ -41,12 +41,14 @@ pub struct ProxyArgs {
     #[arg(long, env = "TWILIO_PROXY_UPSTREAM")]
     pub upstream: String,
     /// The public base URL Twilio calls (scheme, host, port, optional path prefix), e.g.
-    /// `https://hooks.example.com`. Without it the URL is rebuilt from Host and, for
-    /// --trusted-proxy peers, X-Forwarded-Proto/-Host.
+    /// `https://hooks.example.com`. Required unless --trusted-proxy is given; then the URL
+    /// comes from those proxies' Forwarded / X-Forwarded-Proto/-Host and requests from any
+    /// other peer are refused (never from the client's Host alone).
     #[arg(long, env = "TWILIO_PROXY_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// A proxy or load balancer in front (IP or CIDR) whose X-Forwarded-* headers are
-    /// believed; repeat or comma-separate.
+    /// A proxy or load balancer in front (IP or CIDR) whose Forwarded / X-Forwarded-*
+    /// headers are believed; repeat or comma-separate. Other clients' forwarding headers are
+    /// removed before forwarding.
     #[arg(
         long = "trusted-proxy",
         env = "TWILIO_PROXY_TRUSTED_PROXIES",
@@ -190,25 +192,27 @@ impl ProxyArgs {
         let trusted = TrustedProxies::new(&self.trusted_proxies)
             .map_err(|e| ConfigError::Url(format!("--trusted-proxy: {e}")))?;
         let public = match &self.public_url {
-            Some(url) => {
-                PublicUrl::base(url).map_err(|e| ConfigError::Url(format!("--public-url: {e}")))?
+            Some(url) => Public::base(url)?.trusting(trusted),
+            None => Public::behind(trusted)?,
+        };
+        let basic = basic_auth(&env, self.basic_auth_file.as_deref())?;
+        let replay = self.replay_guard().await?;
+        let (limit, methods) = (self.body_limit, self.methods.clone());
+        let route = Route::new("/", &self.upstream, move |public| {
+            let mut webhook = WebhookConfig::new(Validator::new(keys), public)
+                .body_limit(limit)
+                .methods(methods.iter().map(|m| m.trim().to_ascii_uppercase()));
+            if let Some(auth) = basic {
+                webhook = webhook.basic_auth(auth);
             }
-            None => PublicUrl::trusting(trusted.clone()),
-        };
-        let mut webhook = WebhookConfig::new(Validator::new(keys), public)
-            .body_limit(self.body_limit)
-            .methods(self.methods.iter().map(|m| m.trim().to_ascii_uppercase()));
-        if let Some(auth) = basic_auth(&env, self.basic_auth_file.as_deref())? {
-            webhook = webhook.basic_auth(auth);
-        }
-        webhook = match self.replay_guard().await? {
-            Some(guard) => webhook.replay_guard(guard),
-            None => webhook.without_replay_guard(),
-        };
-        let mut config = Config::new(&self.upstream, webhook)?
+            match replay {
+                Some(guard) => webhook.replay_guard(guard),
+                None => webhook.without_replay_guard(),
+            }
+        })?;
+        let mut config = Config::new(public, vec![route])?
             .upstream_timeout(self.upstream_timeout)
-            .drain_timeout(self.drain_timeout)
-            .trusted_proxies(trusted);
+            .drain_timeout(self.drain_timeout);
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             config = config.tls(tls::server_config(cert, key).map_err(ConfigError::from)?);
         }

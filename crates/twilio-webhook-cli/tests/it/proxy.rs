@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use twilio_webhook::signature::url_with_body_hash;
 use twilio_webhook::{BasicAuth, Key, KeySet, KeyStore, PublicUrl, Validator, WebhookConfig};
-use twilio_webhook_cli::proxy::{self, Config};
+use twilio_webhook_cli::proxy::{self, Config, Public};
 use twilio_webhook_cli::replay_redis::RedisReplayGuard;
 
 use crate::upstream::{Behaviour, Upstream};
@@ -22,9 +22,17 @@ fn key() -> Key {
     Key::auth_token("primary", TOKEN).unwrap()
 }
 
-fn webhook() -> WebhookConfig {
+fn webhook(public: PublicUrl) -> WebhookConfig {
     let validator = Validator::new(KeyStore::single(KeySet::from(key())));
-    WebhookConfig::new(validator, PublicUrl::base(PUBLIC).unwrap()).methods(["POST", "GET"])
+    WebhookConfig::new(validator, public).methods(["POST", "GET"])
+}
+
+/// One route for every path to `upstream`, checked by `make` at the public URL [`PUBLIC`].
+fn single(
+    upstream: &str,
+    make: impl FnOnce(PublicUrl) -> WebhookConfig + Send + 'static,
+) -> Config {
+    Config::single(Public::base(PUBLIC).unwrap(), upstream, make).unwrap()
 }
 
 struct Proxy {
@@ -53,7 +61,7 @@ impl Proxy {
     }
 
     async fn to(upstream: &Upstream) -> Proxy {
-        Proxy::start(Config::new(&upstream.url(""), webhook()).unwrap()).await
+        Proxy::start(single(&upstream.url(""), webhook)).await
     }
 
     fn url(&self, target: &str) -> String {
@@ -164,11 +172,9 @@ async fn form_get_and_json_are_forwarded_byte_identical() {
     );
     assert_eq!(form.header("x-twilio-verified"), Some("primary"));
     assert_eq!(form.header("x-forwarded-for"), Some("127.0.0.1"));
-    assert_eq!(form.header("x-forwarded-proto"), Some("http"));
-    assert_eq!(
-        form.header("x-forwarded-host"),
-        Some(proxy.addr.to_string().as_str())
-    );
+    // What verified, not what the client said: the public URL's scheme and host.
+    assert_eq!(form.header("x-forwarded-proto"), Some("https"));
+    assert_eq!(form.header("x-forwarded-host"), Some("hooks.example.com"));
     assert_eq!(form.header("host"), Some(up.addr.to_string().as_str()));
     assert_eq!(get_req.method, "GET");
     assert_eq!(get_req.uri.to_string(), get);
@@ -313,7 +319,7 @@ async fn refused_upstream_is_502_and_slow_upstream_is_504() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let proxy = Proxy::start(Config::new(&dead, webhook()).unwrap()).await;
+    let proxy = Proxy::start(single(&dead, webhook)).await;
     let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     // A 502 is not remembered as handled: Twilio's retry must get another chance.
@@ -325,9 +331,7 @@ async fn refused_upstream_is_502_and_slow_upstream_is_504() {
         ..Behaviour::default()
     })
     .await;
-    let config = Config::new(&slow.url(""), webhook())
-        .unwrap()
-        .upstream_timeout(Duration::from_millis(300));
+    let config = single(&slow.url(""), webhook).upstream_timeout(Duration::from_millis(300));
     let proxy = Proxy::start(config).await;
     let start = Instant::now();
     let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
@@ -355,13 +359,15 @@ async fn stalled_or_oversized_answers_are_gateway_errors() {
             ..Behaviour::default()
         })
         .await;
-        let mut webhook = webhook();
-        if !replay {
-            webhook = webhook.without_replay_guard();
-        }
-        let config = Config::new(&stalled.url(""), webhook)
-            .unwrap()
-            .upstream_timeout(Duration::from_millis(300));
+        let make = move |public| {
+            let webhook = webhook(public);
+            if replay {
+                webhook
+            } else {
+                webhook.without_replay_guard()
+            }
+        };
+        let config = single(&stalled.url(""), make).upstream_timeout(Duration::from_millis(300));
         let proxy = Proxy::start(config).await;
         let start = Instant::now();
         let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
@@ -410,11 +416,9 @@ async fn replays_get_the_stored_answer_without_reaching_upstream() {
 #[tokio::test(flavor = "multi_thread")]
 async fn basic_auth_challenge_health_and_metrics() {
     let up = Upstream::start(Behaviour::default()).await;
-    let config = Config::new(
-        &up.url(""),
-        webhook().basic_auth(BasicAuth::new("twilio", "s3cret").unwrap()),
-    )
-    .unwrap();
+    let config = single(&up.url(""), |public| {
+        webhook(public).basic_auth(BasicAuth::new("twilio", "s3cret").unwrap())
+    });
     let proxy = Proxy::start(config).await;
     let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
     assert_eq!(r.status(), 401);
@@ -504,7 +508,9 @@ async fn two_proxies_share_a_redis_replay_store() {
         let guard = RedisReplayGuard::connect(&redis_url, &prefix, Duration::from_secs(60))
             .await
             .unwrap();
-        let config = Config::new(&up.url(""), webhook().replay_guard(Arc::new(guard))).unwrap();
+        let config = single(&up.url(""), move |public| {
+            webhook(public).replay_guard(Arc::new(guard))
+        });
         proxies.push(Proxy::start(config).await);
     }
     let r = post_form(&proxies[0], "/sms", FORM, HeaderMap::new()).await;
@@ -581,7 +587,7 @@ async fn serves_https_with_the_given_certificate() {
     let tls = proxy::tls::server_config(&cert_file, &key_file).unwrap();
 
     let up = Upstream::start(Behaviour::default()).await;
-    let proxy = Proxy::start(Config::new(&up.url(""), webhook()).unwrap().tls(tls)).await;
+    let proxy = Proxy::start(single(&up.url(""), webhook).tls(tls)).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
@@ -759,4 +765,242 @@ async fn flags_and_token_file_configure_shared_keys() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(up.seen()[0].header("x-twilio-verified"), Some("ks-2026"));
+}
+
+/// `proxy` flags as the command line would give them.
+fn proxy_args(flags: &[&str]) -> proxy::ProxyArgs {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: proxy::ProxyArgs,
+    }
+    let mut argv = vec!["proxy"];
+    argv.extend_from_slice(flags);
+    Cli::try_parse_from(argv).unwrap().args
+}
+
+/// Sends exact request bytes to the proxy and returns the status of its answer.
+async fn send_raw(proxy: &Proxy, request: &str) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(proxy.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// A signed form POST as raw bytes: `target` in the request line, `Host: host`, signed over
+/// `signed_url`, with `extra` header lines.
+fn raw_form(target: &str, host: &str, signed_url: &str, extra: &str) -> String {
+    let p = pairs(FORM);
+    let sig = key().sign(signed_url, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    format!(
+        "POST {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {sig}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{FORM}",
+        FORM.len()
+    )
+}
+
+/// Issue 16 item 2: without `--public-url` the client's Host and an absolute-form target
+/// decided the signed URL. Now the proxy refuses to start without `--public-url` or
+/// `--trusted-proxy`.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_public_url_or_trusted_proxies_the_proxy_refuses_to_start() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let upstream = up.url("");
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    let err = proxy_args(&["--upstream", &upstream])
+        .config(env)
+        .await
+        .expect_err("started without --public-url");
+    let text = err.to_string();
+    assert!(
+        text.contains("--public-url") && text.contains("--trusted-proxy"),
+        "{text}"
+    );
+    // The binary says so and exits non-zero.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", &upstream])
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env_remove("TWILIO_PROXY_PUBLIC_URL")
+        .env_remove("TWILIO_PROXY_TRUSTED_PROXIES")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(20), out)
+        .await
+        .expect("the proxy started and kept running")
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--public-url"), "{stderr}");
+}
+
+/// With `--public-url`, a request Twilio signed for another app (foreign Host) or an
+/// absolute-form https target is refused, and the upstream hears the public URL's scheme
+/// and host, never the client's.
+#[tokio::test(flavor = "multi_thread")]
+async fn foreign_host_and_absolute_form_targets_are_refused() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let upstream = up.url("");
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    let config = proxy_args(&["--upstream", &upstream, "--public-url", PUBLIC])
+        .config(env)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(config).await;
+    let other = "https://other-app.example.org/sms";
+    let raw = raw_form("/sms", "other-app.example.org", other, "");
+    assert_eq!(send_raw(&proxy, &raw).await, 403, "foreign Host");
+    let prod = "https://prod.example.com/sms";
+    let raw = raw_form(prod, "prod.example.com", prod, "");
+    assert_eq!(send_raw(&proxy, &raw).await, 403, "absolute-form target");
+    assert!(up.seen().is_empty());
+    // The request Twilio signed for us passes, even in absolute form with a foreign Host; the
+    // upstream is told the public URL's scheme and host.
+    let ours = format!("{PUBLIC}/sms");
+    let raw = raw_form(prod, "prod.example.com", &ours, "");
+    assert_eq!(send_raw(&proxy, &raw).await, 200);
+    let seen = up.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].uri.to_string(), "/sms");
+    assert_eq!(seen[0].header("x-forwarded-proto"), Some("https"));
+    assert_eq!(
+        seen[0].header("x-forwarded-host"),
+        Some("hooks.example.com")
+    );
+}
+
+/// `--trusted-proxy` without `--public-url`: only the listed proxies' requests are served
+/// (their forwarded headers name the URL); anyone else is refused, whatever Host it sends.
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_trusted_proxies_other_peers_are_refused() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let upstream = up.url("");
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    let elsewhere = proxy_args(&["--upstream", &upstream, "--trusted-proxy", "10.0.0.0/8"])
+        .config(env)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(elsewhere).await;
+    let other = "http://other-app.example.org/sms";
+    let raw = raw_form("/sms", "other-app.example.org", other, "");
+    assert_eq!(
+        send_raw(&proxy, &raw).await,
+        403,
+        "untrusted peer, own Host"
+    );
+    assert!(up.seen().is_empty());
+
+    let local = proxy_args(&["--upstream", &upstream, "--trusted-proxy", "127.0.0.1"])
+        .config(env)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(local).await;
+    let forwarded = "X-Forwarded-Proto: https\r\nX-Forwarded-Host: hooks.example.com\r\n";
+    let raw = raw_form("/sms", "internal:8080", &format!("{PUBLIC}/sms"), forwarded);
+    assert_eq!(send_raw(&proxy, &raw).await, 200, "trusted proxy's URL");
+    // The scheme never comes from an absolute-form target: the trusted proxy said nothing
+    // about it, so it is the listener's (http).
+    let prod = "https://prod.example.com/sms";
+    let raw = raw_form(prod, "prod.example.com", prod, "");
+    assert_eq!(send_raw(&proxy, &raw).await, 403, "scheme from the target");
+    assert_eq!(up.seen().len(), 1);
+}
+
+/// A proxy from the command-line flags `--upstream UPSTREAM --public-url PUBLIC` + `extra`.
+async fn proxy_from_flags(upstream: &Upstream, extra: &[&str]) -> Proxy {
+    let url = upstream.url("");
+    let mut flags = vec!["--upstream", &url, "--public-url", PUBLIC];
+    flags.extend_from_slice(extra);
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    Proxy::start(proxy_args(&flags).config(env).await.unwrap()).await
+}
+
+/// Issue 16 item 3: forwarding headers from a client are forgeries. Each is removed, and the
+/// upstream hears ours: the peer, and the public URL's scheme and host.
+#[tokio::test(flavor = "multi_thread")]
+async fn client_forwarding_headers_never_reach_the_upstream() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = proxy_from_flags(&up, &[]).await;
+    let forged = "Forwarded: for=6.6.6.6;proto=https;host=admin.example\r\n\
+        X-Real-IP: 6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: gopher\r\n\
+        X-Forwarded-Host: admin.example\r\nX-Forwarded-Port: 1\r\nX-Forwarded-Prefix: /admin\r\n\
+        True-Client-IP: 6.6.6.6\r\nX-Twilio-Verified: admin\r\nX-Twilio-Verified-Account: AC6\r\n";
+    let raw = raw_form("/sms", "evil.example", &format!("{PUBLIC}/sms"), forged);
+    assert_eq!(send_raw(&proxy, &raw).await, 200);
+    let seen = up.seen();
+    let h = &seen[0];
+    let mut names: Vec<&str> = h.headers.keys().map(|n| n.as_str()).collect();
+    names.sort_unstable();
+    for forged in [
+        "x-real-ip",
+        "x-forwarded-port",
+        "x-forwarded-prefix",
+        "true-client-ip",
+        "x-twilio-verified-account",
+    ] {
+        assert!(
+            !names.contains(&forged),
+            "{forged} reached the upstream: {names:?}"
+        );
+    }
+    let all = |name: &str| -> Vec<&str> {
+        h.headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    };
+    assert_eq!(all("x-forwarded-for"), ["127.0.0.1"]);
+    assert_eq!(all("x-forwarded-proto"), ["https"]);
+    assert_eq!(all("x-forwarded-host"), ["hooks.example.com"]);
+    assert_eq!(all("x-twilio-verified"), ["primary"]);
+    assert_eq!(
+        all("forwarded"),
+        [r#"for=127.0.0.1;proto=https;host="hooks.example.com""#]
+    );
+}
+
+/// Issue 16 item 4: `Connection:` may name hop-by-hop headers only; it never strips what the
+/// upstream needs to read (or re-check) the verified request.
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_cannot_strip_end_to_end_headers() {
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = proxy_from_flags(&up, &[]).await;
+    let hop = "X-Hop: 1\r\nI-Twilio-Idempotency-Token: idem-1\r\n\
+        Connection: content-type, Content-Length, x-twilio-signature, x-hop, \
+        i-twilio-idempotency-token, x-forwarded-for, x-twilio-verified\r\n";
+    let raw = raw_form("/sms", "hooks.example.com", &format!("{PUBLIC}/sms"), hop);
+    // `Connection: close` is added by raw_form after the list; hyper merges both lines.
+    assert_eq!(send_raw(&proxy, &raw).await, 200);
+    let seen = up.seen();
+    let h = &seen[0];
+    assert_eq!(
+        h.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(h.body.as_ref(), FORM.as_bytes());
+    assert!(h.header("x-twilio-signature").is_some());
+    assert_eq!(h.header("i-twilio-idempotency-token"), Some("idem-1"));
+    assert_eq!(h.header("x-forwarded-for"), Some("127.0.0.1"));
+    assert_eq!(h.header("x-twilio-verified"), Some("primary"));
+    assert_eq!(
+        h.header("x-hop"),
+        None,
+        "a real hop-by-hop header still goes"
+    );
+    // The upstream can re-check the signature it received.
+    let validator = Validator::new(KeyStore::single(KeySet::from(key())));
+    let check = Upstream::start(Behaviour {
+        validate: Some((validator, PUBLIC.to_owned())),
+        ..Behaviour::default()
+    })
+    .await;
+    let proxy = proxy_from_flags(&check, &[]).await;
+    assert_eq!(send_raw(&proxy, &raw).await, 200);
+    assert_eq!(check.seen().len(), 1);
 }

@@ -12,6 +12,9 @@ mod twiml;
 mod vectors;
 
 #[cfg(any(feature = "axum", feature = "actix"))]
+mod request_target;
+
+#[cfg(any(feature = "axum", feature = "actix"))]
 mod support;
 
 #[cfg(any(feature = "axum", feature = "actix"))]
