@@ -1039,3 +1039,109 @@ async fn a_hung_up_request_still_reaches_the_upstream_once() {
     assert_eq!(send_raw(&proxy, &raw).await, 200);
     assert_eq!(up.seen().len(), 1);
 }
+
+/// A fresh directory for one test's files.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("twh-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Issue 15, proxy routes: three routes from one TOML file, each with its own policy.
+#[tokio::test(flavor = "multi_thread")]
+async fn three_routes_from_a_config_file() {
+    let sms = Upstream::start(Behaviour::default()).await;
+    let voice = Upstream::start(Behaviour {
+        body: "<Response><Say>again</Say></Response>",
+        ..Behaviour::default()
+    })
+    .await;
+    let dir = temp_dir("routes");
+    std::fs::write(dir.join("status-auth"), "twilio:s3cret\n").unwrap();
+    let file = dir.join("routes.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+[[route]]
+prefix = "/sms"
+upstream = "{}"
+
+[[route]]
+prefix = "/voice/gather"
+upstream = "{}"
+methods = ["POST", "GET"]
+replay_guard = false
+
+[[route]]
+prefix = "/status"
+upstream = "{}"
+body_limit = 262144
+basic_auth_file = "status-auth"
+"#,
+            sms.url(""),
+            voice.url("/app"),
+            sms.url("")
+        ),
+    )
+    .unwrap();
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    let args = proxy_args(&["--config", file.to_str().unwrap(), "--public-url", PUBLIC]);
+    let proxy = Proxy::start(args.config(env).await.unwrap()).await;
+
+    // /sms: replay guard on, first upstream.
+    for _ in 0..2 {
+        let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(sms.seen().len(), 1, "/sms replay reached the upstream");
+    // /voice/gather: replay guard off (Twilio repeats Gather actions), the other upstream,
+    // under its own prefix.
+    for _ in 0..2 {
+        let r = post_form(&proxy, "/voice/gather?n=1", FORM, HeaderMap::new()).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("again"));
+    }
+    let seen = voice.seen();
+    assert_eq!(seen.len(), 2, "the Gather repeat was not forwarded");
+    assert_eq!(seen[1].uri.to_string(), "/app/voice/gather?n=1");
+    // /status: a bigger body limit, basic auth.
+    let big = format!("{FORM}&Pad={}", "a".repeat(100 * 1024));
+    let mut auth = HeaderMap::new();
+    auth.insert(
+        "authorization",
+        "Basic dHdpbGlvOnMzY3JldA==".parse().unwrap(),
+    );
+    let r = post_form(&proxy, "/status", &big, HeaderMap::new()).await;
+    assert_eq!(r.status(), 401);
+    let r = post_form(&proxy, "/status", &big, auth.clone()).await;
+    assert_eq!(r.status(), 200);
+    let r = post_form(&proxy, "/sms", &big, auth).await;
+    assert_eq!(r.status(), 413, "/sms keeps the default limit");
+    assert_eq!(sms.seen().len(), 2);
+    // No route: the proxy's own 404, nothing forwarded.
+    let r = post_form(&proxy, "/voicemail", FORM, HeaderMap::new()).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!((sms.seen().len(), voice.seen().len()), (2, 2));
+}
+
+/// An unknown key in the routes file stops the start with its line named.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_routes_file_with_an_unknown_key_is_refused() {
+    let dir = temp_dir("routes-bad");
+    let file = dir.join("routes.toml");
+    std::fs::write(
+        &file,
+        "[[route]]\nprefix = \"/sms\"\nupstream = \"http://127.0.0.1:9\"\nreplay = false\n",
+    )
+    .unwrap();
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    let args = proxy_args(&["--config", file.to_str().unwrap(), "--public-url", PUBLIC]);
+    let err = args.config(env).await.unwrap_err().to_string();
+    assert!(err.contains("line 4") && err.contains("replay"), "{err}");
+    assert!(err.contains("routes.toml"), "{err}");
+}
