@@ -1145,3 +1145,125 @@ async fn a_routes_file_with_an_unknown_key_is_refused() {
     assert!(err.contains("line 4") && err.contains("replay"), "{err}");
     assert!(err.contains("routes.toml"), "{err}");
 }
+
+/// Whether Python's `standardwebhooks` package can be imported, installing it if pip can.
+fn python_standardwebhooks() -> bool {
+    let import = || {
+        std::process::Command::new("python3")
+            .args(["-c", "import standardwebhooks"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if import() {
+        return true;
+    }
+    let installed = std::process::Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "standardwebhooks"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    installed && import()
+}
+
+/// Verifies `body` + the Standard Webhooks headers of `seen` with the Python package; returns
+/// what the script printed (`ok`, or the exception).
+fn python_verify(secret: &str, seen: &crate::upstream::Seen, body: &[u8]) -> String {
+    use base64::Engine as _;
+    const SCRIPT: &str = r#"
+import base64, json, sys
+from standardwebhooks.webhooks import Webhook
+case = json.load(sys.stdin)
+try:
+    Webhook(case["secret"]).verify(base64.b64decode(case["body"]), case["headers"], json_parse=False)
+    print("ok")
+except Exception as e:
+    print(type(e).__name__, e)
+"#;
+    let headers: serde_json::Map<String, serde_json::Value> =
+        twilio_webhook_cli::proxy::resign::HEADERS
+            .iter()
+            .map(|name| ((*name).to_owned(), seen.header(name).unwrap_or("").into()))
+            .collect();
+    let case = serde_json::json!({
+        "secret": secret,
+        "body": base64::engine::general_purpose::STANDARD.encode(body),
+        "headers": headers,
+    });
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", SCRIPT])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(case.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Issue 15, the hop behind the proxy: the Standard Webhooks signature the proxy adds verifies
+/// with the Python `standardwebhooks` package; a changed body or a forged header does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn resigned_requests_verify_with_python_standardwebhooks() {
+    if !tokio::task::spawn_blocking(python_standardwebhooks)
+        .await
+        .unwrap()
+    {
+        eprintln!(
+            "skipped resigned_requests_verify_with_python_standardwebhooks: python3 with \
+             standardwebhooks unavailable and pip could not install it"
+        );
+        return;
+    }
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let dir = temp_dir("whsec");
+    let secret_file = dir.join("whsec");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    let up = Upstream::start(Behaviour::default()).await;
+    let proxy = proxy_from_flags(
+        &up,
+        &["--resign-secret-file", secret_file.to_str().unwrap()],
+    )
+    .await;
+    let mut forged = HeaderMap::new();
+    forged.insert("webhook-signature", "v1,Zm9yZ2Vk".parse().unwrap());
+    forged.insert("webhook-id", "msg_forged".parse().unwrap());
+    let r = post_form(&proxy, "/sms", FORM, forged).await;
+    assert_eq!(r.status(), 200);
+    let json = br#"{"a":1}"#;
+    let target = url_with_body_hash("/events", json);
+    let r = client()
+        .post(proxy.url(&target))
+        .header("content-type", "application/json")
+        .header(
+            "x-twilio-signature",
+            key().sign_url(&format!("{PUBLIC}{target}")),
+        )
+        .body(json.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let seen = up.seen();
+    assert_eq!(seen.len(), 2);
+    for request in &seen {
+        let id = request.header("webhook-id").unwrap();
+        assert!(id.starts_with("msg_") && id != "msg_forged", "{id}");
+        assert_eq!(
+            request.headers.get_all("webhook-signature").iter().count(),
+            1
+        );
+        let verdict = tokio::task::block_in_place(|| python_verify(SECRET, request, &request.body));
+        assert_eq!(verdict, "ok", "{request:?}");
+        let tampered = [request.body.as_ref(), b"&x=1"].concat();
+        let verdict = tokio::task::block_in_place(|| python_verify(SECRET, request, &tampered));
+        assert!(verdict.contains("VerificationError"), "{verdict}");
+    }
+    let other = "whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB";
+    let verdict = tokio::task::block_in_place(|| python_verify(other, &seen[0], &seen[0].body));
+    assert!(verdict.contains("VerificationError"), "{verdict}");
+}
