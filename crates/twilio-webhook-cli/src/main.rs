@@ -4,12 +4,16 @@
 //! TWILIO_AUTH_TOKEN=12345 twilio-webhook sign --url 'https://example.com/sms' From=+15551234567 Body=Hi
 //! twilio-webhook verify --url 'https://example.com/sms' --signature '…' From=+15551234567 Body=Hi
 //! twilio-webhook batch < cases.jsonl > verdicts.jsonl
-//! twilio-webhook send http://127.0.0.1:3000/sms --body Hi          # act as Twilio, check the TwiML
+//! twilio-webhook send http://127.0.0.1:3000/sms --body Hi          # act as Twilio, follow the TwiML
+//! twilio-webhook send http://127.0.0.1:3000/voice --kind call --digits 4,1#   # walk an IVR
+//! twilio-webhook chat http://127.0.0.1:3000/sms                      # text a bot, interactively
 //! twilio-webhook send http://127.0.0.1:3000/sms --duration 30s --concurrency 16   # load
 //! twilio-webhook proxy --upstream http://127.0.0.1:3000 --public-url https://hooks.example.com
 //! ```
 
 mod batch;
+mod chat;
+mod lines;
 mod params;
 mod send;
 mod sign;
@@ -35,9 +39,13 @@ enum Command {
     Verify(sign::VerifyArgs),
     /// Sign and check JSON Lines from stdin, one verdict line out per line in, in order.
     Batch,
-    /// Act as Twilio: send a signed webhook to an endpoint and check the TwiML reply;
-    /// with --repeat/--concurrency, a load generator reporting req/s and latency percentiles.
+    /// Act as Twilio: send a signed webhook and follow the TwiML (messages, redirects,
+    /// gathers, callbacks); with --repeat/--concurrency, a load generator reporting req/s
+    /// and latency percentiles.
     Send(Box<send::SendArgs>),
+    /// Text a bot interactively: each line is an SMS from the same number, replies printed;
+    /// /call places a voice call, /quit leaves. Reads piped stdin too.
+    Chat(Box<chat::ChatArgs>),
     /// Validating reverse proxy: forwards only requests Twilio really signed to any backend.
     Proxy(Box<proxy::ProxyArgs>),
 }
@@ -49,6 +57,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => sign::verify(&args),
         Command::Batch => batch::run(std::io::stdin().lock(), std::io::stdout().lock()),
         Command::Send(args) => return exit_code(send::send(*args)),
+        Command::Chat(args) => return exit_code(chat::chat(*args)),
         Command::Proxy(args) => return exit_code(proxy::main(&args).map(|()| ExitCode::SUCCESS)),
     };
     match result {

@@ -18,10 +18,6 @@ if redis.call('SET', KEYS[1], 'F', 'NX', 'PX', ARGV[1]) then return false end
 return redis.call('GET', KEYS[1])
 ";
 
-/// The largest response body kept for replays; a larger one is stored without its body
-/// (the replay still gets the status and never reaches the upstream again).
-const MAX_STORED_BODY: usize = 64 * 1024;
-
 /// A replay guard backed by Redis.
 #[derive(Clone)]
 pub struct RedisReplayGuard {
@@ -102,7 +98,8 @@ impl ReplayGuard for RedisReplayGuard {
     ) -> BoxFuture<'a, Result<(), ReplayError>> {
         Box::pin(async move {
             let mut conn = self.connection.clone();
-            let value = encode(&response);
+            // Over the library's `MAX_STORED_BODY`, a 409 is kept instead (as in memory).
+            let value = encode(&response.bounded());
             conn.pset_ex::<_, _, ()>(self.key(fp), value, millis(self.ttl))
                 .await
                 .map_err(unavailable)
@@ -127,11 +124,6 @@ fn encode(response: &StoredResponse) -> Vec<u8> {
     let content_type = response.content_type().unwrap_or_default().as_bytes();
     let content_type = &content_type[..content_type.len().min(usize::from(u16::MAX))];
     let body = response.body();
-    let body = if body.len() > MAX_STORED_BODY {
-        &[][..]
-    } else {
-        body
-    };
     let mut out = Vec::with_capacity(5 + content_type.len() + body.len());
     out.push(b'D');
     out.extend_from_slice(&response.status().to_be_bytes());
@@ -164,6 +156,7 @@ fn decode(value: &[u8]) -> Result<Begin, ReplayError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use twilio_webhook::replay::MAX_STORED_BODY;
 
     #[test]
     fn stored_responses_round_trip() {
@@ -177,11 +170,11 @@ mod tests {
     }
 
     #[test]
-    fn oversized_bodies_are_stored_without_them() {
+    fn oversized_bodies_are_not_kept() {
         let r = StoredResponse::new(200, None, vec![b'x'; MAX_STORED_BODY + 1]);
-        let Ok(Begin::Done(stored)) = decode(&encode(&r)) else {
+        let Ok(Begin::Done(stored)) = decode(&encode(&r.bounded())) else {
             panic!("not decoded")
         };
-        assert_eq!((stored.status(), stored.body().len()), (200, 0));
+        assert_eq!(stored, StoredResponse::not_kept());
     }
 }

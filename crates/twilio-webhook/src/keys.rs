@@ -6,7 +6,8 @@
 //! and the old token both verify, each optionally until an expiry. A [`KeyStore`] says which
 //! set applies to a request: one set for the whole endpoint, one per `AccountSid`
 //! (sub-accounts sign with their own token), or Webhook Shared Keys chosen by the
-//! `X-Twilio-Webhooks-Signature-Settings` header.
+//! `X-Twilio-Webhooks-Signature-Settings` header. A [`TokenFile`] reads all of them from one
+//! text file (see [`file`]).
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
@@ -37,6 +38,10 @@ use subtle::{Choice, ConstantTimeEq as _};
 
 use crate::signature::{Algorithm, MacBytes, SortOrder, encode_signature, params_suffix};
 use crate::validator::ValidationError;
+
+pub mod file;
+
+pub use file::{KeyKind, TokenFile, TokenFileError};
 
 /// Why a secret or key could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,7 +4,7 @@
 //!
 //! - [`signature`]: the canonical string, HMAC-SHA1/SHA-256, base64, `bodySHA256`.
 //! - [`keys`]: redacted secrets, pre-keyed MAC states, key sets (rotation) and key stores
-//!   (one account, per-`AccountSid`, shared keys).
+//!   (one account, per-`AccountSid`, shared keys); the token file format (`keys::file`).
 //! - [`url`]: the public URL Twilio signed (configured base, or trusted proxies' headers)
 //!   and the forms of it that are tried; query helpers.
 //! - [`validator`]: [`Validator`], pure: strings and bytes in, a [`Verified`] or a
@@ -18,6 +18,9 @@
 //! - [`twiml`]: the reply — messaging and voice TwiML, byte-identical to twilio-node's.
 //! - [`payload`]: typed webhook payloads read from the verified pairs.
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`) `doc_cfg` labels every feature-gated item from its
+// `#[cfg]` by itself; an explicit `doc(cfg)` on a module would replace what its items add
+// (the axum extractor inside `tower` would read "tower" instead of "tower and axum").
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod basic_auth;
@@ -32,11 +35,9 @@ pub mod url;
 pub mod validator;
 
 #[cfg(feature = "tower")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 
 #[cfg(feature = "actix")]
-#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 
 pub use basic_auth::{BasicAuth, CredentialsError};

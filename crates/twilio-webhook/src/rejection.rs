@@ -64,6 +64,10 @@ pub enum Rejection {
     /// The same signed request is being handled right now (409); Twilio will retry.
     #[error("replay of a request still in flight")]
     ReplayInFlight,
+    /// A repeat of a handled request whose response was too large to keep (409): the
+    /// handler does not run again. See [`crate::replay::MAX_STORED_BODY`].
+    #[error("replay of a request whose response was not kept")]
+    ReplayNotKept,
     /// The replay store failed; failing closed (503) makes Twilio retry later.
     #[error("replay store unavailable")]
     ReplayUnavailable,
@@ -84,8 +88,11 @@ impl Rejection {
             Rejection::Signature(e) => match e {
                 V::MissingSignature | V::MalformedSignature | V::MalformedSignatureSettings => 400,
                 V::MissingBodyHash => 415,
-                V::NoKey | V::SharedKeyNotConfigured => 500,
-                V::SignatureMismatch
+                // Our own misconfiguration only: nothing a client sends can cause it.
+                V::NoKey => 500,
+                // A settings header on an Auth-Token route comes from the client (403).
+                V::SharedKeyNotConfigured
+                | V::SignatureMismatch
                 | V::BodyHashMismatch
                 | V::UnknownAccount
                 | V::UnknownSharedKey
@@ -102,7 +109,7 @@ impl Rejection {
             | Rejection::Url(_)
             | Rejection::BodyRead
             | Rejection::Payload => 400,
-            Rejection::ReplayInFlight => 409,
+            Rejection::ReplayInFlight | Rejection::ReplayNotKept => 409,
             Rejection::ReplayUnavailable => 503,
             Rejection::NotVerified => 500,
         }
@@ -115,7 +122,7 @@ impl Rejection {
             401 => "Unauthorized",
             403 => "Twilio request validation failed",
             405 => "Method not allowed",
-            409 => "Request already in progress",
+            409 => "Duplicate request",
             413 => "Payload too large",
             415 => "Unsupported media type",
             503 => "Service unavailable",
@@ -161,7 +168,7 @@ mod tests {
             (Rejection::Signature(V::UnknownAccount), 403),
             (Rejection::Signature(V::UnsupportedAlgorithm), 403),
             (Rejection::Signature(V::MissingSignatureSettings), 403),
-            (Rejection::Signature(V::SharedKeyNotConfigured), 500),
+            (Rejection::Signature(V::SharedKeyNotConfigured), 403),
             (Rejection::Signature(V::NoKey), 500),
             (Rejection::MalformedForm, 400),
             (Rejection::UnsupportedMediaType, 415),

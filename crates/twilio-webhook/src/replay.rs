@@ -16,6 +16,13 @@
 //! back it when several servers answer the same webhook; [`MemoryReplayGuard`] is the bounded
 //! in-process default.
 //!
+//! Stores keep a response body of at most [`MAX_STORED_BODY`] bytes (64 KiB, Twilio's own
+//! limit on a TwiML document). A larger response is not kept, and neither is one that would
+//! take a [`MemoryReplayGuard`] over its byte budget; the request stays marked handled, so
+//! its repeats still never reach the handler: they get `409 Conflict`
+//! ([`StoredResponse::not_kept`]) instead of a truncated or empty copy that would pass for
+//! the real answer.
+//!
 //! ```
 //! use twilio_webhook::replay::{Begin, MemoryReplayGuard, ReplayGuard, StoredResponse};
 //!
@@ -37,13 +44,23 @@
 //! # }
 //! ```
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
+
+use crate::rejection::Rejection;
+
+/// The largest response body a replay store keeps: 64 KiB, the size Twilio allows a TwiML
+/// document. Shared by every store (the in-memory one here, the CLI's Redis one) so a
+/// replay gets the same answer whichever store is configured.
+pub const MAX_STORED_BODY: usize = 64 * 1024;
+
+/// The default byte budget of a [`MemoryReplayGuard`]'s stored responses: 64 MiB.
+pub const DEFAULT_STORED_BYTES: usize = 64 * 1024 * 1024;
 
 /// A boxed, sendable future, the return type of [`ReplayGuard`]'s methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -110,6 +127,33 @@ impl StoredResponse {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
+
+    /// What a store keeps of this response: the response itself, or [`Self::not_kept`] when
+    /// its body is over [`MAX_STORED_BODY`].
+    pub fn bounded(self) -> StoredResponse {
+        if self.body.len() > MAX_STORED_BODY {
+            StoredResponse::not_kept()
+        } else {
+            self
+        }
+    }
+
+    /// The answer kept for a request whose own response was not kept (too large, or over
+    /// the store's budget): `409` with [`Rejection::ReplayNotKept`]'s fixed text. The
+    /// handler is not run again, and the repeat is not told a status it did not earn.
+    pub fn not_kept() -> StoredResponse {
+        let r = Rejection::ReplayNotKept;
+        StoredResponse::new(
+            r.status(),
+            Some(Rejection::CONTENT_TYPE),
+            r.body().as_bytes().to_vec(),
+        )
+    }
+
+    /// The bytes this response holds on the heap (body and content type).
+    fn size(&self) -> usize {
+        self.body.len() + self.content_type.as_ref().map_or(0, String::len)
+    }
 }
 
 /// What [`ReplayGuard::begin`] found.
@@ -161,6 +205,15 @@ enum State {
     Done(StoredResponse),
 }
 
+impl State {
+    fn size(&self) -> usize {
+        match self {
+            State::InFlight { .. } => 0,
+            State::Done(response) => response.size(),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     state: State,
@@ -168,26 +221,58 @@ struct Entry {
     generation: u64,
 }
 
+/// The entries and their age order. Every entry has exactly one item in `order` (under its
+/// current generation), so neither map outgrows the capacity, whatever mix of completions
+/// and aborts arrives.
 #[derive(Debug, Default)]
 struct Store {
     entries: HashMap<Fingerprint, Entry>,
-    /// Insertion order, oldest first; stale items (generation changed) are skipped.
-    order: VecDeque<(Fingerprint, u64)>,
+    /// Generation → fingerprint, oldest first.
+    order: BTreeMap<u64, Fingerprint>,
     next_generation: u64,
+    /// Bytes held by stored responses.
+    bytes: usize,
 }
 
-/// The default guard: an in-process map bounded by a capacity (oldest evicted first) and a
-/// TTL. Shared by the clones of one layer; not shared between processes.
+impl Store {
+    /// Puts `fp` at the back of the age order in `state`, replacing any entry it had.
+    fn insert(&mut self, fp: Fingerprint, state: State, now: Instant) {
+        self.remove(&fp);
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        self.bytes += state.size();
+        self.order.insert(generation, fp);
+        let entry = Entry {
+            state,
+            created: now,
+            generation,
+        };
+        self.entries.insert(fp, entry);
+    }
+
+    fn remove(&mut self, fp: &Fingerprint) {
+        if let Some(entry) = self.entries.remove(fp) {
+            self.order.remove(&entry.generation);
+            self.bytes = self.bytes.saturating_sub(entry.state.size());
+        }
+    }
+}
+
+/// The default guard: an in-process map bounded by a capacity (oldest evicted first), a TTL
+/// and a byte budget for stored responses. Shared by the clones of one layer; not shared
+/// between processes.
 #[derive(Debug, Clone)]
 pub struct MemoryReplayGuard {
     store: Arc<Mutex<Store>>,
     capacity: usize,
     ttl: Duration,
     lease: Duration,
+    max_bytes: usize,
 }
 
 impl Default for MemoryReplayGuard {
-    /// 10 000 requests, one hour, in-flight marks lapse after 30 s (Twilio gives up after 15).
+    /// 10 000 requests, one hour, in-flight marks lapse after 30 s (Twilio gives up after
+    /// 15), responses kept up to 64 MiB in all.
     fn default() -> Self {
         MemoryReplayGuard::new(10_000, Duration::from_secs(3600))
     }
@@ -201,6 +286,7 @@ impl MemoryReplayGuard {
             capacity: capacity.max(1),
             ttl,
             lease: Duration::from_secs(30),
+            max_bytes: DEFAULT_STORED_BYTES,
         }
     }
 
@@ -208,6 +294,16 @@ impl MemoryReplayGuard {
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
+        self
+    }
+
+    /// The most bytes of stored responses kept at once (default [`DEFAULT_STORED_BYTES`]).
+    /// A response that would go over it is not kept (see [`StoredResponse::not_kept`]):
+    /// older entries are never evicted early for it, so no earlier request loses its
+    /// protection.
+    #[must_use]
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
         self
     }
 
@@ -221,9 +317,14 @@ impl MemoryReplayGuard {
         self.len() == 0
     }
 
+    /// How many bytes of stored responses are held now.
+    pub fn stored_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
-        // A panic while holding the lock cannot leave the map inconsistent (every update is
-        // a single insert or remove), so a poisoned lock is still usable.
+        // A panic while holding the lock cannot leave the map inconsistent (every update
+        // completes before anything that could panic), so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -238,19 +339,8 @@ impl MemoryReplayGuard {
                 State::InFlight { .. } => {}
             }
         }
-        let generation = store.next_generation;
-        store.next_generation += 1;
-        store.entries.insert(
-            *fp,
-            Entry {
-                state: State::InFlight {
-                    until: now + self.lease,
-                },
-                created: now,
-                generation,
-            },
-        );
-        store.order.push_back((*fp, generation));
+        let until = now + self.lease;
+        store.insert(*fp, State::InFlight { until }, now);
         self.evict(store, now);
         Begin::Fresh
     }
@@ -258,17 +348,21 @@ impl MemoryReplayGuard {
     fn complete_at(&self, fp: &Fingerprint, response: StoredResponse, now: Instant) {
         let mut guard = self.lock();
         let store = &mut *guard;
-        if let Some(entry) = store.entries.get_mut(fp) {
-            // The TTL runs from completion, so a slow handler still gets the full window.
-            // A new generation moves the entry to the back; its old place in `order` goes
-            // stale and is skipped.
-            entry.state = State::Done(response);
-            entry.created = now;
-            entry.generation = store.next_generation;
-            let generation = entry.generation;
-            store.next_generation += 1;
-            store.order.push_back((*fp, generation));
+        if !store.entries.contains_key(fp) {
+            return;
         }
+        let mut response = response.bounded();
+        let held = store.entries.get(fp).map_or(0, |e| e.state.size());
+        if store
+            .bytes
+            .saturating_sub(held)
+            .saturating_add(response.size())
+            > self.max_bytes
+        {
+            response = StoredResponse::not_kept();
+        }
+        // The TTL runs from completion, so a slow handler still gets the full window.
+        store.insert(*fp, State::Done(response), now);
     }
 
     fn abort_now(&self, fp: &Fingerprint) {
@@ -277,25 +371,22 @@ impl MemoryReplayGuard {
             store.entries.get(fp).map(|e| &e.state),
             Some(State::InFlight { .. })
         ) {
-            store.entries.remove(fp);
+            store.remove(fp);
         }
     }
 
     /// Drops expired entries from the front, then the oldest while over capacity.
     fn evict(&self, store: &mut Store, now: Instant) {
-        while let Some((fp, generation)) = store.order.front().copied() {
-            let live = store
+        while let Some((&generation, &fp)) = store.order.first_key_value() {
+            let expired = store
                 .entries
                 .get(&fp)
-                .filter(|e| e.generation == generation);
-            let expired = live.is_none_or(|e| now.duration_since(e.created) >= self.ttl);
+                .is_none_or(|e| now.duration_since(e.created) >= self.ttl);
             if !expired && store.entries.len() <= self.capacity {
                 break;
             }
-            store.order.pop_front();
-            if live.is_some() {
-                store.entries.remove(&fp);
-            }
+            store.order.remove(&generation);
+            store.remove(&fp);
         }
     }
 }
@@ -436,5 +527,77 @@ mod tests {
         g.complete_at(&fp(1), ok(), t);
         g.abort_now(&fp(1));
         assert_eq!(g.begin_at(&fp(1), t), Begin::Done(ok()));
+    }
+
+    #[test]
+    fn repeated_aborts_stay_within_capacity() {
+        // One long-lived entry at the front, then many requests that abort: nothing may
+        // pile up behind it for the TTL.
+        let g = MemoryReplayGuard::new(4, Duration::from_secs(3600));
+        let t = Instant::now();
+        assert_eq!(g.begin_at(&fp(0), t), Begin::Fresh);
+        g.complete_at(&fp(0), ok(), t);
+        for n in 1..=200u8 {
+            assert_eq!(g.begin_at(&fp(n), t), Begin::Fresh);
+            if n % 3 == 0 {
+                g.complete_at(&fp(n), ok(), t);
+            } else {
+                g.abort_now(&fp(n));
+            }
+            let store = g.lock();
+            assert!(store.entries.len() <= 4, "{} entries", store.entries.len());
+            assert!(store.order.len() <= 4, "{} order items", store.order.len());
+        }
+        // The lapsed-lease path re-inserts too: still one order item per entry.
+        let g = MemoryReplayGuard::new(4, Duration::from_secs(3600)).lease(Duration::ZERO);
+        for n in 0..50 {
+            assert_eq!(g.begin_at(&fp(1), t + Duration::from_secs(n)), Begin::Fresh);
+        }
+        assert_eq!(g.lock().order.len(), 1);
+    }
+
+    #[test]
+    fn oversized_responses_are_not_kept() {
+        let g = MemoryReplayGuard::default();
+        let t = Instant::now();
+        let big = StoredResponse::new(200, Some("text/xml"), vec![b'x'; MAX_STORED_BODY + 1]);
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Fresh);
+        g.complete_at(&fp(1), big, t);
+        // Still marked handled (the handler is not run again), answered 409, body not held.
+        let Begin::Done(stored) = g.begin_at(&fp(1), t) else {
+            panic!("forgotten")
+        };
+        assert_eq!(stored, StoredResponse::not_kept());
+        assert_eq!(stored.status(), 409);
+        assert!(g.stored_bytes() < 100, "{}", g.stored_bytes());
+        // Exactly at the cap is kept.
+        let fits = StoredResponse::new(200, None, vec![b'x'; MAX_STORED_BODY]);
+        assert_eq!(g.begin_at(&fp(2), t), Begin::Fresh);
+        g.complete_at(&fp(2), fits.clone(), t);
+        assert_eq!(g.begin_at(&fp(2), t), Begin::Done(fits));
+    }
+
+    #[test]
+    fn byte_budget_keeps_earlier_entries() {
+        let body = |n: usize| StoredResponse::new(200, None, vec![b'x'; n]);
+        let g = MemoryReplayGuard::new(100, Duration::from_secs(60)).max_bytes(1000);
+        let t = Instant::now();
+        for n in 1..=3 {
+            assert_eq!(g.begin_at(&fp(n), t), Begin::Fresh);
+            g.complete_at(&fp(n), body(400), t);
+        }
+        let refusal = StoredResponse::not_kept().size();
+        assert_eq!(g.stored_bytes(), 800 + refusal);
+        assert_eq!(g.begin_at(&fp(1), t), Begin::Done(body(400)));
+        assert_eq!(
+            g.begin_at(&fp(3), t),
+            Begin::Done(StoredResponse::not_kept())
+        );
+        // Room comes back as entries expire.
+        let later = t + Duration::from_secs(61);
+        assert_eq!(g.begin_at(&fp(4), later), Begin::Fresh);
+        assert_eq!(g.stored_bytes(), 0);
+        g.complete_at(&fp(4), body(400), later);
+        assert_eq!(g.begin_at(&fp(4), later), Begin::Done(body(400)));
     }
 }

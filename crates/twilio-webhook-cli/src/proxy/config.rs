@@ -13,10 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use twilio_webhook::keys::{self, TokenFile, TokenFileError};
 use twilio_webhook::replay::ReplayError;
 use twilio_webhook::{
-    BasicAuth, CredentialsError, Key, KeyError, KeySet, KeyStore, MemoryReplayGuard, ReplayGuard,
-    TrustedProxies, Validator, WebhookConfig,
+    BasicAuth, CredentialsError, KeyStore, MemoryReplayGuard, ReplayGuard, TrustedProxies,
+    Validator, WebhookConfig,
 };
 
 use super::{Config, ProxyError, Public, Resigner, Route, tls};
@@ -159,6 +160,15 @@ pub enum KeyKind {
     SharedKey,
 }
 
+impl From<KeyKind> for keys::KeyKind {
+    fn from(kind: KeyKind) -> Self {
+        match kind {
+            KeyKind::AuthToken => keys::KeyKind::AuthToken,
+            KeyKind::SharedKey => keys::KeyKind::SharedKey,
+        }
+    }
+}
+
 /// Why the configuration is unusable.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -166,22 +176,10 @@ pub enum ConfigError {
     /// No token from the environment or the token file: refusing to run (fail closed).
     #[error("no Auth Token: set TWILIO_AUTH_TOKEN or --token-file")]
     NoToken,
-    /// A token is empty or has white space around it.
-    #[error("token {slot}: {source}")]
-    Token {
-        /// The slot (never the token).
-        slot: String,
-        /// Why.
-        source: KeyError,
-    },
-    /// A token-file line that is not `TOKEN`, `SLOT TOKEN` or `ACCOUNT_SID SLOT TOKEN`, or
-    /// mixes lines with and without an account.
-    #[error("token file line {0}: expected TOKEN, SLOT TOKEN or ACCOUNT_SID SLOT TOKEN")]
-    TokenLine(usize),
-    /// Tokens with an account SID and tokens without one: which would an unlisted account
-    /// use? Refusing to guess.
-    #[error("tokens with and without an account SID: give every token an account, or none")]
-    MixedTokens,
+    /// The token file or a token from the environment is unusable (names the line or slot,
+    /// never the token).
+    #[error(transparent)]
+    Tokens(TokenFileError),
     /// A secret file could not be read.
     #[error("cannot read {path}: {source}")]
     File {
@@ -345,65 +343,28 @@ impl ProxyArgs {
     }
 }
 
-/// The tokens from the environment and the token file.
+/// The tokens from the environment and the token file (format: [`twilio_webhook::keys::file`]).
 fn key_store(
     env: &impl Fn(&str) -> Option<String>,
     file: Option<&Path>,
     kind: KeyKind,
 ) -> Result<KeyStore, ConfigError> {
-    let key = |slot: &str, secret: &str| key(slot, secret, kind);
-    let mut single = KeySet::default();
+    let kind = keys::KeyKind::from(kind);
+    let mut store = match file {
+        Some(path) => TokenFile::read(path, kind).map_err(ConfigError::Tokens)?,
+        None => TokenFile::new(kind),
+    };
     for (var, slot) in [
         ("TWILIO_AUTH_TOKEN", "primary"),
         ("TWILIO_AUTH_TOKEN_SECONDARY", "secondary"),
     ] {
-        if let Some(token) = env(var).filter(|_| kind == KeyKind::AuthToken) {
-            single.push(key(slot, &token)?);
+        if let Some(token) = env(var).filter(|_| kind == keys::KeyKind::AuthToken) {
+            store.add(slot, &token).map_err(ConfigError::Tokens)?;
         }
     }
-    // Account SIDs for Auth Tokens, key ids for Shared Keys.
-    let mut accounts: Vec<(String, KeySet)> = Vec::new();
-    if let Some(path) = file {
-        let text = read(path)?;
-        for (n, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or_default().trim();
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            match fields.as_slice() {
-                [] => {}
-                [token] => single.push(key(&format!("file-{}", n + 1), token)?),
-                [slot, token] => single.push(key(slot, token)?),
-                [account, slot, token] => {
-                    let set = match accounts.iter_mut().find(|(a, _)| a == account) {
-                        Some((_, set)) => set,
-                        None => {
-                            accounts.push(((*account).to_owned(), KeySet::default()));
-                            let last = accounts.len() - 1;
-                            &mut accounts[last].1
-                        }
-                    };
-                    set.push(key(slot, token)?);
-                }
-                _ => return Err(ConfigError::TokenLine(n + 1)),
-            }
-        }
-    }
-    match (accounts.is_empty(), single.is_empty(), kind) {
-        (true, true, _) => Err(ConfigError::NoToken),
-        (true, false, KeyKind::AuthToken) => Ok(KeyStore::single(single)),
-        (false, true, KeyKind::AuthToken) => Ok(KeyStore::accounts(accounts)),
-        (false, true, KeyKind::SharedKey) => Ok(KeyStore::shared_keys(accounts)),
-        _ => Err(ConfigError::MixedTokens),
-    }
-}
-
-fn key(slot: &str, secret: &str, kind: KeyKind) -> Result<Key, ConfigError> {
-    let key = match kind {
-        KeyKind::AuthToken => Key::auth_token(slot, secret),
-        KeyKind::SharedKey => Key::shared_key(slot, secret),
-    };
-    key.map_err(|source| ConfigError::Token {
-        slot: slot.to_owned(),
-        source,
+    store.into_key_store().map_err(|e| match e {
+        TokenFileError::Empty => ConfigError::NoToken,
+        e => ConfigError::Tokens(e),
     })
 }
 
@@ -482,15 +443,24 @@ mod tests {
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
         assert!(store(&none, Some(&file), auth).is_ok());
         let mixed = store(&env, Some(&file), auth);
-        assert!(matches!(mixed, Err(ConfigError::MixedTokens)));
+        assert!(matches!(
+            mixed,
+            Err(ConfigError::Tokens(TokenFileError::Mixed))
+        ));
         // Shared keys: the environment's Auth Token plays no part.
         assert!(store(&env, Some(&file), KeyKind::SharedKey).is_ok());
         std::fs::write(&file, "lonely-secret\n").unwrap();
         let shared = store(&none, Some(&file), KeyKind::SharedKey);
-        assert!(matches!(shared, Err(ConfigError::MixedTokens)));
+        assert!(matches!(
+            shared,
+            Err(ConfigError::Tokens(TokenFileError::Line { line: 1, .. }))
+        ));
         std::fs::write(&file, "a b c d\n").unwrap();
         let long = store(&none, Some(&file), auth);
-        assert!(matches!(long, Err(ConfigError::TokenLine(1))));
+        assert!(matches!(
+            long,
+            Err(ConfigError::Tokens(TokenFileError::Line { line: 1, .. }))
+        ));
         let blank = |_: &str| Some(" ".to_owned());
         let err = store(&blank, None, auth).unwrap_err().to_string();
         assert!(err.contains("primary"), "{err}");

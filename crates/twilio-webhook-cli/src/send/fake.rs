@@ -36,6 +36,8 @@ pub(crate) struct Scenario {
     pub(crate) account_sid: String,
     /// `--param` pairs: a name given here replaces every generated value of that name.
     pub(crate) overrides: Vec<(String, String)>,
+    /// A recorded webhook's parameters (`--params-file`), sent instead of made-up ones.
+    pub(crate) recorded: Option<Vec<(String, String)>>,
 }
 
 /// Twilio's API version, sent with every webhook.
@@ -46,6 +48,9 @@ const SAMPLE_MEDIA: &str = "https://api.twilio.com/2010-04-01/Accounts/AC0000000
 impl Scenario {
     /// The form parameters of one request; `sid` is the 32 hex digits of its Message/Call SID.
     pub(crate) fn params(&self, sid: &str) -> Vec<(String, String)> {
+        if let Some(recorded) = &self.recorded {
+            return replaced(recorded, &self.overrides);
+        }
         let mut p = Params::default();
         match self.kind {
             Kind::Sms | Kind::Mms | Kind::Whatsapp => self.message(&mut p, sid),
@@ -100,15 +105,9 @@ impl Scenario {
     }
 
     fn status(&self, p: &mut Params, sid: &str) {
-        let message_sid = format!("SM{sid}");
-        p.push("SmsSid", &message_sid);
-        p.push("SmsStatus", "delivered");
-        p.push("MessageStatus", "delivered");
-        p.push("To", &self.from);
-        p.push("MessageSid", &message_sid);
-        p.push("AccountSid", &self.account_sid);
-        p.push("From", &self.to);
-        p.push("ApiVersion", API_VERSION);
+        let sid = format!("SM{sid}");
+        let (account, from, to) = (&self.account_sid, &self.to, &self.from);
+        p.0 = message_status(&Party { account, from, to }, &sid, "delivered", None);
     }
 
     fn call(&self, p: &mut Params, sid: &str) {
@@ -157,6 +156,58 @@ impl Scenario {
             self.media.iter().map(String::as_str).collect()
         }
     }
+}
+
+/// Who a callback is about: the account and the two numbers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Party<'a> {
+    /// `AccountSid`.
+    pub(crate) account: &'a str,
+    /// `From`.
+    pub(crate) from: &'a str,
+    /// `To`.
+    pub(crate) to: &'a str,
+}
+
+/// A message status callback: `MessageStatus` (and `SmsStatus`) `status`, with `ErrorCode`
+/// when the message failed.
+pub(crate) fn message_status(
+    party: &Party<'_>,
+    sid: &str,
+    status: &str,
+    error_code: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut p = Params::default();
+    p.push("SmsSid", sid);
+    p.push("SmsStatus", status);
+    p.push("MessageStatus", status);
+    p.push("To", party.to);
+    p.push("MessageSid", sid);
+    p.push("AccountSid", party.account);
+    p.push("From", party.from);
+    p.push("ApiVersion", API_VERSION);
+    if let Some(code) = error_code {
+        p.push("ErrorCode", code);
+    }
+    p.0
+}
+
+/// `params` with every value of each name in `changes` replaced by the new values.
+pub(crate) fn replaced(
+    params: &[(String, String)],
+    changes: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut p = Params(params.to_vec());
+    p.apply(changes);
+    p.0
+}
+
+/// The first value of `name` in `params`.
+pub(crate) fn get<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// An ordered multimap of parameters, in the order Twilio tends to send them.
@@ -220,6 +271,7 @@ mod tests {
             media: vec![],
             account_sid: format!("AC{}", "0".repeat(32)),
             overrides: vec![],
+            recorded: None,
         }
     }
 

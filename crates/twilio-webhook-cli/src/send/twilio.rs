@@ -41,6 +41,87 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// The key that signs and, for a Webhook Shared Key, the settings header naming it.
+#[derive(Debug, Clone)]
+pub(crate) struct Signer {
+    /// The signing key.
+    pub(crate) key: Key,
+    /// The `X-Twilio-Webhooks-Signature-Settings` value, when signing with a shared key.
+    pub(crate) settings: Option<String>,
+}
+
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Payload<'a> {
+    /// Form parameters: in the body (POST) or the query string (GET).
+    Form(&'a [(String, String)]),
+    /// A raw JSON body: no form parameters, `bodySHA256` in the URL.
+    Json(&'a Bytes),
+}
+
+/// One request to sign: where it goes and the URL Twilio would have signed for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unsigned<'a> {
+    /// How parameters travel.
+    pub(crate) method: Method,
+    /// Where the request goes: no userinfo, no fragment.
+    pub(crate) url: &'a str,
+    /// The URL as Twilio knows it, which is what gets signed (userinfo included).
+    pub(crate) signed_url: &'a str,
+    /// The parameters or body.
+    pub(crate) payload: Payload<'a>,
+}
+
+impl Signer {
+    /// `request` signed as Twilio signs it, with the headers Twilio sends and idempotency
+    /// token `token`.
+    pub(crate) fn prepare(&self, request: Unsigned<'_>, token: String) -> Prepared {
+        let Unsigned {
+            method,
+            url,
+            signed_url,
+            payload,
+        } = request;
+        let (url, body, content_type, signature) = match (payload, method) {
+            (Payload::Json(json), _) => {
+                let sig = self.key.sign_url(&url_with_body_hash(signed_url, json));
+                let url = url_with_body_hash(url, json);
+                (url, json.clone(), "application/json; charset=utf-8", sig)
+            }
+            (Payload::Form(params), Method::Post) => {
+                let sig = self.key.sign(signed_url, pairs(params));
+                let body = Bytes::from(encode(params));
+                let ct = "application/x-www-form-urlencoded; charset=UTF-8";
+                (url.to_owned(), body, ct, sig)
+            }
+            (Payload::Form(params), Method::Get) => {
+                let query = encode(params);
+                let sig = self.key.sign_url(&append_query(signed_url, &query));
+                (append_query(url, &query), Bytes::new(), "", sig)
+            }
+        };
+        let mut headers = vec![
+            ("x-twilio-signature", signature),
+            ("i-twilio-idempotency-token", token),
+            ("user-agent", "TwilioProxy/1.1".to_owned()),
+            ("accept", "*/*".to_owned()),
+            ("x-home-region", "us1".to_owned()),
+        ];
+        if !content_type.is_empty() {
+            headers.push(("content-type", content_type.to_owned()));
+        }
+        if let Some(settings) = &self.settings {
+            headers.push(("x-twilio-webhooks-signature-settings", settings.clone()));
+        }
+        Prepared {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
+}
+
 /// Everything that stays the same from one request to the next.
 #[derive(Debug)]
 pub(crate) struct Target {
@@ -50,16 +131,14 @@ pub(crate) struct Target {
     pub(crate) url: String,
     /// The URL as Twilio knows it, which is what gets signed (userinfo included).
     pub(crate) signed_url: String,
-    /// The signing key.
-    pub(crate) key: Key,
+    /// The signing key and settings header.
+    pub(crate) signer: Signer,
     /// The request contents.
     pub(crate) scenario: Scenario,
     /// A raw JSON body: no form parameters, `bodySHA256` in the URL.
     pub(crate) json_body: Option<Bytes>,
     /// Basic-auth credentials for a `401` challenge.
     pub(crate) credentials: Option<Credentials>,
-    /// The `X-Twilio-Webhooks-Signature-Settings` value, when signing with a shared key.
-    pub(crate) settings: Option<String>,
 }
 
 /// A request ready to send.
@@ -78,45 +157,24 @@ pub(crate) struct Prepared {
 impl Target {
     /// The request for message/call SID digits `sid` with idempotency token `token`.
     pub(crate) fn prepare(&self, sid: &str, token: String) -> Prepared {
-        let (url, body, content_type, signature) = match (&self.json_body, self.method) {
-            (Some(json), _) => {
-                let sig = self
-                    .key
-                    .sign_url(&url_with_body_hash(&self.signed_url, json));
-                let url = url_with_body_hash(&self.url, json);
-                (url, json.clone(), "application/json; charset=utf-8", sig)
-            }
-            (None, Method::Post) => {
-                let params = self.scenario.params(sid);
-                let sig = self.key.sign(&self.signed_url, pairs(&params));
-                let body = Bytes::from(encode(&params));
-                let ct = "application/x-www-form-urlencoded; charset=UTF-8";
-                (self.url.clone(), body, ct, sig)
-            }
-            (None, Method::Get) => {
-                let query = encode(&self.scenario.params(sid));
-                let sig = self.key.sign_url(&append_query(&self.signed_url, &query));
-                (append_query(&self.url, &query), Bytes::new(), "", sig)
+        let params;
+        let payload = match &self.json_body {
+            Some(json) => Payload::Json(json),
+            None => {
+                params = self.scenario.params(sid);
+                Payload::Form(&params)
             }
         };
-        let mut headers = vec![
-            ("x-twilio-signature", signature),
-            ("i-twilio-idempotency-token", token),
-            ("user-agent", "TwilioProxy/1.1".to_owned()),
-            ("accept", "*/*".to_owned()),
-            ("x-home-region", "us1".to_owned()),
-        ];
-        if !content_type.is_empty() {
-            headers.push(("content-type", content_type.to_owned()));
-        }
-        if let Some(settings) = &self.settings {
-            headers.push(("x-twilio-webhooks-signature-settings", settings.clone()));
-        }
-        Prepared {
+        self.signer.prepare(self.unsigned(payload), token)
+    }
+
+    /// A request to this target's URL with `payload`.
+    pub(crate) fn unsigned<'a>(&'a self, payload: Payload<'a>) -> Unsigned<'a> {
+        Unsigned {
             method: self.method,
-            url,
-            headers,
-            body,
+            url: &self.url,
+            signed_url: &self.signed_url,
+            payload,
         }
     }
 }
@@ -196,7 +254,10 @@ mod tests {
             method,
             url: "http://127.0.0.1:1/sms?x=1".into(),
             signed_url: "https://example.com/sms?x=1".into(),
-            key: Key::auth_token("primary", "12345").unwrap(),
+            signer: Signer {
+                key: Key::auth_token("primary", "12345").unwrap(),
+                settings: None,
+            },
             scenario: Scenario {
                 kind: Kind::Sms,
                 from: "+14155550100".into(),
@@ -205,10 +266,10 @@ mod tests {
                 media: vec![],
                 account_sid: "AC1".into(),
                 overrides: vec![],
+                recorded: None,
             },
             json_body: json.map(Bytes::copy_from_slice),
             credentials: None,
-            settings: None,
         }
     }
 

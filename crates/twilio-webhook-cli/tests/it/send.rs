@@ -8,9 +8,12 @@ use twilio_webhook::{Key, KeySet, KeyStore, Validator};
 
 use crate::upstream::{Behaviour, Upstream};
 
+pub(crate) mod bot;
+mod flow;
+
 const TOKEN: &str = "12345";
 
-async fn send(token: &str, args: Vec<String>) -> Output {
+pub(crate) async fn send(token: &str, args: Vec<String>) -> Output {
     let token = token.to_owned();
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
@@ -26,11 +29,11 @@ async fn send(token: &str, args: Vec<String>) -> Output {
     .unwrap()
 }
 
-fn args(list: &[&str]) -> Vec<String> {
+pub(crate) fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

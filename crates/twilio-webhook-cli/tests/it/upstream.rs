@@ -88,10 +88,7 @@ impl Upstream {
             behaviour: Arc::new(behaviour),
             seen: seen.clone(),
         };
-        let app = Router::new().fallback(handle).with_state(shared);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = serve(Router::new().fallback(handle).with_state(shared)).await;
         Upstream { addr, seen }
     }
 
@@ -103,6 +100,14 @@ impl Upstream {
     pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+}
+
+/// Serves `app` on a fresh loopback port for the rest of the test.
+pub(crate) async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
 }
 
 async fn handle(

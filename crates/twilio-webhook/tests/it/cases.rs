@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use twilio_webhook::replay::MemoryReplayGuard;
+use twilio_webhook::replay::{MAX_STORED_BODY, MemoryReplayGuard};
 use twilio_webhook::url::TrustedProxies;
 use twilio_webhook::{BasicAuth, Key, KeySet, KeyStore, PublicUrl, Scheme, Validator};
 
@@ -213,10 +213,8 @@ pub async fn shared_key_sha256(spawn: Spawn) {
         "key=KS1,algorithm=MD5",
     );
     assert_eq!(s.send(md5).await.status, 403);
-    // A settings header on an endpoint without shared keys: 500, failing closed.
-    let s = spawn(config()).await;
-    let call = Call::form("/sms", SMS).header("x-twilio-webhooks-signature-settings", settings);
-    assert_eq!(s.send(call).await.status, 500);
+    // A settings header on an endpoint without shared keys: see
+    // `settings_header_on_token_route_is_403`.
 }
 
 pub async fn basic_auth_challenge_then_ok(spawn: Spawn) {
@@ -299,6 +297,38 @@ pub async fn replay_off_and_failed_handler(spawn: Spawn) {
     assert_eq!(s.send(fail).await.status, 500);
     assert_eq!(s.probe.calls(), 2);
     assert!(guard.is_empty());
+}
+
+/// Issue 16.7: a response too large to keep is not stored, and its repeat still never
+/// reaches the handler: it gets 409.
+pub async fn replay_of_oversized_response_is_409(spawn: Spawn) {
+    let guard = Arc::new(MemoryReplayGuard::new(100, Duration::from_secs(60)));
+    let s = spawn(config().replay_guard(guard.clone())).await;
+    let call = Call::form("/sms", &[("Body", "big")]);
+    let r = s.send(call.clone()).await;
+    assert_eq!((r.status, r.body.len()), (200, MAX_STORED_BODY + 1));
+    let r = s.send(call).await;
+    assert_eq!((r.status, r.body.as_str()), (409, "Duplicate request"));
+    assert_eq!(s.probe.calls(), 1);
+    assert!(guard.stored_bytes() < 100, "{}", guard.stored_bytes());
+}
+
+/// Issue 16.8: a made-up signature-settings header on an Auth-Token route is the client's
+/// error (403), not ours (500), even on an otherwise valid request.
+pub async fn settings_header_on_token_route_is_403(spawn: Spawn) {
+    let s = spawn(config()).await;
+    for settings in [
+        "key=KSmadeup,algorithm=HMAC_SHA256",
+        "key=x,algorithm=HMAC_SHA1",
+    ] {
+        let call = Call::form("/sms", SMS).header("x-twilio-webhooks-signature-settings", settings);
+        let r = s.send(call).await;
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (403, "Twilio request validation failed")
+        );
+    }
+    assert_eq!(s.probe.calls(), 0);
 }
 
 /// §5.1–6: the header itself.
@@ -536,6 +566,7 @@ macro_rules! framework_tests {
             public_base_with_prefix, port_candidates, rotation_two_tokens, sub_accounts,
             shared_key_sha256, basic_auth_challenge_then_ok, replay_with_new_idempotency_token,
             replay_in_flight_is_409, replay_off_and_failed_handler, signature_header_cases,
+            replay_of_oversized_response_is_409, settings_header_on_token_route_is_403,
             tampering_cases, transport_cases, typed_extractor_and_its_rejections);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::Notify;
+use twilio_webhook::replay::MAX_STORED_BODY;
 use twilio_webhook::request::BodyKind;
 use twilio_webhook::signature::url_with_body_hash;
 use twilio_webhook::{Key, PublicUrl, Validator, VerifiedWebhook, WebhookConfig};
@@ -32,12 +33,14 @@ impl Probe {
     }
 
     /// The handler both frameworks run: echoes the verified pairs (or the JSON body) as
-    /// TwiML. `Body=wait` waits for the gate; `Body=fail` answers 500.
+    /// TwiML. `Body=wait` waits for the gate; `Body=fail` answers 500; `Body=big`, a body too large
+    /// for the replay store.
     pub async fn respond(&self, webhook: &VerifiedWebhook) -> (u16, String) {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match webhook.get("Body") {
             Some("wait") => self.gate.notified().await,
             Some("fail") => return (500, "handler failed".into()),
+            Some("big") => return (200, "x".repeat(MAX_STORED_BODY + 1)),
             _ => {}
         }
         let text = match webhook.kind() {

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The webhook paths beside their floor, in one run: every server pinned to core 0, the load
+# generator pinned to core 1, the same concurrency for each path, every request a distinct
+# signed incoming SMS (a new MessageSid and sender). Prints each path's request rate as a share
+# of a no-op axum POST handler that validates nothing and answers a TwiML message
+# (`examples/bench_upstream`), measured in the same run.
+#
+#   bench/floor.sh [SECONDS_PER_PATH=10] [CONCURRENCY=32]
+#   LOAD=send bench/floor.sh        # the project's own generator instead of wrk
+#
+# The generator is wrk (Debian package `wrk`) when installed: `signed_sms.py` signs
+# REQUESTS distinct requests up front and `floor.lua` sends each once, so the generator does
+# no HMAC while measuring and is not the bottleneck. With LOAD=send, `twilio-webhook send`
+# signs every request as it goes (one core of signing, TLS-free reqwest and TwiML checks), which
+# caps what it can drive at about the floor's rate: the ratios then read too close to 1.
+#
+# Paths: the no-op floor; `examples/axum_sms` (layer + replay guard + TwiML);
+# `examples/actix_sms`; `twilio-webhook proxy` in front of the no-op upstream (both on core 0);
+# `sms-ratings serve` on SQLite (durable: a 2xx means committed). Needs 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=${1:-${BENCH_SECONDS:-10}}
+CONC=${2:-${BENCH_CONCURRENCY:-32}}
+[ "$(nproc)" -ge 2 ] || { echo "needs 2 cores (servers on core 0, load on core 1)" >&2; exit 1; }
+
+cargo build --release --quiet -p twilio-webhook --features axum,actix --example axum_sms --example actix_sms
+cargo build --release --quiet -p twilio-webhook-cli --bin twilio-webhook --example bench_upstream
+cargo build --release --quiet -p sms-ratings --bin sms-ratings
+REL=${CARGO_TARGET_DIR:-target}/release
+CLI=$REL/twilio-webhook
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+TWILIO_AUTH_TOKEN="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export TWILIO_AUTH_TOKEN
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { # $1 = port: waits until something accepts on it
+    for _ in $(seq 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+        sleep 0.05
+    done
+    echo "nothing listening on port $1" >&2
+    exit 1
+}
+start() { # start NAME PORT CMD...: runs CMD on core 0 in the background
+    local name=$1 port=$2
+    shift 2
+    RUST_LOG=warn taskset -c 0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pids+=($!)
+    wait_port "$port"
+}
+stop_all() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=()
+}
+PUBLIC=https://bench.example.com
+LOAD=${LOAD:-$(command -v wrk >/dev/null && echo wrk || echo send)}
+REQUESTS=${REQUESTS:-$((100000 * SECS))}
+if [ "$LOAD" = wrk ]; then
+    echo "signing $REQUESTS requests for wrk ..." >&2
+    python3 bench/signed_sms.py "$TWILIO_AUTH_TOKEN" "$PUBLIC/sms" bench.example.com "$REQUESTS" \
+        "$tmp/requests" "BENCH 4 great talk"
+fi
+load() { # load URL: prints a summary line (rps, p50_ms, p99_ms, failed)
+    local url=$1
+    if [ "$LOAD" = wrk ]; then
+        taskset -c 1 wrk -t1 -c"$CONC" -d"${SECS}s" --latency -s bench/floor.lua "$url" -- \
+            "$tmp/requests" >"$tmp/wrk.out" 2>&1
+        awk '
+            /Requests\/sec/ { rps = $2 }
+            $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+            /Non-2xx/ { failed = $NF } /Socket errors/ { failed += 0 }
+            function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; return v * 1000 }
+            END { printf "summary rps=%s p50_ms=%.3f p99_ms=%.3f failed=%d\n", rps, ms(p50), ms(p99), failed }
+        ' "$tmp/wrk.out"
+        grep -q exhausted "$tmp/wrk.out" && echo "warning: $REQUESTS requests ran out; raise REQUESTS" >&2
+        return 0
+    fi
+    taskset -c 1 "$CLI" send "$url" --public-url "$PUBLIC/sms" --duration "${SECS}s" \
+        --concurrency "$CONC" --timeout 5 --body "BENCH 4 great talk" | grep '^summary'
+}
+field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
+
+declare -A RESULT
+run_path() { # run_path NAME URL
+    RESULT[$1]=$(load "$2")
+    stop_all
+}
+
+port=$(free_port)
+start floor "$port" "$REL/examples/bench_upstream" "127.0.0.1:$port"
+run_path floor "http://127.0.0.1:$port/sms"
+
+port=$(free_port)
+PORT=$port PUBLIC_URL="$PUBLIC" start axum "$port" "$REL/examples/axum_sms"
+run_path axum_sms "http://127.0.0.1:$port/sms"
+
+port=$(free_port)
+PORT=$port PUBLIC_URL="$PUBLIC" start actix "$port" "$REL/examples/actix_sms"
+run_path actix_sms "http://127.0.0.1:$port/sms"
+
+up=$(free_port)
+start upstream "$up" "$REL/examples/bench_upstream" "127.0.0.1:$up"
+port=$(free_port)
+start proxy "$port" "$CLI" proxy --listen "127.0.0.1:$port" --upstream "http://127.0.0.1:$up" \
+    --public-url "$PUBLIC"
+run_path proxy "http://127.0.0.1:$port/sms"
+
+port=$(free_port)
+db="$tmp/ratings.db"
+"$REL/sms-ratings" --database "$db" events add BENCH "Bench event" >/dev/null
+ADMIN_PASSWORD="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
+    start ratings "$port" "$REL/sms-ratings" --database "$db" serve --listen "127.0.0.1:$port" \
+    --public-url "$PUBLIC"
+run_path sms_ratings "http://127.0.0.1:$port/sms"
+
+echo "# $(date -u +%FT%TZ) servers on core 0, load ($LOAD) on core 1, ${SECS}s per path, concurrency $CONC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-12s %10s %9s %9s %8s %8s\n' path req/s p50_ms p99_ms failed share
+floor=$(field "${RESULT[floor]}" rps)
+for name in floor axum_sms actix_sms proxy sms_ratings; do
+    line=${RESULT[$name]}
+    printf '%-12s %10s %9s %9s %8s %8s\n' "$name" "$(field "$line" rps)" "$(field "$line" p50_ms)" \
+        "$(field "$line" p99_ms)" "$(field "$line" failed)" \
+        "$(awk -v a="$(field "$line" rps)" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
+done

@@ -1,0 +1,161 @@
+//! Which URL Twilio would call next, and where that request really goes.
+//!
+//! Twilio resolves a relative `<Redirect>` or `action` against the URL it fetched the TwiML
+//! from — the public URL, userinfo included — and signs the result. With `--public-url` the
+//! endpoint sits behind a proxy or tunnel: a URL under the public base is sent to the same
+//! path under the local base; any other absolute URL is called as it is.
+
+use url::Url;
+
+use super::twilio::{Credentials, split_userinfo};
+
+/// Why a URL from the TwiML cannot be followed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum UrlError {
+    /// The URL the flow is at does not parse, so nothing can be resolved against it.
+    #[error("cannot resolve {reference:?} against the current URL: {source}")]
+    Resolve {
+        /// The URL from the TwiML.
+        reference: String,
+        /// Why.
+        source: url::ParseError,
+    },
+    /// An empty `<Redirect>` or `action`.
+    #[error("empty URL")]
+    Empty,
+}
+
+/// The public base and the local base it stands for.
+#[derive(Debug, Clone)]
+pub(crate) struct Urls {
+    /// The start of every public URL that maps to the local endpoint (no userinfo).
+    public_base: String,
+    /// What replaces it on the wire.
+    local_base: String,
+}
+
+/// A request's destination: what is signed, and where it goes.
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    /// The URL Twilio signs (userinfo included).
+    pub(crate) signed: String,
+    /// The URL requested: no userinfo, public base replaced by the local one.
+    pub(crate) wire: String,
+    /// Userinfo of the signed URL: answers a basic-auth challenge.
+    pub(crate) credentials: Option<Credentials>,
+}
+
+impl Urls {
+    /// The mapping between `local` (what the user gave) and `public` (what Twilio signs):
+    /// their common path tail is dropped, the rest is the two bases.
+    pub(crate) fn new(local: &str, public: &str) -> Urls {
+        let strip = |u: &str| {
+            let (no_user, _) = split_userinfo(u);
+            no_user
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (mut public_base, mut local_base) = (strip(public), strip(local));
+        while let (Some((p, p_tail)), Some((l, l_tail))) =
+            (public_base.rsplit_once('/'), local_base.rsplit_once('/'))
+        {
+            if p_tail != l_tail || !p.contains("://") || !l.contains("://") {
+                break;
+            }
+            let (p, l) = (p.to_owned(), l.to_owned());
+            (public_base, local_base) = (p, l);
+        }
+        Urls {
+            public_base,
+            local_base,
+        }
+    }
+
+    /// Where a request for the signed URL `signed` goes.
+    pub(crate) fn place(&self, signed: &str) -> Place {
+        let (no_user, credentials) = split_userinfo(signed);
+        let wire = match no_user.strip_prefix(&self.public_base) {
+            Some(rest) if rest.is_empty() || rest.starts_with(['/', '?']) => {
+                format!("{}{rest}", self.local_base)
+            }
+            _ => no_user,
+        };
+        Place {
+            signed: signed.to_owned(),
+            wire,
+            credentials,
+        }
+    }
+
+    /// The place of `reference` (from the TwiML) read at the signed URL `current`.
+    pub(crate) fn follow(&self, current: &str, reference: &str) -> Result<Place, UrlError> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return Err(UrlError::Empty);
+        }
+        // An absolute URL is called exactly as written: it is what Twilio signs.
+        if Url::parse(reference).is_ok() {
+            return Ok(self.place(reference));
+        }
+        let joined = Url::parse(current)
+            .and_then(|base| base.join(reference))
+            .map_err(|source| UrlError::Resolve {
+                reference: reference.to_owned(),
+                source,
+            })?;
+        Ok(self.place(joined.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_url_maps_to_itself() {
+        let urls = Urls::new("http://127.0.0.1:8080/sms", "http://127.0.0.1:8080/sms");
+        let p = urls
+            .follow("http://127.0.0.1:8080/sms", "next?x=1")
+            .unwrap();
+        assert_eq!(p.signed, "http://127.0.0.1:8080/next?x=1");
+        assert_eq!(p.wire, p.signed);
+        let p = urls.follow(&p.signed, "/a/b").unwrap();
+        assert_eq!(p.wire, "http://127.0.0.1:8080/a/b");
+    }
+
+    #[test]
+    fn public_base_with_prefix_maps_to_the_local_one() {
+        let urls = Urls::new(
+            "http://127.0.0.1:9/voice?a=1",
+            "https://hooks.example.com/base/voice?a=1",
+        );
+        let p = urls
+            .follow("https://hooks.example.com/base/voice?a=1", "menu")
+            .unwrap();
+        assert_eq!(p.signed, "https://hooks.example.com/base/menu");
+        assert_eq!(p.wire, "http://127.0.0.1:9/menu");
+        // Elsewhere: called as written.
+        let p = urls
+            .follow(&p.signed, "https://other.example.com/x")
+            .unwrap();
+        assert_eq!(p.wire, "https://other.example.com/x");
+        // A base that merely shares a prefix is not ours.
+        let p = urls.place("https://hooks.example.com/basement");
+        assert_eq!(p.wire, "https://hooks.example.com/basement");
+    }
+
+    #[test]
+    fn userinfo_stays_signed_and_becomes_credentials() {
+        let urls = Urls::new("http://127.0.0.1:9/sms", "https://u:p%24@h.example/sms");
+        let p = urls
+            .follow("https://u:p%24@h.example/sms", "/next")
+            .unwrap();
+        assert_eq!(p.signed, "https://u:p%24@h.example/next");
+        assert_eq!(p.wire, "http://127.0.0.1:9/next");
+        assert_eq!(p.credentials.unwrap().password, "p$");
+        assert!(matches!(urls.follow("x", " "), Err(UrlError::Empty)));
+    }
+}

@@ -1,0 +1,166 @@
+//! `chat` driven by piped stdin against the real rating service, in-process on loopback.
+
+use std::io::Write as _;
+use std::process::{Output, Stdio};
+
+use sms_ratings::model::NewEvent;
+use sms_ratings::server::{App, Config};
+use sms_ratings::service::Ratings;
+use tokio::sync::oneshot;
+
+const TOKEN: &str = "chat-test-token";
+const NUMBER: &str = "+15005550006";
+
+/// The rating service with one event on `NUMBER`, until the sender is dropped or used.
+pub(crate) struct RatingService {
+    pub(crate) base: String,
+    _stop: oneshot::Sender<()>,
+    _dir: TempDir,
+}
+
+/// A directory removed when the test ends.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl RatingService {
+    pub(crate) async fn start() -> RatingService {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!("twh-chat-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("ratings.db");
+        let store = sms_ratings::store::open(db.to_str().unwrap())
+            .await
+            .unwrap();
+        store
+            .add_event(NewEvent {
+                code: "RUST25".parse().unwrap(),
+                name: "Rust Conf".into(),
+                number: Some(NUMBER.into()),
+                opens: None,
+                closes: None,
+            })
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = App::new(Ratings::new(store), Config::new(TOKEN, &base).unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(sms_ratings::server::run(
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+            app,
+        ));
+        RatingService {
+            base,
+            _stop: stop,
+            _dir: TempDir(dir),
+        }
+    }
+}
+
+/// Runs the binary with `args`, `input` piped to stdin.
+pub(crate) async fn run_with_input(args: Vec<String>, input: &str) -> Output {
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args(args)
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .env_remove("TWILIO_WEBHOOK_BASIC_AUTH")
+            .env_remove("TWILIO_ACCOUNT_SID")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_texts_three_replies_from_the_rating_service() {
+    let service = RatingService::start().await;
+    let args = vec![
+        "chat".to_owned(),
+        format!("{}/sms", service.base),
+        "--to".into(),
+        NUMBER.into(),
+        "--from".into(),
+        "+14155550001".into(),
+    ];
+    let out = run_with_input(
+        args,
+        "4 great talk\n/help\nrust25 2\nwhat is this\n/quit\nnever sent\n",
+    )
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replies: Vec<&str> = text.lines().filter(|l| l.starts_with("bot: ")).collect();
+    assert_eq!(replies.len(), 3, "{text}");
+    assert!(
+        replies[0].contains("4/5") && replies[0].contains("RUST25"),
+        "{text}"
+    );
+    assert!(
+        replies[1].contains("2/5") && replies[1].contains("replaces"),
+        "{text}"
+    );
+    assert!(replies[2].contains("To rate"), "{text}");
+    let texts: Vec<&str> = text.lines().filter(|l| l.starts_with("you: ")).collect();
+    assert_eq!(
+        texts,
+        ["you: 4 great talk", "you: rust25 2", "you: what is this"]
+    );
+    assert!(!text.contains("never sent"), "{text}");
+    // Piped: no prompts, no colour codes.
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn call_from_chat_reads_the_next_line_as_keys() {
+    use crate::send::bot::Bot;
+    let bot = Bot::start(
+        TOKEN,
+        "http://{host}",
+        &[
+            (
+                "/sms",
+                r#"<Response><Gather numDigits="1" action="/pressed"><Say>Press a key</Say></Gather></Response>"#,
+            ),
+            ("/pressed", "<Response><Say>Got it</Say></Response>"),
+        ],
+    )
+    .await;
+    let args = vec!["chat".to_owned(), bot.url("/sms"), "--json".into()];
+    let out = run_with_input(args, "/call\n7\n").await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let hits = bot.hits();
+    assert_eq!(hits.len(), 2, "{text}");
+    assert!(hits.iter().all(|h| h.signed));
+    assert!(hits[0].get("CallSid").unwrap().starts_with("CA"));
+    assert_eq!(hits[1].get("Digits"), Some("7"));
+    assert_eq!(hits[1].get("CallSid"), hits[0].get("CallSid"));
+    assert!(text.contains(r#""detail":"Got it""#), "{text}");
+}

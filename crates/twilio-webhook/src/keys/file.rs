@@ -1,0 +1,270 @@
+//! The token file: the signing secrets of a deployment in one text file, so they stay off
+//! command lines and out of the environment, and can be re-read on reload (SIGHUP).
+//!
+//! One key per line; `#` starts a comment; blank lines are skipped:
+//!
+//! ```text
+//! TOKEN                       a key for every request, slot "file-<line>"
+//! SLOT TOKEN                  the same, with its slot named (reported when it verifies)
+//! ACCOUNT_SID SLOT TOKEN      a key only for requests whose AccountSid is ACCOUNT_SID
+//! ```
+//!
+//! For [`KeyKind::SharedKey`] every line is `KEY_ID SLOT SECRET` (Webhook Shared Keys are
+//! chosen by the id in `X-Twilio-Webhooks-Signature-Settings`). Lines with an account and
+//! lines without one do not mix: which keys would an unlisted account get? Errors name the
+//! line, never a secret.
+//!
+//! ```
+//! use twilio_webhook::keys::{KeyKind, TokenFile, TokenFileError};
+//!
+//! let text = "# rotation in progress\nnext 0123456789abcdef\nprevious fedcba9876543210\n";
+//! let store = TokenFile::parse(text, KeyKind::AuthToken)?.into_key_store()?;
+//! # let _ = store;
+//!
+//! let err = TokenFile::parse("AC1 primary secret-value extra\n", KeyKind::AuthToken).unwrap_err();
+//! assert_eq!(err.to_string(), "token file line 1: expected TOKEN, SLOT TOKEN or ACCOUNT_SID SLOT TOKEN");
+//! assert!(!err.to_string().contains("secret-value"));
+//! # Ok::<(), TokenFileError>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use super::{Key, KeyError, KeySet, KeyStore};
+
+/// What the secrets of a token file are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// Account Auth Tokens (HMAC-SHA1), Twilio's default.
+    AuthToken,
+    /// Webhook Shared Keys (HMAC-SHA256), named by key id in the settings header.
+    SharedKey,
+}
+
+impl KeyKind {
+    /// The key for `secret` of this kind, reported as `slot` when it verifies.
+    pub fn key(self, slot: &str, secret: &str) -> Result<Key, KeyError> {
+        match self {
+            KeyKind::AuthToken => Key::auth_token(slot, secret),
+            KeyKind::SharedKey => Key::shared_key(slot, secret),
+        }
+    }
+
+    /// The line shapes a file of this kind may hold, for error messages.
+    fn expected(self) -> &'static str {
+        match self {
+            KeyKind::AuthToken => "TOKEN, SLOT TOKEN or ACCOUNT_SID SLOT TOKEN",
+            KeyKind::SharedKey => "KEY_ID SLOT SECRET",
+        }
+    }
+}
+
+/// Why a token file (or the keys added to it) cannot make a key store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenFileError {
+    /// A line with too many or too few fields for the file's kind.
+    #[error("token file line {line}: expected {expected}")]
+    Line {
+        /// The line number, from 1.
+        line: usize,
+        /// The shapes allowed.
+        expected: &'static str,
+    },
+    /// A secret the key refused (empty, white space around it); names the slot, never the
+    /// secret.
+    #[error("token {slot}: {source}")]
+    Secret {
+        /// The slot the secret was for.
+        slot: String,
+        /// Why.
+        source: KeyError,
+    },
+    /// Keys with an account SID (or key id) and keys without one.
+    #[error("tokens with and without an account SID (or key id): give every token one, or none")]
+    Mixed,
+    /// No key at all: refusing to build a store that verifies nothing.
+    #[error("no token: the token file holds no key")]
+    Empty,
+    /// The file could not be read.
+    #[error("cannot read token file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The keys of a token file, plus any added from elsewhere (an environment variable), ready
+/// to become a [`KeyStore`].
+#[derive(Debug, Clone)]
+pub struct TokenFile {
+    kind: KeyKind,
+    /// Keys for every request.
+    unkeyed: KeySet,
+    /// Keys per account SID (or shared-key id), in first-seen order.
+    by_id: Vec<(String, KeySet)>,
+}
+
+impl TokenFile {
+    /// No keys yet.
+    pub fn new(kind: KeyKind) -> Self {
+        TokenFile {
+            kind,
+            unkeyed: KeySet::default(),
+            by_id: Vec::new(),
+        }
+    }
+
+    /// Parses the text of a token file holding `kind` secrets.
+    pub fn parse(text: &str, kind: KeyKind) -> Result<Self, TokenFileError> {
+        let mut file = TokenFile::new(kind);
+        for (index, line) in text.lines().enumerate() {
+            file.parse_line(index + 1, line)?;
+        }
+        Ok(file)
+    }
+
+    /// Reads and parses the token file at `path`.
+    pub fn read(path: &Path, kind: KeyKind) -> Result<Self, TokenFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        TokenFile::parse(&text, kind)
+    }
+
+    fn parse_line(&mut self, number: usize, line: &str) -> Result<(), TokenFileError> {
+        let line = line.split('#').next().unwrap_or_default();
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let shared = self.kind == KeyKind::SharedKey;
+        match fields.as_slice() {
+            [] => Ok(()),
+            [token] if !shared => self.add(&format!("file-{number}"), token),
+            [slot, token] if !shared => self.add(slot, token),
+            [id, slot, token] => {
+                let key = self.key(slot, token)?;
+                match self.by_id.iter_mut().find(|(known, _)| known == id) {
+                    Some((_, set)) => set.push(key),
+                    None => self.by_id.push(((*id).to_owned(), KeySet::from(key))),
+                }
+                Ok(())
+            }
+            _ => Err(TokenFileError::Line {
+                line: number,
+                expected: self.kind.expected(),
+            }),
+        }
+    }
+
+    /// Adds a key for every request, reported as `slot` (e.g. `TWILIO_AUTH_TOKEN` as
+    /// `primary`).
+    pub fn add(&mut self, slot: &str, secret: &str) -> Result<(), TokenFileError> {
+        let key = self.key(slot, secret)?;
+        self.unkeyed.push(key);
+        Ok(())
+    }
+
+    fn key(&self, slot: &str, secret: &str) -> Result<Key, TokenFileError> {
+        self.kind
+            .key(slot, secret)
+            .map_err(|source| TokenFileError::Secret {
+                slot: slot.to_owned(),
+                source,
+            })
+    }
+
+    /// The key store: one set for every request, a set per account SID, or shared keys by
+    /// id. Refuses an empty file and a mix of lines with and without an account.
+    pub fn into_key_store(self) -> Result<KeyStore, TokenFileError> {
+        match (self.by_id.is_empty(), self.unkeyed.is_empty(), self.kind) {
+            (true, true, _) => Err(TokenFileError::Empty),
+            (true, false, KeyKind::AuthToken) => Ok(KeyStore::single(self.unkeyed)),
+            (false, true, KeyKind::AuthToken) => Ok(KeyStore::accounts(self.by_id)),
+            (false, true, KeyKind::SharedKey) => Ok(KeyStore::shared_keys(self.by_id)),
+            _ => Err(TokenFileError::Mixed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Validator;
+
+    const AUTH: KeyKind = KeyKind::AuthToken;
+
+    fn verifies(store: KeyStore, token: &str, account: Option<&str>) -> bool {
+        let url = "https://example.com/sms";
+        let params: Vec<(&str, &str)> = account.map(|a| ("AccountSid", a)).into_iter().collect();
+        let sig = Key::auth_token("t", token)
+            .unwrap()
+            .sign(url, params.iter().copied());
+        Validator::new(store)
+            .validate_params(url, params, Some(&sig))
+            .is_ok()
+    }
+
+    #[test]
+    fn every_line_shape() {
+        let text = "# comment\n\n  tok-1  \nnext tok-2 # trailing comment\n";
+        let file = TokenFile::parse(text, AUTH).unwrap();
+        let labels: Vec<_> = file.unkeyed.iter().map(|k| k.label().to_owned()).collect();
+        assert_eq!(labels, ["file-3", "next"]);
+        let store = file.into_key_store().unwrap();
+        assert!(verifies(store.clone(), "tok-1", None));
+        assert!(verifies(store.clone(), "tok-2", None));
+        assert!(!verifies(store, "tok-3", None));
+
+        let text = "AC1 a tok-a1\nAC2 b tok-b\nAC1 a2 tok-a2\n";
+        let store = TokenFile::parse(text, AUTH)
+            .unwrap()
+            .into_key_store()
+            .unwrap();
+        assert!(verifies(store.clone(), "tok-a2", Some("AC1")));
+        assert!(verifies(store.clone(), "tok-b", Some("AC2")));
+        assert!(!verifies(store.clone(), "tok-b", Some("AC1")));
+        assert!(!verifies(store, "tok-a1", None));
+    }
+
+    #[test]
+    fn errors_name_the_line_never_the_secret() {
+        let err = TokenFile::parse("ok-token\na b c-secret d\n", AUTH).unwrap_err();
+        assert!(matches!(err, TokenFileError::Line { line: 2, .. }), "{err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let err = TokenFile::parse("slot s3cr3t-value\n", KeyKind::SharedKey).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "token file line 1: expected KEY_ID SLOT SECRET"
+        );
+        let mixed = TokenFile::parse("AC1 a t1\nt2\n", AUTH).unwrap();
+        assert!(matches!(mixed.into_key_store(), Err(TokenFileError::Mixed)));
+        let empty = TokenFile::parse("# nothing yet\n", AUTH).unwrap();
+        assert!(matches!(empty.into_key_store(), Err(TokenFileError::Empty)));
+        let mut env = TokenFile::new(AUTH);
+        let err = env.add("primary", " padded").unwrap_err().to_string();
+        assert!(err.contains("primary") && !err.contains("padded"), "{err}");
+        let missing = Path::new("/nonexistent/twilio-tokens");
+        let err = TokenFile::read(missing, AUTH).unwrap_err();
+        assert!(matches!(err, TokenFileError::Read { .. }), "{err}");
+    }
+
+    #[test]
+    fn shared_keys_by_id() {
+        let text = "KS1 current s-1\nKS1 old s-0\nKS2 only s-2\n";
+        let store = TokenFile::parse(text, KeyKind::SharedKey)
+            .unwrap()
+            .into_key_store()
+            .unwrap();
+        let url = "https://example.com/sms";
+        let sig = Key::shared_key("x", "s-0").unwrap().sign(url, []);
+        let request = crate::SignedRequest::params(url, [])
+            .signature(Some(&sig))
+            .settings(Some("key=KS1,algorithm=HMAC_SHA256"));
+        assert_eq!(
+            Validator::new(store).validate(&request).unwrap().key(),
+            "old"
+        );
+    }
+}
