@@ -112,9 +112,10 @@ pub struct ProxyArgs {
         default_value = "POST"
     )]
     pub methods: Vec<String>,
-    /// Replay store: "memory" (this process), "redis://host:6379/" (shared by every
-    /// instance), or "off" (only for `<Gather>`/`<Record>`/`<Dial>` action URLs, which Twilio may
-    /// legitimately repeat byte for byte).
+    /// Replay store: "memory" (this process), "redis://host:6379/" or "rediss://…" (TLS;
+    /// shared by every instance), or "off" (only for `<Gather>`/`<Record>`/`<Dial>` action
+    /// URLs, which Twilio may legitimately repeat byte for byte). A URL with a password:
+    /// give it in the environment variable, not as a flag (`ps` shows flags).
     #[arg(
         long,
         env = "TWILIO_PROXY_REPLAY_STORE",
@@ -128,6 +129,10 @@ pub struct ProxyArgs {
     /// Most requests remembered by the memory store (oldest forgotten first): bounds memory.
     #[arg(long, env = "TWILIO_PROXY_REPLAY_CAPACITY", default_value_t = 100_000)]
     pub replay_capacity: usize,
+    /// PEM file of the CA that signed a `rediss://` replay store's certificate (default: the
+    /// system's root certificates).
+    #[arg(long, env = "TWILIO_PROXY_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
     /// Key prefix in the Redis replay store.
     #[arg(
         long,
@@ -332,12 +337,22 @@ impl ProxyArgs {
                 self.replay_ttl,
             )))),
             url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                let ca = match &self.redis_ca_file {
+                    Some(path) => {
+                        Some(std::fs::read(path).map_err(|source| ConfigError::File {
+                            path: path.clone(),
+                            source,
+                        })?)
+                    }
+                    None => None,
+                };
                 let guard =
-                    RedisReplayGuard::connect(url, &self.redis_prefix, self.replay_ttl).await?;
+                    RedisReplayGuard::connect_with_ca(url, &self.redis_prefix, self.replay_ttl, ca)
+                        .await?;
                 Ok(Some(Arc::new(guard)))
             }
             _ => Err(ConfigError::Replay(
-                "expected memory, off or redis://host:port/".into(),
+                "expected memory, off, redis://host:port/ or rediss://host:port/".into(),
             )),
         }
     }

@@ -709,6 +709,10 @@ fn help_names_every_environment_variable() {
         "TWILIO_PROXY_UPSTREAM_TIMEOUT",
         "TWILIO_PROXY_TLS_CERT",
         "TWILIO_PROXY_BASIC_AUTH",
+        "TWILIO_PROXY_CONFIG",
+        "TWILIO_PROXY_RESIGN_SECRET_FILE",
+        "TWILIO_PROXY_REDIS_CA_FILE",
+        "SIGHUP",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }
@@ -1266,4 +1270,108 @@ async fn resigned_requests_verify_with_python_standardwebhooks() {
     let other = "whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB";
     let verdict = tokio::task::block_in_place(|| python_verify(other, &seen[0], &seen[0].body));
     assert!(verdict.contains("VerificationError"), "{verdict}");
+}
+
+/// A TLS terminator for `localhost` in front of the Redis at `redis_url`: what a managed
+/// `rediss://` service looks like. Returns its port and the CA (self-signed cert) PEM.
+async fn tls_redis(redis_url: &str) -> (u16, String) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let chain = vec![cert.cert.der().clone()];
+    let key = rustls_pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+    let authority = redis_url
+        .split("://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let backend = authority.rsplit('@').next().unwrap().to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (acceptor, backend) = (acceptor.clone(), backend.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut plain = tokio::net::TcpStream::connect(&backend).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    (port, cert.cert.pem())
+}
+
+/// Issue 16 item 9: `rediss://` works (checked against a CA file or the system's roots) and
+/// an untrusted certificate stops the start with a clear message.
+#[tokio::test(flavor = "multi_thread")]
+async fn rediss_replay_store_over_tls() {
+    let Ok(redis_url) = std::env::var("REDIS_URL") else {
+        eprintln!("skipped rediss_replay_store_over_tls: REDIS_URL is not set");
+        return;
+    };
+    let (port, ca) = tls_redis(&redis_url).await;
+    let dir = temp_dir("rediss");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let store = format!("rediss://localhost:{port}/");
+    let prefix = format!("twh-rediss:{}:", dir.display());
+    let up = Upstream::start(Behaviour::default()).await;
+    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
+    let url = up.url("");
+    let flags = |extra: &[&str]| {
+        let mut flags = vec![
+            "--upstream",
+            url.as_str(),
+            "--public-url",
+            PUBLIC,
+            "--replay-store",
+            store.as_str(),
+            "--redis-prefix",
+            prefix.as_str(),
+        ];
+        flags.extend_from_slice(extra);
+        proxy_args(&flags)
+    };
+    let untrusted = flags(&[]).config(env).await.unwrap_err().to_string();
+    assert!(
+        untrusted.contains("redis") && untrusted.contains("certificate"),
+        "{untrusted}"
+    );
+    let config = flags(&["--redis-ca-file", ca_file.to_str().unwrap()])
+        .config(env)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(config).await;
+    for _ in 0..2 {
+        let r = post_form(&proxy, "/sms", FORM, HeaderMap::new()).await;
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(
+        up.seen().len(),
+        1,
+        "the replay over rediss reached the upstream"
+    );
+    let plain_with_ca = proxy_args(&[
+        "--upstream",
+        &url,
+        "--public-url",
+        PUBLIC,
+        "--replay-store",
+        &redis_url,
+        "--redis-ca-file",
+        ca_file.to_str().unwrap(),
+    ]);
+    let err = plain_with_ca.config(env).await.unwrap_err().to_string();
+    assert!(err.contains("rediss://"), "{err}");
 }
