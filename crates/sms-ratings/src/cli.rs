@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use twilio_webhook::BasicAuth;
-use twilio_webhook::url::Scheme;
+use twilio_webhook::Scheme;
 
 use crate::server::{self, App, Config};
 use crate::service::Ratings;
@@ -399,9 +399,14 @@ async fn demo_setup(
     let user = &serve.admin_user;
     println!(
         "\nsms-ratings demo: event DEMO (\"Demo event\") on {DEMO_NUMBER}, database {location}\n\
+         \nIn Twilio's console the number's Messaging webhook is {public_url}/sms and its \
+         Voice URL is {public_url}/voice (both POST).\n\
          \nRate it, signed like Twilio would (in another terminal, from the repository):\n\
          \n  cargo run -q -p twilio-webhook-cli -- send {public_url}/sms --kind sms \
          --from +15551234567 --to {DEMO_NUMBER} --body '5 great demo' --token {token}\n\
+         \nor by phone call, pressing 4:\n\
+         \n  cargo run -q -p twilio-webhook-cli -- send {public_url}/voice --kind call \
+         --from +15551234567 --to {DEMO_NUMBER} --digits 4 --token {token}\n\
          \nSee the results (the live page: sign in as {user} / {password}):\n\
          \n  {public_url}/events/DEMO\n\
          \n  curl -u {user}:{password} {public_url}/api/events/DEMO/results\n\

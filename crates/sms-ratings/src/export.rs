@@ -12,7 +12,7 @@ use crate::mask::mask_phone;
 use crate::model::RatingRow;
 
 /// The header line.
-pub const HEADER: &str = "phone,rating,comment,created_at,updated_at\r\n";
+pub const HEADER: &str = "phone,rating,comment,created_at,updated_at,channel\r\n";
 
 /// The whole CSV document (RFC 4180, CRLF line ends).
 pub fn ratings_csv(rows: &[RatingRow]) -> String {
@@ -24,6 +24,7 @@ pub fn ratings_csv(rows: &[RatingRow]) -> String {
             csv_field(&row.comment),
             row.created_at.rfc3339(),
             row.updated_at.rfc3339(),
+            row.channel.to_string(),
         ];
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -49,7 +50,7 @@ pub fn csv_field(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Rating, Timestamp};
+    use crate::model::{Channel, Rating, Timestamp};
 
     #[test]
     fn rows_are_masked_and_quoted() {
@@ -57,6 +58,7 @@ mod tests {
             phone: "+14155551234".into(),
             rating: Rating::new(5).unwrap(),
             comment: "great, \"really\"".into(),
+            channel: Channel::Voice,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(1000),
         }];
@@ -64,7 +66,7 @@ mod tests {
         assert_eq!(
             csv,
             format!(
-                "{HEADER}+1•••••1234,5,\"great, \"\"really\"\"\",1970-01-01T00:00:00Z,1970-01-01T00:00:01Z\r\n"
+                "{HEADER}+1•••••1234,5,\"great, \"\"really\"\"\",1970-01-01T00:00:00Z,1970-01-01T00:00:01Z,voice\r\n"
             )
         );
         assert!(!csv.contains("555"));

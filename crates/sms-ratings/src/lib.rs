@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod export;
+pub mod keyword;
 pub mod mask;
 pub mod metrics;
 pub mod model;

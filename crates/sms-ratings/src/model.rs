@@ -206,12 +206,55 @@ pub struct Vote {
     pub comment: String,
 }
 
-/// A vote received by SMS, ready to be stored.
+/// How a vote reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// A text message (SMS or MMS).
+    Sms,
+    /// A WhatsApp message.
+    WhatsApp,
+    /// A phone call (a key pressed).
+    Voice,
+}
+
+impl Channel {
+    /// Every channel, in display order.
+    pub const ALL: [Self; 3] = [Self::Sms, Self::WhatsApp, Self::Voice];
+
+    /// The stored name: `sms`, `whatsapp`, `voice`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::WhatsApp => "whatsapp",
+            Self::Voice => "voice",
+        }
+    }
+
+    /// The channel a stored name means.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// True for the messaging channels, whose replies an opt-out silences.
+    pub fn is_messaging(self) -> bool {
+        self != Self::Voice
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A vote received by text or call, ready to be stored.
 #[derive(Debug, Clone)]
 pub struct Submission {
-    /// Twilio's `MessageSid`: the idempotency key.
+    /// The idempotency key: Twilio's `MessageSid`, or `CallSid:digit` for a call.
     pub message_sid: String,
-    /// Sender (`From`).
+    /// The sender's number (`From`; a channel prefix such as `whatsapp:` removed), the key
+    /// of one vote per phone per event whatever the channel.
     pub phone: String,
     /// Receiving number (`To`).
     pub to: String,
@@ -219,6 +262,8 @@ pub struct Submission {
     pub vote: Vote,
     /// When it was received.
     pub at: Timestamp,
+    /// How it reached us.
+    pub channel: Channel,
 }
 
 /// The code and name of an event, as replies and notifications need them.
@@ -265,7 +310,8 @@ pub enum Outcome {
 /// The answer to a submission: the reply text, and what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    /// The reply to send back (the same for a repeated `MessageSid`).
+    /// The reply to send back (the same for a repeated `MessageSid`); empty when nothing may
+    /// be sent (the number opted out of texts).
     pub reply: String,
     /// The outcome; `None` when the message was already processed.
     pub outcome: Option<Outcome>,
@@ -295,6 +341,8 @@ pub struct Results {
     pub histogram: std::collections::BTreeMap<String, u64>,
     /// Time of the latest vote (RFC 3339), none without votes.
     pub updated_at: Option<String>,
+    /// How the votes arrived, and how many voters opted out of texts.
+    pub reach: Reach,
 }
 
 impl Results {
@@ -316,6 +364,32 @@ impl Results {
                 .map(|(n, r)| (format!("{r}"), *n))
                 .collect(),
             updated_at: updated.map(Timestamp::rfc3339),
+            reach: Reach::default(),
+        }
+    }
+}
+
+/// How an event's votes arrived, and how many of its voters opted out of texts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    /// Votes (one per phone) whose latest vote came by SMS.
+    pub sms: u64,
+    /// ... by WhatsApp.
+    pub whatsapp: u64,
+    /// ... by phone call.
+    pub voice: u64,
+    /// Phones that voted for the event and have opted out of texts (`STOP`); their votes
+    /// still count, they get no replies until they text `START`.
+    pub opted_out: u64,
+}
+
+impl Reach {
+    /// Adds `n` votes of `channel`.
+    pub fn add(&mut self, channel: Channel, n: u64) {
+        match channel {
+            Channel::Sms => self.sms += n,
+            Channel::WhatsApp => self.whatsapp += n,
+            Channel::Voice => self.voice += n,
         }
     }
 }
@@ -329,6 +403,8 @@ pub struct RatingRow {
     pub rating: Rating,
     /// Comment.
     pub comment: String,
+    /// The channel of the latest vote.
+    pub channel: Channel,
     /// First vote.
     pub created_at: Timestamp,
     /// Latest vote.

@@ -15,7 +15,7 @@
 //! assert_eq!(segments(&text), 1);
 //! ```
 
-use crate::model::{EventRef, Outcome, Timestamp};
+use crate::model::{Channel, EventRef, Outcome, Timestamp};
 
 /// The help text for anything that is not a vote.
 pub const HELP: &str = "To rate, text a number from 1 to 5 and an optional comment, e.g. 4 great \
@@ -28,7 +28,50 @@ const UCS2_SEGMENT: usize = 70;
 /// Names are never shortened below this many characters.
 const MIN_NAME_CHARS: usize = 8;
 
-/// The reply for an outcome.
+/// The reply for an outcome on `channel`: a text, or words said to a caller.
+pub fn for_channel(outcome: &Outcome, channel: Channel) -> String {
+    match channel {
+        Channel::Sms | Channel::WhatsApp => render(outcome),
+        Channel::Voice => speak(outcome),
+    }
+}
+
+/// What a caller hears after pressing a key (said by `<Say>`; no length limit, but short).
+pub fn speak(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Recorded {
+            event,
+            rating,
+            replaced: false,
+        } => format!(
+            "Thank you. Your rating of {rating} for {} is recorded.",
+            event.name
+        ),
+        Outcome::Recorded {
+            event,
+            rating,
+            replaced: true,
+        } => format!(
+            "Thank you. Your rating for {} is now {rating}. It replaces your earlier vote.",
+            event.name
+        ),
+        Outcome::Closed(event) => format!("Sorry, voting for {} is closed.", event.name),
+        Outcome::NotYetOpen(event, opens) => {
+            format!(
+                "Sorry, voting for {} opens {}.",
+                event.name,
+                opens_text(*opens)
+            )
+        }
+        Outcome::UnknownEvent(_) | Outcome::NeedCode(_) => NO_EVENT_SPOKEN.to_owned(),
+    }
+}
+
+/// Said when the number called does not serve exactly one event that takes votes.
+pub const NO_EVENT_SPOKEN: &str = "Sorry, this number does not take votes for one event right now. To rate by text, \
+     send the event code and a number from 1 to 5.";
+
+/// The reply for an outcome, as a text.
 pub fn render(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Recorded {

@@ -235,14 +235,14 @@ fn shared(config: &Config, scheme: Scheme, metrics: &Arc<Metrics>) -> Shared {
         .routes
         .iter()
         .map(|route| {
+            let webhook = route.webhook.clone().listener_scheme(scheme);
             let forwarder = Forwarder::new(
                 route,
                 config.upstream_timeout,
                 config.public.clone(),
-                scheme,
+                webhook.clone(),
                 Arc::clone(metrics),
             );
-            let webhook = route.webhook.clone().listener_scheme(scheme);
             tower::Layer::layer(&TwilioLayer::new(webhook), Handler(Arc::new(forwarder)))
         })
         .collect();
@@ -323,7 +323,7 @@ async fn serve(
     let service = service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(PeerAddr(peer));
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(dispatch(&shared, request).await) }
+        async move { Ok::<_, Infallible>(detached(shared, request).await) }
     });
     let mut http = hyper::server::conn::http1::Builder::new();
     // A client that trickles its headers must not hold a connection forever.
@@ -350,6 +350,23 @@ async fn serve(
     if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");
     }
+}
+
+/// Runs `request` to its end in a task of its own, so a client that hangs up cannot cut the
+/// flow short: once the upstream has been called, the request is delivered and its answer
+/// recorded for the replay guard (issue 16 item 1: a dropped future delivered a signed
+/// request once per reconnect, or — with the mark held — not at all and 409 until the lease
+/// ran out). Bounded by the upstream deadline.
+async fn detached(shared: Arc<Shared>, request: Request<Incoming>) -> Response<ResponseBody> {
+    let task = tokio::spawn(async move { dispatch(&shared, request).await });
+    task.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "request task failed");
+        text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain; charset=utf-8",
+            "Internal server error".into(),
+        )
+    })
 }
 
 async fn dispatch(shared: &Shared, request: Request<Incoming>) -> Response<ResponseBody> {

@@ -15,9 +15,9 @@ use std::process::ExitCode;
 
 use actix_web::{App, HttpServer, web};
 use serde::Deserialize;
-use twilio_webhook::actix::{TwilioMiddleware, TwilioRequest};
+use twilio_webhook::actix::TwilioMiddleware;
 use twilio_webhook::twiml::MessagingResponse;
-use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
+use twilio_webhook::{PublicUrl, TwilioRequest, Validator, WebhookConfig};
 
 /// The fields this handler uses; the verified pairs hold every other one.
 #[derive(Deserialize)]

@@ -17,9 +17,9 @@ use std::process::ExitCode;
 use axum::Router;
 use axum::routing::post;
 use serde::Deserialize;
-use twilio_webhook::tower::{TwilioLayer, TwilioRequest};
+use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::twiml::MessagingResponse;
-use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
+use twilio_webhook::{PublicUrl, TwilioRequest, Validator, WebhookConfig};
 
 /// The fields this handler uses; the verified pairs hold every other one.
 #[derive(Deserialize)]

@@ -1,16 +1,16 @@
 //! actix-web 4 middleware and extractors (feature `actix`).
 //!
-//! [`TwilioMiddleware`] does what the tower layer does: early refusals (405, 401, 413 by
-//! `Content-Length`), the body read up to the limit (413 beyond it, before any MAC),
-//! verification, the replay guard; then the handler runs with the body re-attached and the
-//! [`VerifiedWebhook`] in the request extensions. Take [`TwilioRequest<T>`] or
-//! [`VerifiedWebhook`] as an extractor.
+//! [`TwilioMiddleware`] drives every request through the [flow](crate::flow), as the tower
+//! layer does: early refusals (405, 401, 413 by `Content-Length`), the body read up to the
+//! limit (413 beyond it, before any MAC), verification, the replay guard; then the handler
+//! runs with the body re-attached and the [`VerifiedWebhook`] in the request extensions.
+//! Take [`TwilioRequest<T>`] or [`VerifiedWebhook`] as an extractor.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
 //! use serde::Deserialize;
-//! use twilio_webhook::actix::{TwilioMiddleware, TwilioRequest};
-//! use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
+//! use twilio_webhook::actix::TwilioMiddleware;
+//! use twilio_webhook::{PublicUrl, TwilioRequest, Validator, WebhookConfig};
 //!
 //! #[derive(Deserialize)]
 //! struct Sms {
@@ -41,6 +41,8 @@
 //! }
 //! ```
 
+mod extract;
+
 use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -49,18 +51,13 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
-use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt as _;
+use actix_web::{HttpMessage as _, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
 
+use crate::config::WebhookConfig;
+use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
-use crate::replay::StoredResponse;
-pub use crate::request::TwilioRequest;
-use crate::request::{
-    HeaderSource, LOG_TARGET, ReplayState, VerifiedWebhook, WebhookConfig, WebhookRequest,
-};
+use crate::request::{HeaderSource, WebhookRequest};
 use crate::url::Scheme;
 
 impl HeaderSource for HeaderMap {
@@ -81,14 +78,19 @@ impl ResponseError for Rejection {
 
 /// The response for a rejection: its status, fixed text and required header.
 pub fn rejection_response(rejection: &Rejection) -> HttpResponse {
-    let mut response = HttpResponse::build(rejection.status_code());
-    response.insert_header((CONTENT_TYPE, Rejection::CONTENT_TYPE));
-    if let Some((name, value)) = rejection.header()
-        && let Ok(value) = HeaderValue::from_str(value)
-    {
-        response.insert_header((HeaderName::from_static(name), value));
+    respond(Answer::from(rejection))
+}
+
+/// The flow's own answer (a rejection or a replay's stored response) as a response.
+fn respond(answer: Answer<'_>) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in answer.headers() {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.insert_header((HeaderName::from_static(name), value));
+        }
     }
-    response.body(rejection.body())
+    response.body(answer.body)
 }
 
 /// Validates Twilio webhooks in front of a resource or scope; see the [module docs](self).
@@ -164,134 +166,60 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody + 'static,
 {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_owned();
-    if let Err(r) = config.precheck(&webhook_request(&request, &target)) {
-        return Ok(request.into_response(rejection_response(&r)));
-    }
-    let body = match read_body(request.take_payload(), config.max_body()).await {
-        Ok(body) => body,
-        Err(r) => {
-            let r = config.reject(&webhook_request(&request, &target), r);
-            return Ok(request.into_response(rejection_response(&r)));
+    let payload = std::pin::pin!(request.take_payload());
+    let received = config.receive(webhook_request(&request), payload).await;
+    let (webhook, mut ticket) = match received {
+        Ok(Verdict::Handle(webhook, ticket)) => (webhook, ticket),
+        Ok(Verdict::Replay(stored)) => {
+            return Ok(request.into_response(respond(Answer::from(&stored))));
         }
-    };
-    let webhook = match config.verify_prechecked(&webhook_request(&request, &target), body.clone())
-    {
-        Ok(webhook) => webhook,
         Err(r) => return Ok(request.into_response(rejection_response(&r))),
     };
-    let state = match config.begin_replay(&webhook).await {
-        Ok(state) => state,
-        Err(r) => return Ok(request.into_response(rejection_response(&r))),
-    };
+    request.set_payload(Payload::from(webhook.body().clone()));
     request.extensions_mut().insert(webhook);
-    request.set_payload(Payload::from(body));
-    match state {
-        ReplayState::Replayed(stored) => Ok(request.into_response(stored_response(&stored))),
-        ReplayState::Off => Ok(service.call(request).await?.map_into_boxed_body()),
-        ReplayState::Fresh(ticket) => {
-            // An error from the service drops the ticket, which lets the retry through.
-            let response = service.call(request).await?;
-            let (http_request, response) = response.into_parts();
-            let (head, body) = response.into_parts();
-            let bytes = match actix_web::body::to_bytes(body).await {
-                Ok(bytes) => bytes,
-                Err(_) => {
-                    let _ = ticket.abort().await;
-                    return Err(actix_web::error::ErrorInternalServerError(
-                        "response body failed",
-                    ));
-                }
-            };
-            let content_type = head
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok());
-            let stored = StoredResponse::new(head.status().as_u16(), content_type, bytes.to_vec());
-            if let Err(e) = ticket.finish(stored).await {
-                tracing::warn!(target: LOG_TARGET, reason = %e, "could not store the response for replays");
-            }
-            Ok(ServiceResponse::new(
-                http_request,
-                head.set_body(BoxBody::new(bytes)),
-            ))
+    ticket.arm();
+    let response = match service.call(request).await {
+        Ok(response) => response,
+        Err(e) => {
+            ticket.fail().await;
+            return Err(e);
         }
+    };
+    if !ticket.records() {
+        return Ok(response.map_into_boxed_body());
     }
+    let (http_request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let Ok(bytes) = actix_web::body::to_bytes(body).await else {
+        ticket.fail().await;
+        let failed = rejection_response(&Rejection::ResponseFailed);
+        return Ok(ServiceResponse::new(http_request, failed));
+    };
+    let content_type = head
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    ticket
+        .record(head.status().as_u16(), content_type, &bytes)
+        .await;
+    Ok(ServiceResponse::new(
+        http_request,
+        head.set_body(BoxBody::new(bytes)),
+    ))
 }
 
-/// Reads the payload, refusing (413) as soon as it passes `limit`.
-async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Rejection> {
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| Rejection::BodyRead)?;
-        if body.len() + chunk.len() > limit {
-            return Err(Rejection::PayloadTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-fn webhook_request<'a>(request: &'a ServiceRequest, target: &'a str) -> WebhookRequest<'a> {
-    let secure = request.app_config().secure();
+fn webhook_request(request: &ServiceRequest) -> WebhookRequest<'_> {
+    let target = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
     // The listener's own TLS flag: `connection_info()` would believe forwarded headers from
     // anyone, which is the public-URL policy's decision, not actix's. A plain listener
     // leaves the scheme to `WebhookConfig::listener_scheme` (it may sit behind TLS).
-    let request = WebhookRequest::new(request.method().as_str(), target, request.headers())
+    let secure = request.app_config().secure();
+    let webhook = WebhookRequest::new(request.method().as_str(), target, request.headers())
         .peer(request.peer_addr())
         .authority(request.uri().authority().map(|a| a.as_str()));
     if secure {
-        request.scheme(Scheme::Https)
+        webhook.scheme(Scheme::Https)
     } else {
-        request
-    }
-}
-
-/// The stored response a replay gets.
-fn stored_response(stored: &StoredResponse) -> HttpResponse {
-    let status = StatusCode::from_u16(stored.status()).unwrap_or(StatusCode::OK);
-    let mut response = HttpResponse::build(status);
-    if let Some(value) = stored
-        .content_type()
-        .and_then(|c| HeaderValue::from_str(c).ok())
-    {
-        response.insert_header((CONTENT_TYPE, value));
-    }
-    response.body(Bytes::copy_from_slice(stored.body()))
-}
-
-fn verified(request: &HttpRequest) -> Result<VerifiedWebhook, Rejection> {
-    request
-        .extensions()
-        .get::<VerifiedWebhook>()
-        .cloned()
-        .ok_or_else(|| {
-            tracing::error!(target: LOG_TARGET, outcome = "rejected", reason = %Rejection::NotVerified, "handler wants a verified webhook but the route has no TwilioMiddleware");
-            Rejection::NotVerified
-        })
-}
-
-/// The verified webhook, for handlers that want the pairs, body or key info as is.
-impl FromRequest for VerifiedWebhook {
-    type Error = Rejection;
-    type Future = Ready<Result<Self, Rejection>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(request))
-    }
-}
-
-/// The verified pairs deserialized into `T` (needs [`TwilioMiddleware`]: 500 without it;
-/// 400 when the pairs do not fit `T`).
-impl<T: DeserializeOwned> FromRequest for TwilioRequest<T> {
-    type Error = Rejection;
-    type Future = Ready<Result<Self, Rejection>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(request).and_then(TwilioRequest::new))
+        webhook
     }
 }

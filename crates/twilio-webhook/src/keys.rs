@@ -37,7 +37,7 @@ use sha2::Sha256;
 use subtle::{Choice, ConstantTimeEq as _};
 
 use crate::signature::{Algorithm, MacBytes, SortOrder, encode_signature, params_suffix};
-use crate::validator::ValidationError;
+use crate::validation_error::ValidationError;
 
 pub mod file;
 

@@ -4,7 +4,7 @@
 //! Adapters (tower, actix, a hand-written hyper service) only translate a [`Rejection`] into
 //! their response type; they never choose a status themselves. The body text is generic on
 //! purpose: a caller probing the endpoint learns nothing about which check failed. The reason
-//! goes to the log (see [`crate::request`]).
+//! goes to the log (see [`crate::flow`]).
 //!
 //! ```
 //! use twilio_webhook::{Rejection, ValidationError};
@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use crate::url::ResolveError;
-use crate::validator::ValidationError;
+use crate::validation_error::ValidationError;
 
 /// Why a webhook request was rejected. [`status`](Rejection::status) gives its HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +46,8 @@ pub enum Rejection {
     /// A body that is neither a form nor bound to the signature by `bodySHA256` (415).
     #[error("body is neither a form nor signed with bodySHA256")]
     UnsupportedMediaType,
-    /// The form body or query has a malformed percent-escape or is not UTF-8 (400).
+    /// The form body or query has a malformed percent-escape or is not UTF-8, or a form
+    /// pair has no name (400).
     #[error("malformed form encoding")]
     MalformedForm,
     /// More than one `X-Twilio-Signature` (or signature-settings) header (400).
@@ -72,8 +73,16 @@ pub enum Rejection {
     #[error("replay store unavailable")]
     ReplayUnavailable,
     /// The verified pairs do not deserialize into the handler's type (400).
-    #[error("payload does not match the expected type")]
-    Payload,
+    #[error("parameters do not match the expected type")]
+    Deserialize,
+    /// A `POST` without parameters on a route that also takes `GET` (403): it signs what a
+    /// `GET` of the same URL signs, so the signature cannot tell which method Twilio used.
+    #[error("empty POST on a route that also takes GET")]
+    AmbiguousMethod,
+    /// The handler's response failed (an error, or a body that broke while being buffered)
+    /// (500); the request is forgotten by the replay guard, so Twilio's retry runs again.
+    #[error("handler response failed")]
+    ResponseFailed,
     /// A handler asked for the verified webhook on a route without the layer or middleware
     /// (500: a wiring mistake, failing closed).
     #[error("route is not protected by the Twilio layer")]
@@ -108,10 +117,11 @@ impl Rejection {
             | Rejection::MalformedHeader
             | Rejection::Url(_)
             | Rejection::BodyRead
-            | Rejection::Payload => 400,
+            | Rejection::Deserialize => 400,
+            Rejection::AmbiguousMethod => 403,
             Rejection::ReplayInFlight | Rejection::ReplayNotKept => 409,
             Rejection::ReplayUnavailable => 503,
-            Rejection::NotVerified => 500,
+            Rejection::NotVerified | Rejection::ResponseFailed => 500,
         }
     }
 

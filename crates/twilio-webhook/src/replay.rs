@@ -24,7 +24,8 @@
 //! the real answer.
 //!
 //! ```
-//! use twilio_webhook::replay::{Begin, MemoryReplayGuard, ReplayGuard, StoredResponse};
+//! use twilio_webhook::replay::{Begin, StoredResponse};
+//! use twilio_webhook::{MemoryReplayGuard, ReplayGuard};
 //!
 //! # fn main() { futures_lite_block_on(async {
 //! let guard = MemoryReplayGuard::default();
@@ -415,9 +416,10 @@ impl ReplayGuard for MemoryReplayGuard {
 /// The in-flight mark of one fresh request, held by an adapter while the handler runs.
 ///
 /// [`finish`](ReplayTicket::finish) stores the response (or, for a 5xx, forgets the request
-/// so Twilio's retry runs the handler again). A ticket dropped unfinished — the handler
-/// panicked or the client hung up — aborts; a guard whose abort does not complete at once
-/// falls back on its lease.
+/// so Twilio's retry runs the handler again). A ticket dropped unfinished before the handler
+/// was called aborts (a guard whose abort does not complete at once falls back on its
+/// lease); after [`keep_on_drop`](ReplayTicket::keep_on_drop) — the handler was called, then
+/// the client hung up — the mark stays in flight until its lease ends.
 #[derive(Debug)]
 pub struct ReplayTicket {
     guard: Arc<dyn ReplayGuard>,
@@ -444,6 +446,13 @@ impl ReplayTicket {
         } else {
             self.guard.complete(&self.fp, response).await
         }
+    }
+
+    /// From now on a drop leaves the request in flight (its lease then decides) instead of
+    /// forgetting it: the handler has been called, so the request counts as handled even if
+    /// nobody waits for its response. See [`crate::flow`].
+    pub fn keep_on_drop(&mut self) {
+        self.open = false;
     }
 
     /// Forgets the request: its retry will reach the handler.

@@ -293,7 +293,8 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
 
 mod public;
 
-pub use public::{Origin, PublicUrl, ResolveError, Scheme, TrustedProxies, UrlError};
+pub(crate) use public::Origin;
+pub use public::{PublicUrl, ResolveError, Scheme, TrustedProxies, UrlError};
 
 #[cfg(test)]
 mod tests {

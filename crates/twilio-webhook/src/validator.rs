@@ -33,6 +33,7 @@ use sha2::{Digest as _, Sha256};
 use subtle::{Choice, ConditionallySelectable as _, ConstantTimeEq as _};
 
 use crate::keys::{Key, KeyError, KeySet, KeyStore};
+use crate::validation_error::ValidationError;
 
 use crate::signature::{
     Algorithm, MacBytes, SortOrder, body_sha256, decode_signature, may_sort_differently,
@@ -40,56 +41,10 @@ use crate::signature::{
 };
 use crate::url::{UrlForm, query_param, url_forms};
 
-/// Why a request's signature was not accepted.
-///
-/// `Display` gives a short reason fit for a log line; it never contains a secret, a signature
-/// or a body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
-pub enum ValidationError {
-    /// No `X-Twilio-Signature` header.
-    #[error("missing X-Twilio-Signature header")]
-    MissingSignature,
-    /// The header is not strict standard base64 of a MAC of the configured length.
-    #[error("malformed X-Twilio-Signature header")]
-    MalformedSignature,
-    /// The signature matches no form of the URL under any active key.
-    #[error("signature does not match")]
-    SignatureMismatch,
-    /// A raw (JSON) body whose SHA-256 differs from the signed `bodySHA256`.
-    #[error("body does not match the signed bodySHA256")]
-    BodyHashMismatch,
-    /// A raw (JSON) body, but the URL carries no `bodySHA256` to bind it to the signature.
-    #[error("raw body without bodySHA256 in the URL")]
-    MissingBodyHash,
-    /// The request's `AccountSid` has no configured key (or the request names none).
-    #[error("unknown or missing AccountSid")]
-    UnknownAccount,
-    /// The signature-settings header names a shared key that is not configured.
-    #[error("unknown shared key id")]
-    UnknownSharedKey,
-    /// No active key: nothing configured, or every key has expired. Fails closed.
-    #[error("no active signing key configured")]
-    NoKey,
-    /// `X-Twilio-Webhooks-Signature-Settings` names an algorithm that is not supported or not
-    /// the configured key's.
-    #[error("unsupported signature algorithm")]
-    UnsupportedAlgorithm,
-    /// `X-Twilio-Webhooks-Signature-Settings` is present, but this endpoint has no shared keys.
-    #[error("signature settings present but no shared key configured")]
-    SharedKeyNotConfigured,
-    /// The endpoint verifies with shared keys, but the request has no settings header.
-    #[error("missing X-Twilio-Webhooks-Signature-Settings header")]
-    MissingSignatureSettings,
-    /// `X-Twilio-Webhooks-Signature-Settings` is not `key=<id>,algorithm=<name>`.
-    #[error("malformed X-Twilio-Webhooks-Signature-Settings header")]
-    MalformedSignatureSettings,
-}
-
 /// What was signed: form or query-less parameters, or a raw body bound by `bodySHA256`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum Payload<'a> {
+pub enum Signed<'a> {
     /// Decoded form parameters (empty for GET), in any order, repeats kept.
     Params(Vec<(&'a str, &'a str)>),
     /// A raw body (JSON and anything else that is not a form): the URL must carry
@@ -101,7 +56,7 @@ pub enum Payload<'a> {
 #[derive(Debug, Clone)]
 pub struct SignedRequest<'a> {
     url: &'a str,
-    payload: Payload<'a>,
+    signed: Signed<'a>,
     signature: Option<&'a str>,
     settings: Option<&'a str>,
 }
@@ -111,7 +66,7 @@ impl<'a> SignedRequest<'a> {
     pub fn params(url: &'a str, params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         SignedRequest {
             url,
-            payload: Payload::Params(params.into_iter().collect()),
+            signed: Signed::Params(params.into_iter().collect()),
             signature: None,
             settings: None,
         }
@@ -121,7 +76,7 @@ impl<'a> SignedRequest<'a> {
     pub fn body(url: &'a str, body: &'a [u8]) -> Self {
         SignedRequest {
             url,
-            payload: Payload::Body(body),
+            signed: Signed::Body(body),
             signature: None,
             settings: None,
         }
@@ -143,7 +98,7 @@ impl<'a> SignedRequest<'a> {
 
     /// The `AccountSid` that picks the key set: the first form value, else the URL's query.
     fn account_sid(&self) -> Option<std::borrow::Cow<'a, str>> {
-        if let Payload::Params(params) = &self.payload
+        if let Signed::Params(params) = &self.signed
             && let Some((_, sid)) = params.iter().find(|(k, _)| *k == "AccountSid")
         {
             return Some((*sid).into());
@@ -280,9 +235,9 @@ impl Validator {
             .keys
             .select(|| request.account_sid(), request.settings)?;
         let keys = selected.usable(now, tag.as_slice().len())?;
-        let (suffixes, body_hash) = match &request.payload {
-            Payload::Params(params) => (Suffixes::of(params), None),
-            Payload::Body(body) => {
+        let (suffixes, body_hash) = match &request.signed {
+            Signed::Params(params) => (Suffixes::of(params), None),
+            Signed::Body(body) => {
                 let claimed = query_param(request.url, "bodySHA256")
                     .ok_or(ValidationError::MissingBodyHash)?;
                 (Suffixes::default(), Some((claimed, *body)))

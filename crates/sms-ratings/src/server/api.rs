@@ -10,7 +10,7 @@ use super::App;
 use super::error::HttpError;
 use crate::export::ratings_csv;
 use crate::mask::mask_phone;
-use crate::model::{Event, EventCode, Results, Timestamp};
+use crate::model::{Channel, Event, EventCode, Results, Timestamp};
 
 /// An event as `GET /api/events` lists it.
 #[derive(Debug, Serialize)]
@@ -52,6 +52,8 @@ pub struct RatingView {
     pub phone: String,
     /// Rating.
     pub rating: u8,
+    /// How the latest vote came: `sms`, `whatsapp` or `voice`.
+    pub channel: Channel,
     /// Comment (hostile input: escape before rendering).
     pub comment: String,
     /// Latest vote (RFC 3339).
@@ -86,6 +88,7 @@ pub(crate) async fn ratings(
             .map(|r| RatingView {
                 phone: mask_phone(&r.phone),
                 rating: r.rating.get(),
+                channel: r.channel,
                 comment: r.comment,
                 updated_at: r.updated_at.rfc3339(),
             })

@@ -75,7 +75,6 @@ impl From<SmsError> for HttpError {
     fn from(e: SmsError) -> Self {
         match e {
             SmsError::Store(e) => e.into(),
-            _ => Self::BadRequest,
         }
     }
 }

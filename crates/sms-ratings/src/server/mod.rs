@@ -3,6 +3,7 @@
 //! | route | auth | what |
 //! |---|---|---|
 //! | `POST /sms` | Twilio signature | the messaging webhook; replies TwiML |
+//! | `POST /voice`, `POST /voice/rate` | Twilio signature | vote by phone call (the Voice URL and its `<Gather>` action) |
 //! | `GET /api/events` | basic | events and their state |
 //! | `GET /api/events/{code}/results` | basic | count, average, histogram |
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
@@ -43,6 +44,7 @@ mod auth;
 mod error;
 mod page;
 pub mod tls;
+mod voice;
 mod webhook;
 
 use std::future::Future;
@@ -57,8 +59,8 @@ use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use twilio_webhook::tower::TwilioLayer;
-use twilio_webhook::url::{PublicUrl, Scheme, UrlError};
-use twilio_webhook::{BasicAuth, KeyError, Validator, WebhookConfig};
+use twilio_webhook::url::UrlError;
+use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
 pub use error::HttpError;
@@ -84,6 +86,7 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    voice_action: String,
 }
 
 impl Config {
@@ -100,6 +103,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
         })
     }
 
@@ -126,11 +130,28 @@ impl Config {
     }
 }
 
+/// The `<Gather>` action of a call, below the public URL's path prefix.
+const VOICE_RATE: &str = "/voice/rate";
+
+/// The path of `https://host[:port][/prefix]` without a trailing slash (`""` for none).
+fn path_prefix(public_url: &str) -> &str {
+    let after_scheme = public_url
+        .split_once("://")
+        .map_or(public_url, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("", |i| &after_scheme[i..])
+        .trim_end_matches('/')
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct App {
     ratings: Ratings,
     webhook: Arc<WebhookConfig>,
+    /// The same checks without the replay guard, for `<Gather>` actions (see `voice`).
+    gather_webhook: Arc<WebhookConfig>,
+    voice_action: String,
     admin: Option<BasicAuth>,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
@@ -147,7 +168,9 @@ impl App {
     pub fn new(ratings: Ratings, config: Config) -> Self {
         Self {
             ratings,
+            gather_webhook: Arc::new(config.webhook.clone().without_replay_guard()),
             webhook: Arc::new(config.webhook),
+            voice_action: config.voice_action,
             admin: config.admin,
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
@@ -166,6 +189,14 @@ pub fn router(app: App) -> Router {
         .route(
             "/sms",
             post(webhook::sms).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
+        )
+        .route(
+            "/voice",
+            post(voice::call).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
+        )
+        .route(
+            VOICE_RATE,
+            post(voice::rate).layer(TwilioLayer::shared(Arc::clone(&app.gather_webhook))),
         )
         .route("/healthz", get(healthz))
         .route("/livez", get(|| async { "ok" }))

@@ -1,4 +1,4 @@
-//! `POST /sms`: the Twilio messaging webhook.
+//! `POST /sms`: the Twilio messaging webhook (SMS, MMS and WhatsApp).
 //!
 //! [`TwilioLayer`](twilio_webhook::tower::TwilioLayer) in front of this handler checks the
 //! method, body size, basic auth (if configured), signature and replays; the handler gets
@@ -14,7 +14,6 @@ use twilio_webhook::twiml::MessagingResponse;
 
 use super::App;
 use super::error::HttpError;
-use crate::service::Sms;
 
 /// The largest body accepted (an SMS webhook is a few KiB; `Body` is at most 1600 chars).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -29,17 +28,17 @@ pub(crate) async fn sms(
         HttpError::BadRequest
     })?;
     let sid = message.message_sid.clone();
-    let sms = Sms {
-        message_sid: message.message_sid,
-        from: message.from,
-        to: message.to,
-        body: message.body,
-    };
-    match app.ratings.handle(sms).await {
+    match app.ratings.handle(message).await {
         Ok(reply) => {
             tracing::info!(message_sid = %sid, outcome = reply.outcome, "sms handled");
             crate::metrics::webhook(reply.outcome);
-            let twiml = MessagingResponse::new().message(reply.text).render();
+            // Empty text: say nothing (a keyword, or a number that opted out).
+            let response = MessagingResponse::new();
+            let twiml = if reply.text.is_empty() {
+                response.render()
+            } else {
+                response.message(reply.text).render()
+            };
             Ok(twiml.map_err(|_| HttpError::Internal)?.into_response())
         }
         Err(e) => {

@@ -6,14 +6,14 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use sms_ratings::model::{NewEvent, Submission, Timestamp, Vote, Rating};
+//! use sms_ratings::model::{Channel, NewEvent, Submission, Timestamp, Vote, Rating};
 //! use sms_ratings::store;
 //!
 //! let dir = tempfile::tempdir()?;
 //! let db = store::open(dir.path().join("ratings.db").to_str().unwrap()).await?;
 //! db.add_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(), number: None, opens: None, closes: None }).await?;
 //! let vote = Vote { code: Some("rust25".parse()?), rating: Rating::new(5).unwrap(), comment: String::new() };
-//! let sub = Submission { message_sid: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now() };
+//! let sub = Submission { message_sid: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now(), channel: Channel::Sms };
 //! let first = db.submit(sub.clone()).await?;
 //! let again = db.submit(sub).await?;
 //! assert!(!first.is_duplicate() && again.is_duplicate());
@@ -26,6 +26,7 @@
 mod decide;
 mod migrations;
 pub mod postgres;
+mod queue;
 pub mod sqlite;
 mod timeline;
 mod vote;
@@ -34,7 +35,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::model::{Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission};
+use crate::model::{
+    Event, EventCode, NewEvent, RatingRow, Reach, Receipt, Results, Submission, Timestamp,
+};
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
 pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
@@ -80,6 +83,10 @@ pub trait Store: Send + Sync + 'static {
     fn close_event(&self, code: EventCode) -> StoreFuture<'_, Event>;
     /// Records a vote (once per `MessageSid`); resolves when committed.
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt>;
+    /// Records that `phone` opted out of texts (`true`: `STOP`) or back in (`false`: `START`).
+    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()>;
+    /// True when `phone` opted out of texts.
+    fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool>;
     /// An event's results; `None` for an unknown code.
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>>;
     /// An event's ratings, oldest first; `None` for an unknown code.
@@ -103,14 +110,17 @@ pub trait Store: Send + Sync + 'static {
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
 
-/// Per-rating counts and the latest update of one event (`$1` = event id); the same text
-/// for both dialects. Rows: rating, count, latest `updated_at`.
-pub(crate) const RESULTS_SQL: &str = "SELECT CAST(rating AS BIGINT), COUNT(*), MAX(updated_at)
-    FROM ratings WHERE event_id = $1 GROUP BY rating";
+/// Per rating and channel of one event (`$1` = event id): rating, channel, count, latest
+/// `updated_at`, how many of those phones opted out of texts; the same text for both
+/// dialects.
+pub(crate) const RESULTS_SQL: &str = "SELECT CAST(r.rating AS BIGINT), r.channel, COUNT(*),
+    MAX(r.updated_at), COUNT(o.phone)
+    FROM ratings r LEFT JOIN opt_outs o ON o.phone = r.phone
+    WHERE r.event_id = $1 GROUP BY r.rating, r.channel";
 
 /// An event's ratings, oldest first (`$1` = event id); the same text for both dialects.
 pub(crate) const RATINGS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment, created_at,
-    updated_at FROM ratings WHERE event_id = $1 ORDER BY created_at, phone";
+    updated_at, channel FROM ratings WHERE event_id = $1 ORDER BY created_at, phone";
 
 /// Votes per time bucket (`$1` = event id, `$2` = bucket width in ms): bucket start, count,
 /// sum of ratings, oldest first; the same text for both dialects.
@@ -120,36 +130,54 @@ pub(crate) const TIMELINE_SQL: &str = "SELECT (updated_at / $2) * $2, COUNT(*),
 /// The latest non-empty comments (`$1` = event id, `$2` = how many), newest first, in the
 /// columns of [`RATINGS_SQL`].
 pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment,
-    created_at, updated_at FROM ratings WHERE event_id = $1 AND comment <> ''
+    created_at, updated_at, channel FROM ratings WHERE event_id = $1 AND comment <> ''
     ORDER BY updated_at DESC, phone LIMIT $2";
 
-/// Folds [`RESULTS_SQL`] rows (rating, count, latest update) into an event's results.
+/// Opts a phone out of texts (`$1` = phone, `$2` = when); the same text for both dialects.
+pub(crate) const OPT_OUT_SQL: &str = "INSERT INTO opt_outs (phone, opted_out_at) VALUES ($1, $2)
+    ON CONFLICT (phone) DO UPDATE SET opted_out_at = excluded.opted_out_at";
+
+/// Opts a phone back in (`$1` = phone).
+pub(crate) const OPT_IN_SQL: &str = "DELETE FROM opt_outs WHERE phone = $1";
+
+/// 1 when a phone opted out, else 0 (`$1` = phone).
+pub(crate) const IS_OPTED_OUT_SQL: &str = "SELECT COUNT(*) FROM opt_outs WHERE phone = $1";
+
+/// One [`RESULTS_SQL`] row: rating, channel, count, latest update, opted out.
+pub(crate) type ResultsRow = (i64, String, i64, i64, i64);
+
+/// Folds [`RESULTS_SQL`] rows into an event's results.
 pub(crate) fn tally(
     event: &crate::model::Event,
-    rows: impl IntoIterator<Item = Result<(i64, i64, i64), StoreError>>,
+    rows: impl IntoIterator<Item = Result<ResultsRow, StoreError>>,
 ) -> Result<Results, StoreError> {
     let mut counts = [0u64; 5];
     let mut latest = None;
+    let mut reach = Reach::default();
     for row in rows {
-        let (rating, n, updated) = row?;
-        count_into(&mut counts, rating, n)?;
+        let (rating, channel, n, updated, opted_out) = row?;
+        let n = count(n)?;
+        *counts
+            .get_mut(usize::from(rating_from_db(rating)?.get() - 1))
+            .ok_or_else(|| StoreError::Corrupt(format!("rating {rating}")))? += n;
+        reach.add(channel_from_db(&channel)?, n);
+        reach.opted_out += count(opted_out)?;
         latest = latest.max(Some(crate::model::Timestamp::from_millis(updated)));
     }
-    Ok(Results::from_counts(event, counts, latest))
+    let mut results = Results::from_counts(event, counts, latest);
+    results.reach = reach;
+    Ok(results)
 }
 
-/// Adds `n` votes for `rating` (as read from a database row) into per-rating counts.
-fn count_into(counts: &mut [u64; 5], rating: i64, n: i64) -> Result<(), StoreError> {
-    let slot = counts.get_mut(usize::from(rating_from_db(rating)?.get() - 1));
-    match (slot, u64::try_from(n)) {
-        (Some(slot), Ok(n)) => {
-            *slot += n;
-            Ok(())
-        }
-        _ => Err(StoreError::Corrupt(format!(
-            "count {n} for rating {rating}"
-        ))),
-    }
+/// A count column value, checked.
+fn count(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
+}
+
+/// A channel column value, checked.
+pub(crate) fn channel_from_db(value: &str) -> Result<crate::model::Channel, StoreError> {
+    crate::model::Channel::from_name(value)
+        .ok_or_else(|| StoreError::Corrupt(format!("channel {value:?} unknown")))
 }
 
 /// A rating column value, checked.

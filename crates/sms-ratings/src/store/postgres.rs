@@ -8,17 +8,16 @@
 //! `vote::apply_in_lock_order`), so batches of different instances cannot deadlock; a
 //! serialization failure or deadlock that happens anyway is retried.
 
+use std::collections::HashSet;
 use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
     CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
@@ -28,8 +27,6 @@ use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
 
-/// Votes waiting for a worker before `submit` waits for room.
-const QUEUE: usize = 8192;
 /// Worker tasks, each committing one batch at a time on its own connection.
 const WORKERS: usize = 4;
 /// Attempts for a batch that hit a deadlock or serialization failure.
@@ -37,18 +34,10 @@ const ATTEMPTS: usize = 5;
 /// Serialises migrations of instances starting together (any constant, shared by all).
 const MIGRATION_LOCK: i64 = 0x736d_735f_7261_7465;
 
-type Answer = oneshot::Sender<Result<Receipt, StoreError>>;
-
-struct Job {
-    submission: Submission,
-    answer: Answer,
-}
-
 /// The PostgreSQL store. Open with [`PgStore::open`] or [`super::open`].
 pub struct PgStore {
     pool: Pool,
-    queue: RwLock<Option<mpsc::Sender<Job>>>,
-    workers: Mutex<Vec<JoinHandle<()>>>,
+    queue: Queue,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -82,18 +71,15 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::Config(e.to_string()))?;
         migrate(&mut connection(&pool).await?).await?;
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        let max_batch = options.max_batch.max(1);
-        let deadline = options.busy_timeout * 2;
-        let workers = (0..WORKERS)
-            .map(|_| tokio::spawn(worker(pool.clone(), Arc::clone(&rx), max_batch, deadline)))
-            .collect();
-        Ok(Self {
-            pool,
-            queue: RwLock::new(Some(tx)),
-            workers: Mutex::new(workers),
-        })
+        let (queue, batches) = queue::channel();
+        for _ in 0..WORKERS {
+            let worker = Worker {
+                pool: pool.clone(),
+                deadline: options.busy_timeout * 2,
+            };
+            tokio::spawn(batches.clone().run(options.max_batch, worker));
+        }
+        Ok(Self { pool, queue })
     }
 }
 
@@ -149,40 +135,25 @@ async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     tx.commit().await.map_err(map_err)
 }
 
-/// A worker: takes what is queued (up to `max_batch`), commits it, answers, repeats.
-async fn worker(
+/// A batch worker's transaction code: one pooled connection per batch, conflicts retried,
+/// the whole batch bounded by `deadline`.
+struct Worker {
     pool: Pool,
-    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
-    max_batch: usize,
     deadline: Duration,
-) {
-    let mut batch = Vec::with_capacity(max_batch);
-    loop {
-        if rx.lock().await.recv_many(&mut batch, max_batch).await == 0 {
-            return; // every sender dropped and the queue drained
-        }
-        let started = std::time::Instant::now();
-        let results = match tokio::time::timeout(deadline, commit_retrying(&pool, &batch)).await {
-            Ok(results) => results,
+}
+
+impl Commit for Worker {
+    const BACKEND: &'static str = "postgres";
+
+    async fn commit(&mut self, batch: &[&Submission]) -> BatchResult {
+        match tokio::time::timeout(self.deadline, commit_retrying(&self.pool, batch)).await {
+            Ok(receipts) => Ok(receipts?.into_iter().map(Ok).collect()),
             Err(_) => Err(StoreError::Unavailable("commit timed out".into())),
-        };
-        crate::metrics::batch_committed(
-            "postgres",
-            batch.len(),
-            started.elapsed(),
-            results.is_ok(),
-        );
-        let results = results.map_or_else(
-            |e| vec![Err(e); batch.len()],
-            |receipts| receipts.into_iter().map(Ok).collect(),
-        );
-        for (job, result) in batch.drain(..).zip(results) {
-            let _ = job.answer.send(result);
         }
     }
 }
 
-async fn commit_retrying(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
+async fn commit_retrying(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, StoreError> {
     let mut attempt = 1;
     loop {
         match commit(pool, batch).await {
@@ -196,7 +167,7 @@ async fn commit_retrying(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, Sto
 }
 
 /// One transaction for the whole batch: every vote in it commits, or none does.
-async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> {
+async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, StoreError> {
     let mut client = connection(pool).await?;
     let tx = client.transaction().await.map_err(map_err)?;
     // Events may change meanwhile (another process closing one); a batch reads each once,
@@ -206,8 +177,7 @@ async fn commit(pool: &Pool, batch: &[Job]) -> Result<Vec<Receipt>, StoreError> 
         tx: PgTx(&tx),
         cache: &mut cache,
     };
-    let subs: Vec<&Submission> = batch.iter().map(|job| &job.submission).collect();
-    let receipts = apply_in_lock_order(&mut vtx, &subs).await?;
+    let receipts = apply_in_lock_order(&mut vtx, batch).await?;
     let syncing = std::time::Instant::now();
     tx.commit().await.map_err(map_err)?;
     crate::metrics::synced("postgres", syncing.elapsed());
@@ -317,6 +287,7 @@ impl VoteTx for PgTx<'_> {
                     &sub.vote.comment,
                     &sub.message_sid,
                     &sub.at.millis(),
+                    &sub.channel.as_str(),
                 ],
             )
             .await
@@ -337,9 +308,48 @@ impl VoteTx for PgTx<'_> {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError> {
+        // One round trip for the whole batch.
+        let stmt = self
+            .0
+            .prepare_cached("SELECT phone FROM opt_outs WHERE phone = ANY($1)")
+            .await
+            .map_err(map_err)?;
+        let rows = self.0.query(&stmt, &[&phones]).await.map_err(map_err)?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(map_err))
+            .collect()
+    }
 }
 
 impl PgStore {
+    async fn set_opted_out_of(
+        &self,
+        phone: String,
+        opted_out: bool,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let client = connection(&self.pool).await?;
+        let done = if opted_out {
+            client
+                .execute(super::OPT_OUT_SQL, &[&phone, &at.millis()])
+                .await
+        } else {
+            client.execute(super::OPT_IN_SQL, &[&phone]).await
+        };
+        done.map(drop).map_err(map_err)
+    }
+
+    async fn is_opted_out_of(&self, phone: String) -> Result<bool, StoreError> {
+        let client = connection(&self.pool).await?;
+        let row = client
+            .query_one(super::IS_OPTED_OUT_SQL, &[&phone])
+            .await
+            .map_err(map_err)?;
+        Ok(row.try_get::<_, i64>(0).map_err(map_err)? > 0)
+    }
+
     async fn results_of(&self, code: EventCode) -> Result<Option<Results>, StoreError> {
         let client = connection(&self.pool).await?;
         let Some(event) = event_by_code(&client, &code).await? else {
@@ -351,7 +361,8 @@ impl PgStore {
             .map_err(map_err)?;
         let rows = rows.iter().map(|row| {
             let get = |i| row.try_get::<_, i64>(i).map_err(map_err);
-            Ok((get(0)?, get(1)?, get(2)?))
+            let channel = row.try_get(1).map_err(map_err)?;
+            Ok((get(0)?, channel, get(2)?, get(3)?, get(4)?))
         });
         super::tally(&event, rows).map(Some)
     }
@@ -423,6 +434,7 @@ async fn rating_rows(
                 comment: row.try_get(2).map_err(map_err)?,
                 created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
                 updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
+                channel: super::channel_from_db(row.try_get(5).map_err(map_err)?)?,
             })
         })
         .collect()
@@ -482,17 +494,15 @@ impl Store for PgStore {
     }
 
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt> {
-        Box::pin(async move {
-            let sender = self.queue.read().ok().and_then(|q| q.clone());
-            let sender = sender.ok_or_else(|| StoreError::Unavailable("shutting down".into()))?;
-            let (answer, receipt) = oneshot::channel();
-            let gone = || StoreError::Unavailable("the batch workers stopped".into());
-            sender
-                .send(Job { submission, answer })
-                .await
-                .map_err(|_| gone())?;
-            receipt.await.map_err(|_| gone())?
-        })
+        Box::pin(self.queue.submit(submission))
+    }
+
+    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(self.set_opted_out_of(phone, opted_out, at))
+    }
+
+    fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool> {
+        Box::pin(self.is_opted_out_of(phone))
     }
 
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>> {
@@ -529,18 +539,7 @@ impl Store for PgStore {
 
     fn close(&self) -> Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(async move {
-            // Dropping the sender lets the workers drain the queue, commit and return.
-            if let Ok(mut q) = self.queue.write() {
-                q.take();
-            }
-            let workers = self
-                .workers
-                .lock()
-                .map(|mut w| std::mem::take(&mut *w))
-                .unwrap_or_default();
-            for worker in workers {
-                let _ = worker.await;
-            }
+            self.queue.close().await;
             self.pool.close();
         })
     }

@@ -6,15 +6,16 @@
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
-use tokio::sync::{mpsc, oneshot};
 
+use super::queue::{self, BatchResult, Batches, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
 use super::{
     CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
@@ -24,19 +25,11 @@ use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
 
-/// Votes waiting for the writer before `submit` waits for room (backpressure).
-const QUEUE: usize = 8192;
-
-struct Job {
-    submission: Submission,
-    answer: oneshot::Sender<Result<Receipt, StoreError>>,
-}
-
 /// The SQLite store. Open with [`SqliteStore::open`] or [`super::open`].
 pub struct SqliteStore {
     path: PathBuf,
     options: Options,
-    writer: RwLock<Option<mpsc::Sender<Job>>>,
+    queue: Queue,
     thread: Mutex<Option<JoinHandle<()>>>,
     idle: Arc<Mutex<Vec<Connection>>>,
 }
@@ -72,12 +65,12 @@ impl SqliteStore {
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoints(&checkpointer, &stopped))
             .map_err(|e| StoreError::Unavailable(format!("cannot start checkpointer: {e}")))?;
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let max_batch = options.max_batch.max(1);
+        let (queue, batches) = queue::channel();
+        let max_batch = options.max_batch;
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
-                writer(&mut conn, rx, max_batch);
+                writer(&mut conn, batches, max_batch);
                 drop(stop_checkpoints);
                 // Leave a small WAL behind: fold it into the database file.
                 let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -86,7 +79,7 @@ impl SqliteStore {
         Ok(Self {
             path,
             options,
-            writer: RwLock::new(Some(tx)),
+            queue,
             thread: Mutex::new(Some(thread)),
             idle: Arc::new(Mutex::new(Vec::new())),
         })
@@ -176,7 +169,6 @@ fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// The writer thread: batches until every sender is gone and the queue is empty.
 /// Every half second, copies committed WAL frames into the database file without waiting
 /// for readers or the writer (PASSIVE); ends when the writer is done.
 fn checkpoints(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>) {
@@ -188,47 +180,32 @@ fn checkpoints(conn: &Connection, stop: &std::sync::mpsc::Receiver<()>) {
     }
 }
 
-fn writer(conn: &mut Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
-    // The shared vote logic is async; here it runs on this thread only, so a trivial
-    // current-thread runtime drives it (every future inside completes without waiting).
+/// The writer thread: commits batches until the queue is closed and empty.
+fn writer(conn: &mut Connection, batches: Batches, max_batch: usize) {
+    // The queue and the shared vote logic are async; here they run on this thread only, so
+    // a trivial current-thread runtime drives them (nothing inside waits on I/O or timers).
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
         tracing::error!("sqlite writer: cannot build its runtime");
         return;
     };
-    let mut batch = Vec::with_capacity(max_batch);
-    let mut cache = WriterCache::default();
-    while let Some(job) = rx.blocking_recv() {
-        batch.push(job);
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let started = std::time::Instant::now();
-        let size = batch.len();
-        let results = rt.block_on(commit(conn, &mut cache, &batch));
-        crate::metrics::batch_committed("sqlite", size, started.elapsed(), results.is_ok());
-        answer(batch.drain(..), results);
-    }
+    let writer = Writer {
+        conn,
+        cache: WriterCache::default(),
+    };
+    rt.block_on(batches.run(max_batch, writer));
 }
 
-/// Sends each job its result; when the batch failed, every job gets that error.
-fn answer(
-    jobs: impl Iterator<Item = Job>,
-    results: Result<Vec<Result<Receipt, StoreError>>, StoreError>,
-) {
-    match results {
-        Ok(results) => {
-            for (job, result) in jobs.zip(results) {
-                let _ = job.answer.send(result);
-            }
-        }
-        Err(e) => {
-            for job in jobs {
-                let _ = job.answer.send(Err(e.clone()));
-            }
-        }
+/// The writer's connection and event cache: SQLite's transaction code for the queue.
+struct Writer<'c> {
+    conn: &'c mut Connection,
+    cache: WriterCache,
+}
+
+impl Commit for Writer<'_> {
+    const BACKEND: &'static str = "sqlite";
+
+    async fn commit(&mut self, batch: &[&Submission]) -> BatchResult {
+        commit(self.conn, &mut self.cache, batch).await
     }
 }
 
@@ -261,8 +238,8 @@ impl WriterCache {
 async fn commit(
     conn: &mut Connection,
     cache: &mut WriterCache,
-    batch: &[Job],
-) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
+    batch: &[&Submission],
+) -> BatchResult {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_err)?;
@@ -273,8 +250,8 @@ async fn commit(
             tx: SqliteTx(&tx),
             cache: &mut cache.events,
         };
-        for job in batch {
-            match apply(&mut vtx, &job.submission).await {
+        for submission in batch {
+            match apply(&mut vtx, submission).await {
                 Ok(receipt) => results.push(Ok(receipt)),
                 Err(_) => break,
             }
@@ -291,19 +268,19 @@ async fn commit(
 async fn commit_isolated(
     conn: &mut Connection,
     cache: &mut WriterCache,
-    batch: &[Job],
-) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
+    batch: &[&Submission],
+) -> BatchResult {
     let mut tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_err)?;
     let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
+    for submission in batch {
         let sp = tx.savepoint().map_err(map_err)?;
         let mut vtx = Cached {
             tx: SqliteTx(&sp),
             cache: &mut cache.events,
         };
-        let result = apply(&mut vtx, &job.submission).await;
+        let result = apply(&mut vtx, submission).await;
         if result.is_ok() {
             sp.commit().map_err(map_err)?;
         }
@@ -390,7 +367,8 @@ impl VoteTx for SqliteTx<'_> {
                     sub.vote.rating.get(),
                     sub.vote.comment,
                     sub.message_sid,
-                    sub.at.millis()
+                    sub.at.millis(),
+                    sub.channel.as_str()
                 ],
                 |r| r.get(0),
             )
@@ -408,12 +386,32 @@ impl VoteTx for SqliteTx<'_> {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let mut found = HashSet::new();
+        for phone in phones {
+            if is_opted_out(self.0, phone)? {
+                found.insert((*phone).to_owned());
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn is_opted_out(conn: &Connection, phone: &str) -> Result<bool, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(super::IS_OPTED_OUT_SQL)
+        .map_err(map_err)?;
+    let n: i64 = stmt.query_row([phone], |r| r.get(0)).map_err(map_err)?;
+    Ok(n > 0)
 }
 
 fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
     let mut stmt = conn.prepare_cached(super::RESULTS_SQL).map_err(map_err)?;
     let rows = stmt
-        .query_map([event.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_map([event.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .map_err(map_err)?;
     super::tally(event, rows.map(|r| r.map_err(map_err)))
 }
@@ -437,15 +435,17 @@ fn rating_rows(
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })
         .map_err(map_err)?;
     rows.map(|row| {
-        let (phone, rating, comment, created, updated) = row.map_err(map_err)?;
+        let (phone, rating, comment, created, updated, channel) = row.map_err(map_err)?;
         Ok(RatingRow {
             phone,
             rating: super::rating_from_db(rating)?,
             comment,
+            channel: super::channel_from_db(&channel)?,
             created_at: Timestamp::from_millis(created),
             updated_at: Timestamp::from_millis(updated),
         })
@@ -515,15 +515,23 @@ impl Store for SqliteStore {
     }
 
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt> {
-        Box::pin(async move {
-            let sender = self.writer.read().ok().and_then(|w| w.clone());
-            let sender = sender.ok_or_else(|| StoreError::Unavailable("shutting down".into()))?;
-            let (answer, receipt) = oneshot::channel();
-            let job = Job { submission, answer };
-            let gone = || StoreError::Unavailable("the writer stopped".into());
-            sender.send(job).await.map_err(|_| gone())?;
-            receipt.await.map_err(|_| gone())?
-        })
+        Box::pin(self.queue.submit(submission))
+    }
+
+    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(self.with_conn(move |conn| {
+            if opted_out {
+                conn.execute(super::OPT_OUT_SQL, params![phone, at.millis()])
+            } else {
+                conn.execute(super::OPT_IN_SQL, params![phone])
+            }
+            .map(drop)
+            .map_err(map_err)
+        }))
+    }
+
+    fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool> {
+        Box::pin(self.with_conn(move |conn| is_opted_out(conn, &phone)))
     }
 
     fn results(&self, code: EventCode) -> StoreFuture<'_, Option<Results>> {
@@ -575,7 +583,7 @@ impl Store for SqliteStore {
 
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            if self.writer.read().ok().and_then(|w| w.clone()).is_none() {
+            if !self.queue.is_open() {
                 return Err(StoreError::Unavailable("shutting down".into()));
             }
             self.with_conn(|conn| {
@@ -591,10 +599,8 @@ impl Store for SqliteStore {
 
     fn close(&self) -> Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(async move {
-            // Dropping the last sender lets the writer drain the queue, commit and exit.
-            if let Ok(mut w) = self.writer.write() {
-                w.take();
-            }
+            self.queue.close().await;
+            // The writer thread ends with a last checkpoint after the queue drained.
             let thread = self.thread.lock().ok().and_then(|mut t| t.take());
             if let Some(thread) = thread {
                 let _ = tokio::task::spawn_blocking(move || thread.join()).await;

@@ -1,6 +1,6 @@
 //! Recording one vote inside a backend's transaction: the same steps for every backend.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Decision, StoreError, decide_by_code, decide_by_number};
 use crate::model::{Event, EventCode, EventRef, Outcome, Receipt, Submission};
@@ -10,11 +10,12 @@ use crate::reply;
 /// cast for the event (above 1: it replaced one). One statement for both dialects: the count
 /// is raised under the row lock, so concurrent writers cannot lose an update.
 pub(crate) const UPSERT_RATING: &str = "INSERT INTO ratings
-    (event_id, phone, rating, comment, message_sid, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $6)
+    (event_id, phone, rating, comment, message_sid, created_at, updated_at, channel)
+    VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
     ON CONFLICT (event_id, phone) DO UPDATE SET rating = excluded.rating,
         comment = excluded.comment, message_sid = excluded.message_sid,
-        updated_at = excluded.updated_at, votes = ratings.votes + 1
+        updated_at = excluded.updated_at, channel = excluded.channel,
+        votes = ratings.votes + 1
     RETURNING votes";
 
 /// The statements a vote needs, run inside one open transaction.
@@ -29,6 +30,8 @@ pub(crate) trait VoteTx {
     async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError>;
     /// Stores the reply for the claimed `message_sid`.
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError>;
+    /// Which of `phones` opted out of texts.
+    async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError>;
 }
 
 /// Processes one submission: a repeated `MessageSid` gets its stored reply and no effect.
@@ -40,7 +43,8 @@ pub(crate) async fn apply(tx: &mut impl VoteTx, sub: &Submission) -> Result<Rece
         Decision::Count(event) => count(tx, &event, sub).await?,
         Decision::Answer(outcome) => outcome,
     };
-    answer(tx, sub, outcome).await
+    let silenced = silenced(tx, &[sub]).await?;
+    answer(tx, sub, outcome, &silenced).await
 }
 
 /// Processes a batch in one transaction with [`apply`]'s semantics (in batch order: the first
@@ -71,12 +75,17 @@ pub(crate) async fn apply_in_lock_order(
     for (i, event) in counted {
         outcomes[i] = Some(count(tx, &event, subs[i]).await?);
     }
+    let fresh: Vec<&Submission> = (0..subs.len())
+        .filter(|&i| seen[i].is_none())
+        .map(|i| subs[i])
+        .collect();
+    let silenced = silenced(tx, &fresh).await?;
     // Replies in claim order; a repeat within the batch comes after its first delivery there
     // (the sort is stable) and answers what it answered.
     let mut receipts: Vec<Option<Receipt>> = vec![None; subs.len()];
     for &i in &by_sid {
         receipts[i] = match (outcomes[i].take(), &seen[i]) {
-            (Some(outcome), _) => Some(answer(tx, subs[i], outcome).await?),
+            (Some(outcome), _) => Some(answer(tx, subs[i], outcome, &silenced).await?),
             (None, Some(Seen::Before(reply))) => Some(repeated(reply.clone())),
             (None, Some(Seen::InBatch(first))) => {
                 receipts[*first].as_ref().map(|r| repeated(r.reply.clone()))
@@ -149,13 +158,36 @@ async fn count(
     })
 }
 
-/// Renders and stores the reply for a claimed submission.
+/// The phones among `subs` that must get no text reply: they came by a messaging channel
+/// and opted out (one lookup for the lot; none at all when every vote came by call).
+async fn silenced(
+    tx: &mut impl VoteTx,
+    subs: &[&Submission],
+) -> Result<HashSet<String>, StoreError> {
+    let texted: Vec<&str> = subs
+        .iter()
+        .filter(|s| s.channel.is_messaging())
+        .map(|s| s.phone.as_str())
+        .collect();
+    if texted.is_empty() {
+        return Ok(HashSet::new());
+    }
+    tx.opted_out(&texted).await
+}
+
+/// Renders and stores the reply for a claimed submission: empty for a phone that opted out
+/// of texts (its vote counts all the same), spoken words for a call.
 async fn answer(
     tx: &mut impl VoteTx,
     sub: &Submission,
     outcome: Outcome,
+    silenced: &HashSet<String>,
 ) -> Result<Receipt, StoreError> {
-    let reply = reply::render(&outcome);
+    let reply = if sub.channel.is_messaging() && silenced.contains(&sub.phone) {
+        String::new()
+    } else {
+        reply::for_channel(&outcome, sub.channel)
+    };
     tx.save_reply(sub, &reply).await?;
     Ok(Receipt {
         reply,
@@ -210,5 +242,9 @@ impl<T: VoteTx> VoteTx for Cached<'_, T> {
 
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {
         self.tx.save_reply(sub, reply).await
+    }
+
+    async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError> {
+        self.tx.opted_out(phones).await
     }
 }

@@ -243,6 +243,7 @@ async fn results_page_in_headless_chromium() {
                 to: NUMBER.into(),
                 vote,
                 at: Timestamp::from_millis(now - 90 * 60_000 + i64::from(i) * 3 * 60_000),
+                channel: sms_ratings::model::Channel::Sms,
             })
             .await
             .unwrap();

@@ -16,4 +16,5 @@ mod server;
 mod store;
 mod store_views;
 mod support;
+mod texting;
 mod transport;

@@ -296,6 +296,7 @@ async fn live_stream_sees_votes_of_other_instances() {
             to: NUMBER.into(),
             vote,
             at: sms_ratings::model::Timestamp::now(),
+            channel: sms_ratings::model::Channel::Sms,
         })
         .await
         .unwrap();

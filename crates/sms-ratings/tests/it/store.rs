@@ -31,6 +31,7 @@ pub fn sub(sid: &str, phone: &str, code: Option<&str>, rating: u8) -> Submission
             comment: format!("comment {sid}"),
         },
         at: Timestamp::now(),
+        channel: sms_ratings::model::Channel::Sms,
     }
 }
 

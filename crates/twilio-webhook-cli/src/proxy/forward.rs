@@ -20,12 +20,11 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use twilio_webhook::Scheme;
 use twilio_webhook::tower::{PeerAddr, rejection_response};
-use twilio_webhook::{Rejection, VerifiedWebhook};
+use twilio_webhook::{Rejection, VerifiedWebhook, WebhookConfig, WebhookRequest};
 
 use super::metrics::{Metrics, Outcome};
-use super::public::Public;
+use super::public::{self, Public};
 use super::resign::{self, Resigner};
 use super::{Built, ResponseBody};
 
@@ -128,8 +127,8 @@ pub(crate) struct Forwarder {
     prefix: String,
     deadline: Duration,
     public: Public,
-    /// What this proxy's listener speaks.
-    scheme: Scheme,
+    /// The route's checks (with the listener's scheme): they say which URL verified.
+    webhook: WebhookConfig,
     resign: Option<Arc<Resigner>>,
     metrics: Arc<Metrics>,
 }
@@ -139,7 +138,7 @@ impl Forwarder {
         route: &Built,
         deadline: Duration,
         public: Public,
-        scheme: Scheme,
+        webhook: WebhookConfig,
         metrics: Arc<Metrics>,
     ) -> Forwarder {
         let mut connector = HttpConnector::new();
@@ -154,7 +153,7 @@ impl Forwarder {
             prefix: route.upstream.prefix.clone(),
             deadline,
             public,
-            scheme,
+            webhook,
             resign: route.resign.clone(),
             metrics,
         }
@@ -220,10 +219,10 @@ impl Forwarder {
             .ok()?;
         let peer = parts.extensions.get::<PeerAddr>().map(|p| p.0);
         let ip = peer.map(|p| p.ip());
-        // Read before anything is removed: the same inputs the verification used.
-        let (proto, host) = self
-            .public
-            .verified_origin(&parts.headers, ip, self.scheme)?;
+        // Read before anything is removed: the same inputs, and the same code, that verified.
+        let request = WebhookRequest::new(parts.method.as_str(), target, &parts.headers).peer(peer);
+        let signed = self.webhook.signed_url(&request).ok()?;
+        let (proto, host) = public::scheme_and_host(&signed)?;
         let chain = self
             .public
             .trusts(ip)

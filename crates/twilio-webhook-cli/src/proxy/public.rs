@@ -5,8 +5,6 @@
 
 use std::net::IpAddr;
 
-use http::HeaderMap;
-use twilio_webhook::url::{Origin, Scheme};
 use twilio_webhook::{PublicUrl, TrustedProxies};
 
 use super::ProxyError;
@@ -66,35 +64,15 @@ impl Public {
     pub(crate) fn trusts(&self, peer: Option<IpAddr>) -> bool {
         peer.is_some_and(|ip| self.trusted.contains(ip))
     }
+}
 
-    /// `(scheme, host)` of the URL the request was verified against: what the library
-    /// resolved, from the same inputs (the base, or the trusted peer's headers).
-    pub(crate) fn verified_origin(
-        &self,
-        headers: &HeaderMap,
-        peer: Option<IpAddr>,
-        listener: Scheme,
-    ) -> Option<(String, String)> {
-        let last = |name: &str| {
-            headers
-                .get_all(name)
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-        };
-        let origin = Origin::new(listener)
-            .peer(peer)
-            .host(last("host"))
-            .forwarded(last("forwarded"))
-            .x_forwarded_proto(last("x-forwarded-proto"))
-            .x_forwarded_host(last("x-forwarded-host"));
-        let url = self.url.resolve("/", &origin).ok()?;
-        let (scheme, rest) = url.split_once("://")?;
-        let authority = rest.split('/').next().unwrap_or_default();
-        // A configured base may carry basic-auth credentials; they are not a host.
-        let host = authority.rsplit('@').next().unwrap_or_default();
-        Some((scheme.to_ascii_lowercase(), host.to_owned()))
-    }
+/// `(scheme, host[:port])` of a URL the library resolved (`scheme://[userinfo@]host…`):
+/// credentials in a configured base are not a host.
+pub(crate) fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    Some((scheme.to_ascii_lowercase(), host.to_owned()))
 }
 
 #[cfg(test)]
@@ -102,28 +80,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origin_from_base_or_trusted_headers_only() {
-        let mut headers = HeaderMap::new();
-        headers.insert("host", "evil.example".parse().unwrap());
-        headers.insert("x-forwarded-host", "spoof.example".parse().unwrap());
-        headers.insert("x-forwarded-proto", "https".parse().unwrap());
-        let base = Public::base("https://u:p@hooks.example.com:8443/p").unwrap();
+    fn who_is_admitted_and_what_host_is_told() {
         let peer = Some("127.0.0.1".parse().unwrap());
-        assert_eq!(
-            base.verified_origin(&headers, peer, Scheme::Http),
-            Some(("https".into(), "hooks.example.com:8443".into()))
-        );
-        assert!(base.admits(peer));
-        let behind = Public::behind(TrustedProxies::new(["127.0.0.1"]).unwrap()).unwrap();
-        assert_eq!(
-            behind.verified_origin(&headers, peer, Scheme::Http),
-            Some(("https".into(), "spoof.example".into()))
-        );
         let other = Some("10.0.0.1".parse().unwrap());
-        assert!(!behind.admits(other));
+        let base = Public::base("https://u:p@hooks.example.com:8443/p").unwrap();
+        assert!(base.admits(other) && !base.trusts(peer));
+        let behind = Public::behind(TrustedProxies::new(["127.0.0.1"]).unwrap()).unwrap();
+        assert!(behind.admits(peer) && !behind.admits(other) && !behind.admits(None));
         assert!(matches!(
             Public::behind(TrustedProxies::default()),
             Err(ProxyError::NoPublicUrl)
         ));
+        assert_eq!(
+            scheme_and_host("HTTPS://u:p@hooks.example.com:8443/p/sms?x=1"),
+            Some(("https".into(), "hooks.example.com:8443".into()))
+        );
+        assert_eq!(
+            scheme_and_host("http://h.com?x"),
+            Some(("http".into(), "h.com".into()))
+        );
     }
 }

@@ -1012,8 +1012,8 @@ async fn connection_cannot_strip_end_to_end_headers() {
 /// Issue 16 item 1: a client that hangs up while the upstream works must not free the replay
 /// mark. One captured request, sent again and again with the socket closed 0.5–5 ms after
 /// sending while the upstream takes ~300 ms: the upstream receives it exactly once.
-/// (Before the library's flow fix: received 7 times out of 7.)
-#[ignore = "needs the flow fix"]
+/// (Before: received 7 times out of 7; with the library's held mark alone: never received,
+/// and the waiting copy got 409 until the lease ran out.)
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hung_up_request_still_reaches_the_upstream_once() {
     use tokio::io::AsyncWriteExt as _;

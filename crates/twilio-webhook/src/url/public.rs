@@ -123,7 +123,7 @@ impl FromStr for Net {
 /// The proxies whose forwarded headers are believed: IP addresses and CIDR blocks.
 ///
 /// ```
-/// use twilio_webhook::url::TrustedProxies;
+/// use twilio_webhook::TrustedProxies;
 /// let proxies = TrustedProxies::new(["127.0.0.1", "10.0.0.0/8", "fd00::/8"]).unwrap();
 /// assert!(proxies.contains("10.200.0.1".parse().unwrap()));
 /// assert!(proxies.contains("::ffff:127.0.0.1".parse().unwrap()));
@@ -156,7 +156,7 @@ impl TrustedProxies {
 /// address and the header values URL reconstruction may use (for headers that repeat, the
 /// last value received).
 #[derive(Debug, Clone, Default)]
-pub struct Origin<'a> {
+pub(crate) struct Origin<'a> {
     scheme: Scheme,
     peer: Option<IpAddr>,
     host: Option<&'a str>,
@@ -167,7 +167,7 @@ pub struct Origin<'a> {
 
 impl<'a> Origin<'a> {
     /// A request that arrived on a listener serving `scheme`.
-    pub fn new(scheme: Scheme) -> Self {
+    pub(crate) fn new(scheme: Scheme) -> Self {
         Origin {
             scheme,
             ..Origin::default()
@@ -176,35 +176,35 @@ impl<'a> Origin<'a> {
 
     /// The peer's address (the connection's remote end, not any header).
     #[must_use]
-    pub fn peer(mut self, peer: Option<IpAddr>) -> Self {
+    pub(crate) fn peer(mut self, peer: Option<IpAddr>) -> Self {
         self.peer = peer;
         self
     }
 
     /// The `Host` header (or the HTTP/2 `:authority`).
     #[must_use]
-    pub fn host(mut self, host: Option<&'a str>) -> Self {
+    pub(crate) fn host(mut self, host: Option<&'a str>) -> Self {
         self.host = host;
         self
     }
 
     /// The last `Forwarded` header line.
     #[must_use]
-    pub fn forwarded(mut self, value: Option<&'a str>) -> Self {
+    pub(crate) fn forwarded(mut self, value: Option<&'a str>) -> Self {
         self.forwarded = value;
         self
     }
 
     /// The last `X-Forwarded-Proto` header line.
     #[must_use]
-    pub fn x_forwarded_proto(mut self, value: Option<&'a str>) -> Self {
+    pub(crate) fn x_forwarded_proto(mut self, value: Option<&'a str>) -> Self {
         self.x_forwarded_proto = value;
         self
     }
 
     /// The last `X-Forwarded-Host` header line.
     #[must_use]
-    pub fn x_forwarded_host(mut self, value: Option<&'a str>) -> Self {
+    pub(crate) fn x_forwarded_host(mut self, value: Option<&'a str>) -> Self {
         self.x_forwarded_host = value;
         self
     }
@@ -233,24 +233,14 @@ enum Policy {
 /// change would change the signed string.
 ///
 /// ```
-/// use twilio_webhook::url::{Origin, PublicUrl, Scheme, TrustedProxies};
+/// use twilio_webhook::{PublicUrl, TrustedProxies};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Behind a proxy that strips `/twilio`: the base carries the prefix.
 /// let base = PublicUrl::base("https://example.com/twilio")?;
-/// let origin = Origin::new(Scheme::Http).host(Some("10.0.0.5:8080"));
-/// assert_eq!(base.resolve("/sms?a=%2B1", &origin)?, "https://example.com/twilio/sms?a=%2B1");
-///
+/// // Forwarded headers count from listed proxies only.
 /// let proxied = PublicUrl::trusting(TrustedProxies::new(["10.0.0.0/8"])?);
-/// let origin = Origin::new(Scheme::Http)
-///     .host(Some("app:8080"))
-///     .x_forwarded_proto(Some("https"))
-///     .x_forwarded_host(Some("example.com"));
-/// // From a listed proxy the headers count ...
-/// let from_proxy = origin.clone().peer(Some("10.1.2.3".parse()?));
-/// assert_eq!(proxied.resolve("/sms", &from_proxy)?, "https://example.com/sms");
-/// // ... from anybody else they are ignored.
-/// let from_outside = origin.peer(Some("203.0.113.9".parse()?));
-/// assert_eq!(proxied.resolve("/sms", &from_outside)?, "http://app:8080/sms");
+/// # let _ = (base, proxied);
 /// # Ok(())
 /// # }
 /// ```
@@ -264,7 +254,7 @@ impl PublicUrl {
     /// (a trailing `/` is dropped, since every request target starts with one).
     ///
     /// ```
-    /// use twilio_webhook::url::PublicUrl;
+    /// use twilio_webhook::PublicUrl;
     /// assert!(PublicUrl::base("https://example.com").is_ok());
     /// assert!(PublicUrl::base("https://example.com:8443/hooks/").is_ok());
     /// assert!(PublicUrl::base("example.com").is_err());
@@ -314,7 +304,11 @@ impl PublicUrl {
     }
 
     /// The URL Twilio requested for request target `target` (raw path and query).
-    pub fn resolve(&self, target: &str, origin: &Origin<'_>) -> Result<String, ResolveError> {
+    pub(crate) fn resolve(
+        &self,
+        target: &str,
+        origin: &Origin<'_>,
+    ) -> Result<String, ResolveError> {
         let target = origin_form(target)?;
         match &self.policy {
             Policy::Base(base) => Ok(format!("{base}{target}")),
@@ -521,5 +515,32 @@ mod tests {
         assert!(!t.contains("2001:db9::1".parse().unwrap()));
         assert!(TrustedProxies::new(["nope"]).is_err());
         assert!(TrustedProxies::new(["::/129"]).is_err());
+    }
+
+    #[test]
+    fn base_and_trusted_proxies_resolve() {
+        let base = PublicUrl::base("https://example.com/twilio").unwrap();
+        let origin = Origin::new(Scheme::Http).host(Some("10.0.0.5:8080"));
+        assert_eq!(
+            base.resolve("/sms?a=%2B1", &origin).unwrap(),
+            "https://example.com/twilio/sms?a=%2B1"
+        );
+        let proxied = PublicUrl::trusting(TrustedProxies::new(["10.0.0.0/8"]).unwrap());
+        let origin = Origin::new(Scheme::Http)
+            .host(Some("app:8080"))
+            .x_forwarded_proto(Some("https"))
+            .x_forwarded_host(Some("example.com"));
+        // From a listed proxy the headers count ...
+        let from_proxy = origin.clone().peer(Some("10.1.2.3".parse().unwrap()));
+        assert_eq!(
+            proxied.resolve("/sms", &from_proxy).unwrap(),
+            "https://example.com/sms"
+        );
+        // ... from anybody else they are ignored.
+        let from_outside = origin.peer(Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            proxied.resolve("/sms", &from_outside).unwrap(),
+            "http://app:8080/sms"
+        );
     }
 }

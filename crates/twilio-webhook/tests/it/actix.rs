@@ -2,10 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use twilio_webhook::actix::{TwilioMiddleware, TwilioRequest};
-use twilio_webhook::{VerifiedWebhook, WebhookConfig};
+use twilio_webhook::actix::TwilioMiddleware;
+use twilio_webhook::payload::IncomingMessage;
+use twilio_webhook::{TwilioRequest, VerifiedWebhook, WebhookConfig};
 
-use crate::support::{Probe, Server, Sms, describe};
+use crate::support::{Probe, Server, Sms, describe, describe_message};
 
 crate::framework_tests!(spawn);
 
@@ -24,6 +25,10 @@ async fn echo(probe: web::Data<Probe>, webhook: VerifiedWebhook) -> HttpResponse
 
 async fn typed(sms: TwilioRequest<Sms>) -> String {
     describe(&sms)
+}
+
+async fn message(message: TwilioRequest<IncomingMessage>) -> String {
+    describe_message(&message)
 }
 
 async fn unprotected(webhook: VerifiedWebhook) -> String {
@@ -49,6 +54,7 @@ fn start(config: WebhookConfig) -> Server {
                         web::scope("")
                             .wrap(middleware.clone())
                             .route("/typed", web::post().to(typed))
+                            .route("/message", web::post().to(message))
                             .default_service(web::to(echo)),
                     )
             })

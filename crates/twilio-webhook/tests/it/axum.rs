@@ -7,10 +7,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{any, post};
-use twilio_webhook::tower::{TwilioLayer, TwilioRequest};
-use twilio_webhook::{VerifiedWebhook, WebhookConfig};
+use twilio_webhook::payload::IncomingMessage;
+use twilio_webhook::tower::TwilioLayer;
+use twilio_webhook::{TwilioRequest, VerifiedWebhook, WebhookConfig};
 
-use crate::support::{Call, Probe, Server, Sms, config, describe};
+use crate::support::{Call, Probe, Server, Sms, config, describe, describe_message};
 
 crate::framework_tests!(spawn);
 
@@ -33,6 +34,10 @@ async fn typed(sms: TwilioRequest<Sms>) -> String {
     describe(&sms)
 }
 
+async fn message(message: TwilioRequest<IncomingMessage>) -> String {
+    describe_message(&message)
+}
+
 async fn unprotected(webhook: VerifiedWebhook) -> String {
     webhook.pairs().len().to_string()
 }
@@ -41,6 +46,7 @@ async fn start(config: WebhookConfig) -> Server {
     let probe = Probe::default();
     let protected = Router::new()
         .route("/typed", post(typed))
+        .route("/message", post(message))
         .route("/{*rest}", any(echo))
         .layer(TwilioLayer::new(config));
     let app = Router::new()

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use twilio_webhook::replay::{MAX_STORED_BODY, MemoryReplayGuard};
-use twilio_webhook::url::TrustedProxies;
-use twilio_webhook::{BasicAuth, Key, KeySet, KeyStore, PublicUrl, Scheme, Validator};
+use twilio_webhook::replay::MAX_STORED_BODY;
+use twilio_webhook::{
+    BasicAuth, Key, KeySet, KeyStore, MemoryReplayGuard, PublicUrl, Scheme, TrustedProxies,
+    Validator,
+};
 
 use crate::support::{Call, PUBLIC, SMS, Spawn, TOKEN, config, token_key};
 
@@ -501,6 +503,119 @@ pub async fn typed_extractor_and_its_rejections(spawn: Spawn) {
     assert_eq!(r.status, 500);
 }
 
+/// Issue 16 item 1: a client that hangs up while the handler runs does not get the same
+/// signed request handled twice. Each request below is sent, the socket closed, and the
+/// identical request sent again: the handler runs exactly once per request, whether the
+/// server noticed the hang-up before the handler (the mark is dropped, the re-send runs it)
+/// or after (the mark holds: 409 while in flight).
+pub async fn replay_after_hang_up(spawn: Spawn) {
+    let s = spawn(config()).await;
+    // Hang up once the handler is surely running: with a FIN, then with a reset.
+    for (round, reset) in [false, true].into_iter().enumerate() {
+        let n = round.to_string();
+        let call = Call::form("/sms", &[("Body", "slow"), ("Round", &n)]);
+        s.hang_up(&call, s.wait_for_calls(round + 1), reset).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let again = s.send(call.clone()).await;
+        assert!(matches!(again.status, 200 | 409), "{}", again.status);
+        assert_eq!(s.probe.calls(), round + 1);
+    }
+    // The probe of the issue: closed 0.5–5 ms after sending.
+    let delays = [500u64, 1000, 2000, 3500, 5000];
+    for (round, micros) in delays.iter().enumerate() {
+        let n = (round + 2).to_string();
+        let call = Call::form("/sms", &[("Body", "slow"), ("Round", &n)]);
+        let hang_up = tokio::time::sleep(Duration::from_micros(*micros));
+        s.hang_up(&call, hang_up, round % 2 == 0).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let again = s.send(call).await;
+        assert!(matches!(again.status, 200 | 409), "{}", again.status);
+    }
+    // Let any handler still running finish, then count.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(s.probe.calls(), 2 + delays.len());
+    // A request whose client stays gets its answer, and its replay the stored one.
+    let call = Call::form("/sms", &[("Body", "slow"), ("Round", "last")]);
+    assert_eq!(s.send(call.clone()).await.status, 200);
+    assert_eq!(s.send(call).await.status, 200);
+    assert_eq!(s.probe.calls(), 3 + delays.len());
+}
+
+/// Issue 16 item 12: on a route that takes GET and POST, a URL Twilio signed for a GET is
+/// not accepted as an empty POST (which would hand the handler none of the query's pairs).
+pub async fn get_signature_is_not_an_empty_post(spawn: Spawn) {
+    let s = spawn(config().methods(["GET", "POST"])).await;
+    let get = Call::get("/sms?From=%2B1555&Body=hi");
+    let as_post = get
+        .clone()
+        .method("POST")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("");
+    assert_eq!(s.send(as_post).await.status, 403);
+    assert_eq!(s.probe.calls(), 0);
+    let r = s.send(get).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("From=+1555;Body=hi"), "{}", r.body);
+    // A POST with its parameters is still a POST on that route.
+    assert_eq!(s.send(Call::form("/sms", SMS)).await.status, 200);
+    assert_eq!(s.probe.calls(), 2);
+}
+
+/// Issue 16 item 13: Twilio signs the URL and the parameters with nothing between them. A
+/// pair without a name adds its value alone, right after the URL, so it can carry the end
+/// of the query into the body under the same MAC: refused.
+pub async fn resplit_through_a_nameless_pair(spawn: Spawn) {
+    let s = spawn(config()).await;
+    let signed = Call::form("/sms?a=12", &[("Body", "x")]);
+    // "https://example.com/sms?a=1" + "2" + "Body" + "x" signs as the original.
+    let moved = signed.clone().path("/sms?a=1").body("=2&Body=x");
+    assert_eq!(s.send(moved).await.status, 400);
+    assert_eq!(s.probe.calls(), 0);
+    assert_eq!(s.send(signed).await.status, 200);
+    assert_eq!(s.probe.calls(), 1);
+}
+
+/// Issue 15: keys replaced while the server runs, through `WebhookConfig::live_keys`.
+pub async fn live_key_rotation(spawn: Spawn) {
+    let config = config();
+    let live = config.live_keys();
+    let s = spawn(config).await;
+    let new = Key::auth_token("new", "a-brand-new-auth-token").unwrap();
+    let url = format!("{PUBLIC}/sms");
+    let call = Call::form_signed(&new, &url, "/sms", SMS);
+    assert_eq!(s.send(call.clone()).await.status, 403);
+    live.replace(Validator::new(KeyStore::single(KeySet::new([
+        new.clone(),
+        token_key(),
+    ]))));
+    assert_eq!(s.send(call).await.status, 200);
+    // The old token works while both are configured, and stops when it is dropped.
+    assert_eq!(
+        s.send(Call::form("/sms", &[("Body", "old")])).await.status,
+        200
+    );
+    live.replace(Validator::new(KeyStore::single(KeySet::from(new))));
+    let late = Call::form("/sms", &[("Body", "too late")]);
+    assert_eq!(s.send(late).await.status, 403);
+    assert_eq!(s.probe.calls(), 2);
+}
+
+/// `TwilioRequest<T>` with the library's own payload type.
+pub async fn library_payload_extractor(spawn: Spawn) {
+    let s = spawn(config()).await;
+    let r = s.send(Call::form("/message", SMS)).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (
+            200,
+            "SM00000000000000000000000000000001 from +15551230000: 4 stars & more"
+        )
+    );
+    // Verified, but not a message (no MessageSid): 400 from the extractor.
+    let r = s.send(Call::form("/message", &[("Body", "hi")])).await;
+    assert_eq!((r.status, r.body.as_str()), (400, "Bad request"));
+}
+
 fn config_with(public_url: PublicUrl) -> twilio_webhook::WebhookConfig {
     twilio_webhook::WebhookConfig::new(Validator::from_token(TOKEN).unwrap(), public_url)
 }
@@ -554,6 +669,19 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("typed_extractor_and_its_rejections", |s| {
         Box::pin(typed_extractor_and_its_rejections(s))
     }),
+    ("replay_after_hang_up", |s| {
+        Box::pin(replay_after_hang_up(s))
+    }),
+    ("get_signature_is_not_an_empty_post", |s| {
+        Box::pin(get_signature_is_not_an_empty_post(s))
+    }),
+    ("resplit_through_a_nameless_pair", |s| {
+        Box::pin(resplit_through_a_nameless_pair(s))
+    }),
+    ("live_key_rotation", |s| Box::pin(live_key_rotation(s))),
+    ("library_payload_extractor", |s| {
+        Box::pin(library_payload_extractor(s))
+    }),
 ];
 
 /// One `#[tokio::test]` per scenario for the framework whose server `$spawn` starts.
@@ -567,7 +695,9 @@ macro_rules! framework_tests {
             shared_key_sha256, basic_auth_challenge_then_ok, replay_with_new_idempotency_token,
             replay_in_flight_is_409, replay_off_and_failed_handler, signature_header_cases,
             replay_of_oversized_response_is_409, settings_header_on_token_route_is_403,
-            tampering_cases, transport_cases, typed_extractor_and_its_rejections);
+            tampering_cases, transport_cases, typed_extractor_and_its_rejections,
+            replay_after_hang_up, get_signature_is_not_an_empty_post,
+            resplit_through_a_nameless_pair, live_key_rotation, library_payload_extractor);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {
         $(

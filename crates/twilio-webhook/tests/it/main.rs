@@ -4,12 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #![allow(unreachable_pub)]
 
-mod client;
 mod negative;
 mod payload;
 mod props;
 mod twiml;
 mod vectors;
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod client;
 
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod request_target;

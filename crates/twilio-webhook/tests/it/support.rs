@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::Notify;
 use twilio_webhook::replay::MAX_STORED_BODY;
-use twilio_webhook::request::BodyKind;
 use twilio_webhook::signature::url_with_body_hash;
+use twilio_webhook::webhook::BodyKind;
 use twilio_webhook::{Key, PublicUrl, Validator, VerifiedWebhook, WebhookConfig};
 
 pub const TOKEN: &str = "it-auth-token-0123456789abcdef";
@@ -33,13 +33,14 @@ impl Probe {
     }
 
     /// The handler both frameworks run: echoes the verified pairs (or the JSON body) as
-    /// TwiML. `Body=wait` waits for the gate; `Body=fail` answers 500; `Body=big`, a body too large
-    /// for the replay store.
+    /// TwiML. `Body=wait` waits for the gate; `Body=slow` takes 0.8 s; `Body=fail` answers
+    /// 500; `Body=big`, a body too large for the replay store.
     pub async fn respond(&self, webhook: &VerifiedWebhook) -> (u16, String) {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match webhook.get("Body") {
             Some("wait") => self.gate.notified().await,
             Some("fail") => return (500, "handler failed".into()),
+            Some("slow") => tokio::time::sleep(Duration::from_millis(800)).await,
             Some("big") => return (200, "x".repeat(MAX_STORED_BODY + 1)),
             _ => {}
         }
@@ -109,6 +110,19 @@ impl Server {
             .unwrap();
         let text = String::from_utf8_lossy(&response);
         text.split(' ').nth(1).unwrap().parse().unwrap()
+    }
+
+    /// Sends `call` over a fresh connection and hangs up once `until` resolves, without
+    /// reading any answer: a client that gave up. `reset` closes abortively (RST, as a killed
+    /// client or a timing-out proxy does), else with an orderly FIN.
+    pub async fn hang_up(&self, call: &Call, until: impl Future<Output = ()>, reset: bool) {
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(&call.to_bytes()).await.unwrap();
+        until.await;
+        if reset {
+            stream.set_zero_linger().unwrap();
+        }
+        drop(stream);
     }
 
     /// Waits (bounded) until the handler has run `n` times.
@@ -216,6 +230,22 @@ impl Call {
         self
     }
 
+    /// The request as HTTP/1.1 bytes, with `Host` and `Content-Length`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let body = self.body.clone().unwrap_or_default();
+        let mut head = format!(
+            "{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+            self.method, self.path
+        );
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&body);
+        bytes
+    }
+
     pub fn signature(&self) -> &str {
         self.headers
             .iter()
@@ -260,6 +290,16 @@ pub struct Sms {
     pub body: String,
     #[serde(rename = "NumMedia")]
     pub num_media: u32,
+}
+
+/// The `/message` routes' answer: the library's own payload type as the extractor's `T`.
+pub fn describe_message(
+    message: &twilio_webhook::TwilioRequest<twilio_webhook::payload::IncomingMessage>,
+) -> String {
+    format!(
+        "{} from {}: {}",
+        message.message_sid, message.from, message.body
+    )
 }
 
 /// The `/typed` routes' answer.

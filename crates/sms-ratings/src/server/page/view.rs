@@ -195,6 +195,7 @@ mod tests {
             open: true,
             count: histogram.iter().sum(),
             average: None,
+            reach: crate::model::Reach::default(),
             histogram: (1..=5)
                 .zip(histogram)
                 .map(|(r, n)| (r.to_string(), n))
@@ -244,6 +245,7 @@ mod tests {
             phone: "+14155550123".into(),
             rating: crate::model::Rating::new(4).unwrap(),
             comment: "call me on +44 7700 900123 <b>".into(),
+            channel: crate::model::Channel::Sms,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),
         };

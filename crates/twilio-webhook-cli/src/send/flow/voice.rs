@@ -90,7 +90,7 @@ pub(crate) async fn call(flow: &mut Flow<'_>, start: Start, keypad: &mut dyn Key
                 Next::End => break 'documents,
             }
         }
-        flow.view.voice("end", "no more verbs: Twilio hangs up");
+        flow.view.voice("hangup", "no more verbs: Twilio hangs up");
     }
     status_callback(flow, &call, &first).await;
 }
