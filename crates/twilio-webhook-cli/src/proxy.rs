@@ -37,6 +37,7 @@ pub mod config;
 pub mod forward;
 mod metrics;
 pub mod public;
+pub mod reload;
 pub mod resign;
 pub mod route;
 pub mod tls;
@@ -106,6 +107,7 @@ pub(crate) struct Built {
     upstream: Upstream,
     webhook: WebhookConfig,
     resign: Option<Arc<Resigner>>,
+    keys: Option<reload::KeySource>,
 }
 
 /// Everything one proxy instance needs.
@@ -138,6 +140,7 @@ impl Config {
                 prefix: route.prefix,
                 upstream: route.upstream,
                 resign: route.resign,
+                keys: route.keys,
             });
         }
         Ok(Config {
@@ -195,6 +198,20 @@ impl Config {
     /// Each route's checks, by prefix (e.g. to take their live key handles).
     pub fn webhooks(&self) -> impl Iterator<Item = (&str, &WebhookConfig)> {
         self.routes.iter().map(|r| (r.prefix.as_str(), &r.webhook))
+    }
+
+    /// The routes whose keys can be reloaded (those built with a [`Route::key_source`]).
+    pub fn reloadable(&self) -> Vec<reload::Reloadable> {
+        self.routes
+            .iter()
+            .filter_map(|r| {
+                Some(reload::Reloadable {
+                    prefix: r.prefix.clone(),
+                    live: r.webhook.live_keys(),
+                    source: r.keys.clone()?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -420,7 +437,12 @@ pub fn main(args: &ProxyArgs) -> Result<(), ProxyError> {
             listener.local_addr()?,
             config.describe_upstreams()
         );
-        run(listener, config, shutdown_signal()).await
+        // Requests keep flowing while the keys are swapped: the reload only replaces each
+        // route's live key slot.
+        let reloader = tokio::spawn(reload::on_sighup(config.reloadable()));
+        let served = run(listener, config, shutdown_signal()).await;
+        reloader.abort();
+        served
     })
 }
 

@@ -13,13 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use twilio_webhook::keys::{self, TokenFile, TokenFileError};
+use twilio_webhook::keys::{self, TokenFileError};
 use twilio_webhook::replay::ReplayError;
 use twilio_webhook::{
-    BasicAuth, CredentialsError, KeyStore, MemoryReplayGuard, ReplayGuard, TrustedProxies,
-    Validator, WebhookConfig,
+    BasicAuth, CredentialsError, MemoryReplayGuard, ReplayGuard, TrustedProxies, Validator,
+    WebhookConfig,
 };
 
+use super::reload::KeySource;
 use super::{Config, ProxyError, Public, Resigner, Route, tls};
 use crate::replay_redis::RedisReplayGuard;
 use file::{RouteEntry, RoutesFile};
@@ -284,7 +285,8 @@ impl ProxyArgs {
     ) -> Result<Route, ProxyError> {
         let kind = entry.key_kind.unwrap_or(self.key_kind);
         let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
-        let keys = key_store(env, token_file, kind)?;
+        let source = KeySource::new(token_file.map(Path::to_path_buf), kind);
+        let (keys, _) = source.load(env)?;
         let basic_file = entry.basic_auth_file.as_deref();
         let basic = match basic_file {
             Some(path) => basic_auth(env, Some(path))?,
@@ -323,6 +325,7 @@ impl ProxyArgs {
                 None => webhook.without_replay_guard(),
             }
         })?;
+        let route = route.key_source(source);
         Ok(match resigner {
             Some(resigner) => route.resign(resigner),
             None => route,
@@ -356,31 +359,6 @@ impl ProxyArgs {
             )),
         }
     }
-}
-
-/// The tokens from the environment and the token file (format: [`twilio_webhook::keys::file`]).
-fn key_store(
-    env: &impl Fn(&str) -> Option<String>,
-    file: Option<&Path>,
-    kind: KeyKind,
-) -> Result<KeyStore, ConfigError> {
-    let kind = keys::KeyKind::from(kind);
-    let mut store = match file {
-        Some(path) => TokenFile::read(path, kind).map_err(ConfigError::Tokens)?,
-        None => TokenFile::new(kind),
-    };
-    for (var, slot) in [
-        ("TWILIO_AUTH_TOKEN", "primary"),
-        ("TWILIO_AUTH_TOKEN_SECONDARY", "secondary"),
-    ] {
-        if let Some(token) = env(var).filter(|_| kind == keys::KeyKind::AuthToken) {
-            store.add(slot, &token).map_err(ConfigError::Tokens)?;
-        }
-    }
-    store.into_key_store().map_err(|e| match e {
-        TokenFileError::Empty => ConfigError::NoToken,
-        e => ConfigError::Tokens(e),
-    })
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -428,6 +406,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokens from the environment and the token file (format: [`twilio_webhook::keys::file`]).
+    fn key_store(
+        env: &impl Fn(&str) -> Option<String>,
+        file: Option<&Path>,
+        kind: KeyKind,
+    ) -> Result<twilio_webhook::KeyStore, ConfigError> {
+        let source = KeySource::new(file.map(Path::to_path_buf), kind);
+        Ok(source.load(env)?.0)
+    }
 
     #[test]
     fn durations() {

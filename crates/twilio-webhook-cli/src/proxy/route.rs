@@ -11,6 +11,7 @@ use http::StatusCode;
 use twilio_webhook::{PublicUrl, WebhookConfig};
 
 use super::ProxyError;
+use super::reload::KeySource;
 use super::resign::Resigner;
 
 /// Where verified requests go: an `http://` origin and an optional path prefix.
@@ -56,6 +57,7 @@ pub struct Route {
     pub(crate) upstream: Upstream,
     pub(crate) make: MakeWebhook,
     pub(crate) resign: Option<Arc<Resigner>>,
+    pub(crate) keys: Option<KeySource>,
 }
 
 impl fmt::Debug for Route {
@@ -92,7 +94,15 @@ impl Route {
             upstream: Upstream::parse(upstream)?,
             make: Box::new(webhook),
             resign: None,
+            keys: None,
         })
+    }
+
+    /// Where this route's keys come from, so `SIGHUP` can reload them.
+    #[must_use]
+    pub fn key_source(mut self, source: KeySource) -> Route {
+        self.keys = Some(source);
+        self
     }
 
     /// Re-sign what this route forwards with the Standard Webhooks scheme.

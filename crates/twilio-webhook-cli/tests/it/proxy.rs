@@ -1375,3 +1375,123 @@ async fn rediss_replay_store_over_tls() {
     let err = plain_with_ca.config(env).await.unwrap_err().to_string();
     assert!(err.contains("rediss://"), "{err}");
 }
+
+/// Issue 15, live key rotation: the real binary reloads `--token-file` on SIGHUP. A request
+/// signed with a new token is refused, then (file updated, SIGHUP) accepted while the old
+/// token still works; dropping the old token from the file refuses it. The replay store
+/// survives the reload, and the log names no secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_the_token_file() {
+    use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+    const OLD: &str = "tok-old-0a1b2c3d4e";
+    const NEW: &str = "tok-new-9f8e7d6c5b";
+    let dir = temp_dir("sighup");
+    let tokens = dir.join("tokens");
+    std::fs::write(&tokens, format!("old {OLD}\n")).unwrap();
+    let up = Upstream::start(Behaviour::default()).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &up.url(""),
+        ])
+        .args([
+            "--public-url",
+            PUBLIC,
+            "--token-file",
+            tokens.to_str().unwrap(),
+        ])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env_remove("TWILIO_AUTH_TOKEN_SECONDARY")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let addr = loop {
+        let line = lines.next_line().await.unwrap().expect("proxy exited");
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(',').next().unwrap().to_owned();
+        }
+    };
+    let c = client();
+    // A distinct message per call, so the replay guard never answers for the keys.
+    let post = |token: &'static str, sid: u32| {
+        let form = FORM.replace("0123456789abcdef0123456789abcdef", &format!("{sid:032}"));
+        let p = pairs(&form);
+        let sig = Key::auth_token("t", token).unwrap().sign(
+            &format!("{PUBLIC}/sms"),
+            p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        c.post(format!("http://{addr}/sms"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(form)
+            .send()
+    };
+    let pid = child.id().unwrap().to_string();
+    let hangup = || {
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    let mut wait_for = async |needle: &str, log: &mut String| loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("no reload line")
+            .unwrap()
+            .expect("proxy exited");
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains(needle) {
+            return;
+        }
+    };
+
+    assert_eq!(post(OLD, 1).await.unwrap().status(), 200);
+    assert_eq!(
+        post(NEW, 2).await.unwrap().status(),
+        403,
+        "new token before"
+    );
+    std::fs::write(&tokens, format!("old {OLD}\nnew {NEW}\n")).unwrap();
+    hangup();
+    wait_for("keys reloaded: 2 keys", &mut log).await;
+    assert_eq!(post(NEW, 2).await.unwrap().status(), 200, "new token after");
+    assert_eq!(
+        post(OLD, 3).await.unwrap().status(),
+        200,
+        "old token while listed"
+    );
+    // The replay store survived the reload: message 1 is answered, not forwarded again.
+    assert_eq!(post(OLD, 1).await.unwrap().status(), 200);
+    assert_eq!(up.seen().len(), 3);
+    std::fs::write(&tokens, format!("new {NEW}\n")).unwrap();
+    hangup();
+    wait_for("keys reloaded: 1 keys", &mut log).await;
+    assert_eq!(
+        post(OLD, 4).await.unwrap().status(),
+        403,
+        "old token dropped"
+    );
+    assert_eq!(post(NEW, 5).await.unwrap().status(), 200);
+    // A broken file keeps the keys in force.
+    std::fs::write(&tokens, "a b c d\n").unwrap();
+    hangup();
+    wait_for("keys not reloaded", &mut log).await;
+    assert_eq!(post(NEW, 6).await.unwrap().status(), 200);
+    for secret in [OLD, NEW] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
