@@ -1,5 +1,5 @@
-//! Flags (each with an environment fallback), token sources, the routes file ([`file`]) and
-//! the [`Config`] they make.
+//! Flags (each with an environment fallback), token sources, the routes file (module
+//! [`file`](mod@file)) and the [`Config`] they make.
 //!
 //! Secrets never come from the command line, where other users of the machine can read
 //! them: Auth Tokens from `TWILIO_AUTH_TOKEN` / `TWILIO_AUTH_TOKEN_SECONDARY` or a token

@@ -7,7 +7,8 @@
 //! client-sent forwarding header ([`FORWARDING`], any `X-Forwarded-*`, `X-Twilio-Verified*`,
 //! the Standard Webhooks headers) is removed, and `X-Forwarded-For/-Proto/-Host` and
 //! `Forwarded` are written from the peer address and the URL that verified. A client's
-//! `Connection:` list removes hop-by-hop headers only, never one in [`END_TO_END`].
+//! `Connection:` list removes hop-by-hop headers only, never an end-to-end one
+//! (`Content-Type`, `Content-Length`, the signature headers, ours).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

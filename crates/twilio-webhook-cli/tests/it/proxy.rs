@@ -617,40 +617,14 @@ async fn serves_https_with_the_given_certificate() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_command_logs_no_secret_and_drains_on_sigterm() {
-    use tokio::io::{AsyncBufReadExt as _, BufReader};
-
     const SECRET_TOKEN: &str = "tok-e2e-5f3a9c17d2";
     let up = Upstream::start(Behaviour::default()).await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
-        .args([
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            &up.url(""),
-            "--public-url",
-            PUBLIC,
-        ])
-        .env("TWILIO_AUTH_TOKEN", SECRET_TOKEN)
-        .env("RUST_LOG", "debug")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = String::new();
-    let addr = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("proxy exited before listening");
-        log.push_str(&line);
-        log.push('\n');
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split(',').next().unwrap().to_owned();
-        }
-    };
+    let upstream = up.url("");
+    let mut proxy = Binary::start(
+        &["--upstream", &upstream, "--public-url", PUBLIC],
+        &[("TWILIO_AUTH_TOKEN", SECRET_TOKEN), ("RUST_LOG", "debug")],
+    )
+    .await;
     let key = Key::auth_token("primary", SECRET_TOKEN).unwrap();
     let p = pairs(FORM);
     let signature = key.sign(
@@ -658,8 +632,9 @@ async fn the_command_logs_no_secret_and_drains_on_sigterm() {
         p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
     let c = client();
+    let url = format!("http://{}/sms", proxy.addr);
     let post = |sig: String| {
-        c.post(format!("http://{addr}/sms"))
+        c.post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-twilio-signature", sig)
             .body(FORM)
@@ -668,22 +643,13 @@ async fn the_command_logs_no_secret_and_drains_on_sigterm() {
     assert_eq!(post(signature.clone()).await.unwrap().status(), 200);
     assert_eq!(post(sign_form("/sms", FORM)).await.unwrap().status(), 403);
 
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    while let Some(line) = lines.next_line().await.unwrap() {
-        log.push_str(&line);
-        log.push('\n');
-    }
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+    proxy.signal("-TERM");
+    while proxy.next_line().await.is_some() {}
+    let status = tokio::time::timeout(Duration::from_secs(10), proxy.child.wait())
         .await
         .unwrap()
         .unwrap();
+    let log = &proxy.log;
     assert!(status.success(), "{status:?}\n{log}");
     assert!(log.contains("draining"), "{log}");
     // The log does speak: the rejection and its reason are there, just no secret.
@@ -724,12 +690,6 @@ fn help_names_every_environment_variable() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn flags_and_token_file_configure_shared_keys() {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: proxy::ProxyArgs,
-    }
     const SECRET: &str = "shared-key-secret-for-proxy";
     let dir = std::env::temp_dir().join(format!("twh-proxy-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -737,8 +697,7 @@ async fn flags_and_token_file_configure_shared_keys() {
     std::fs::write(&file, format!("# id slot secret\nKS1 ks-2026 {SECRET}\n")).unwrap();
     let up = Upstream::start(Behaviour::default()).await;
     let upstream = up.url("");
-    let cli = Cli::parse_from([
-        "proxy",
+    let args = proxy_args(&[
         "--upstream",
         &upstream,
         "--public-url",
@@ -750,7 +709,7 @@ async fn flags_and_token_file_configure_shared_keys() {
         "--upstream-timeout",
         "2s",
     ]);
-    let config = cli.args.config(|_| None).await.unwrap();
+    let config = args.config(|_| None).await.unwrap();
     let proxy = Proxy::start(config).await;
     let url = proxy.url("/sms");
     let out = tokio::task::spawn_blocking(move || {
@@ -782,6 +741,80 @@ fn proxy_args(flags: &[&str]) -> proxy::ProxyArgs {
     let mut argv = vec!["proxy"];
     argv.extend_from_slice(flags);
     Cli::try_parse_from(argv).unwrap().args
+}
+
+/// The environment the proxy's configuration reads in these tests: the test token only.
+fn token_env(name: &str) -> Option<String> {
+    (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned())
+}
+
+/// The `twilio-webhook` binary running `proxy`, its log read line by line.
+struct Binary {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+    addr: String,
+    log: String,
+}
+
+impl Binary {
+    /// Starts `twilio-webhook proxy --listen 127.0.0.1:0 ARGS` with `env` (and no token from
+    /// this process's environment) and waits for its "listening on" line.
+    async fn start(args: &[&str], env: &[(&str, &str)]) -> Binary {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args(["proxy", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .env_remove("TWILIO_AUTH_TOKEN_SECONDARY")
+            .envs(env.iter().copied())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut binary = Binary {
+            child,
+            lines: tokio::io::BufReader::new(stderr).lines(),
+            addr: String::new(),
+            log: String::new(),
+        };
+        let line = binary.wait_for("listening on ").await;
+        let rest = line.split("listening on ").nth(1).unwrap();
+        binary.addr = rest.split(',').next().unwrap().to_owned();
+        binary
+    }
+
+    /// The next log line, kept in `log`; `None` once the process has closed its stderr.
+    async fn next_line(&mut self) -> Option<String> {
+        let line = tokio::time::timeout(Duration::from_secs(20), self.lines.next_line())
+            .await
+            .expect("the proxy logged nothing for 20 s")
+            .unwrap()?;
+        self.log.push_str(&line);
+        self.log.push('\n');
+        Some(line)
+    }
+
+    /// Reads the log up to the first line holding `needle`.
+    async fn wait_for(&mut self, needle: &str) -> String {
+        loop {
+            match self.next_line().await {
+                Some(line) if line.contains(needle) => return line,
+                Some(_) => {}
+                None => panic!("exited before {needle:?}:\n{}", self.log),
+            }
+        }
+    }
+
+    /// Sends `signal` (e.g. `-HUP`) to the process.
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().unwrap().to_string();
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
 }
 
 /// Sends exact request bytes to the proxy and returns the status of its answer.
@@ -816,9 +849,8 @@ fn raw_form(target: &str, host: &str, signed_url: &str, extra: &str) -> String {
 async fn without_public_url_or_trusted_proxies_the_proxy_refuses_to_start() {
     let up = Upstream::start(Behaviour::default()).await;
     let upstream = up.url("");
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
     let err = proxy_args(&["--upstream", &upstream])
-        .config(env)
+        .config(token_env)
         .await
         .expect_err("started without --public-url");
     let text = err.to_string();
@@ -850,9 +882,8 @@ async fn without_public_url_or_trusted_proxies_the_proxy_refuses_to_start() {
 async fn foreign_host_and_absolute_form_targets_are_refused() {
     let up = Upstream::start(Behaviour::default()).await;
     let upstream = up.url("");
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
     let config = proxy_args(&["--upstream", &upstream, "--public-url", PUBLIC])
-        .config(env)
+        .config(token_env)
         .await
         .unwrap();
     let proxy = Proxy::start(config).await;
@@ -884,9 +915,8 @@ async fn foreign_host_and_absolute_form_targets_are_refused() {
 async fn behind_trusted_proxies_other_peers_are_refused() {
     let up = Upstream::start(Behaviour::default()).await;
     let upstream = up.url("");
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
     let elsewhere = proxy_args(&["--upstream", &upstream, "--trusted-proxy", "10.0.0.0/8"])
-        .config(env)
+        .config(token_env)
         .await
         .unwrap();
     let proxy = Proxy::start(elsewhere).await;
@@ -900,7 +930,7 @@ async fn behind_trusted_proxies_other_peers_are_refused() {
     assert!(up.seen().is_empty());
 
     let local = proxy_args(&["--upstream", &upstream, "--trusted-proxy", "127.0.0.1"])
-        .config(env)
+        .config(token_env)
         .await
         .unwrap();
     let proxy = Proxy::start(local).await;
@@ -920,8 +950,7 @@ async fn proxy_from_flags(upstream: &Upstream, extra: &[&str]) -> Proxy {
     let url = upstream.url("");
     let mut flags = vec!["--upstream", &url, "--public-url", PUBLIC];
     flags.extend_from_slice(extra);
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
-    Proxy::start(proxy_args(&flags).config(env).await.unwrap()).await
+    Proxy::start(proxy_args(&flags).config(token_env).await.unwrap()).await
 }
 
 /// Issue 16 item 3: forwarding headers from a client are forgeries. Each is removed, and the
@@ -1093,9 +1122,8 @@ basic_auth_file = "status-auth"
         ),
     )
     .unwrap();
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
     let args = proxy_args(&["--config", file.to_str().unwrap(), "--public-url", PUBLIC]);
-    let proxy = Proxy::start(args.config(env).await.unwrap()).await;
+    let proxy = Proxy::start(args.config(token_env).await.unwrap()).await;
 
     // /sms: replay guard on, first upstream.
     for _ in 0..2 {
@@ -1143,9 +1171,8 @@ async fn a_routes_file_with_an_unknown_key_is_refused() {
         "[[route]]\nprefix = \"/sms\"\nupstream = \"http://127.0.0.1:9\"\nreplay = false\n",
     )
     .unwrap();
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
     let args = proxy_args(&["--config", file.to_str().unwrap(), "--public-url", PUBLIC]);
-    let err = args.config(env).await.unwrap_err().to_string();
+    let err = args.config(token_env).await.unwrap_err().to_string();
     assert!(err.contains("line 4") && err.contains("replay"), "{err}");
     assert!(err.contains("routes.toml"), "{err}");
 }
@@ -1327,7 +1354,6 @@ async fn rediss_replay_store_over_tls() {
     let store = format!("rediss://localhost:{port}/");
     let prefix = format!("twh-rediss:{}:", dir.display());
     let up = Upstream::start(Behaviour::default()).await;
-    let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned());
     let url = up.url("");
     let flags = |extra: &[&str]| {
         let mut flags = vec![
@@ -1343,13 +1369,13 @@ async fn rediss_replay_store_over_tls() {
         flags.extend_from_slice(extra);
         proxy_args(&flags)
     };
-    let untrusted = flags(&[]).config(env).await.unwrap_err().to_string();
+    let untrusted = flags(&[]).config(token_env).await.unwrap_err().to_string();
     assert!(
         untrusted.contains("redis") && untrusted.contains("certificate"),
         "{untrusted}"
     );
     let config = flags(&["--redis-ca-file", ca_file.to_str().unwrap()])
-        .config(env)
+        .config(token_env)
         .await
         .unwrap();
     let proxy = Proxy::start(config).await;
@@ -1372,7 +1398,11 @@ async fn rediss_replay_store_over_tls() {
         "--redis-ca-file",
         ca_file.to_str().unwrap(),
     ]);
-    let err = plain_with_ca.config(env).await.unwrap_err().to_string();
+    let err = plain_with_ca
+        .config(token_env)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("rediss://"), "{err}");
 }
 
@@ -1382,116 +1412,64 @@ async fn rediss_replay_store_over_tls() {
 /// survives the reload, and the log names no secret.
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_reloads_the_token_file() {
-    use tokio::io::{AsyncBufReadExt as _, BufReader};
-
     const OLD: &str = "tok-old-0a1b2c3d4e";
     const NEW: &str = "tok-new-9f8e7d6c5b";
     let dir = temp_dir("sighup");
     let tokens = dir.join("tokens");
     std::fs::write(&tokens, format!("old {OLD}\n")).unwrap();
     let up = Upstream::start(Behaviour::default()).await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
-        .args([
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            &up.url(""),
-        ])
-        .args([
-            "--public-url",
-            PUBLIC,
-            "--token-file",
-            tokens.to_str().unwrap(),
-        ])
-        .env_remove("TWILIO_AUTH_TOKEN")
-        .env_remove("TWILIO_AUTH_TOKEN_SECONDARY")
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = String::new();
-    let addr = loop {
-        let line = lines.next_line().await.unwrap().expect("proxy exited");
-        log.push_str(&line);
-        log.push('\n');
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split(',').next().unwrap().to_owned();
-        }
-    };
+    let (upstream, token_file) = (up.url(""), tokens.to_str().unwrap().to_owned());
+    let mut proxy = Binary::start(
+        &["--upstream", &upstream, "--public-url", PUBLIC],
+        &[
+            ("TWILIO_PROXY_TOKEN_FILE", &token_file),
+            ("RUST_LOG", "info"),
+        ],
+    )
+    .await;
     let c = client();
+    let url = format!("http://{}/sms", proxy.addr);
     // A distinct message per call, so the replay guard never answers for the keys.
-    let post = |token: &'static str, sid: u32| {
+    let post = async |token: &str, sid: u32| {
         let form = FORM.replace("0123456789abcdef0123456789abcdef", &format!("{sid:032}"));
         let p = pairs(&form);
         let sig = Key::auth_token("t", token).unwrap().sign(
             &format!("{PUBLIC}/sms"),
             p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
-        c.post(format!("http://{addr}/sms"))
+        let response = c
+            .post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-twilio-signature", sig)
             .body(form)
             .send()
-    };
-    let pid = child.id().unwrap().to_string();
-    let hangup = || {
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-HUP", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-    };
-    let mut wait_for = async |needle: &str, log: &mut String| loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
             .await
-            .expect("no reload line")
-            .unwrap()
-            .expect("proxy exited");
-        log.push_str(&line);
-        log.push('\n');
-        if line.contains(needle) {
-            return;
-        }
+            .unwrap();
+        response.status().as_u16()
     };
 
-    assert_eq!(post(OLD, 1).await.unwrap().status(), 200);
-    assert_eq!(
-        post(NEW, 2).await.unwrap().status(),
-        403,
-        "new token before"
-    );
+    assert_eq!(post(OLD, 1).await, 200);
+    assert_eq!(post(NEW, 2).await, 403, "new token before");
     std::fs::write(&tokens, format!("old {OLD}\nnew {NEW}\n")).unwrap();
-    hangup();
-    wait_for("keys reloaded: 2 keys", &mut log).await;
-    assert_eq!(post(NEW, 2).await.unwrap().status(), 200, "new token after");
-    assert_eq!(
-        post(OLD, 3).await.unwrap().status(),
-        200,
-        "old token while listed"
-    );
+    proxy.signal("-HUP");
+    proxy.wait_for("keys reloaded: 2 keys").await;
+    assert_eq!(post(NEW, 2).await, 200, "new token after");
+    assert_eq!(post(OLD, 3).await, 200, "old token while listed");
     // The replay store survived the reload: message 1 is answered, not forwarded again.
-    assert_eq!(post(OLD, 1).await.unwrap().status(), 200);
+    assert_eq!(post(OLD, 1).await, 200);
     assert_eq!(up.seen().len(), 3);
     std::fs::write(&tokens, format!("new {NEW}\n")).unwrap();
-    hangup();
-    wait_for("keys reloaded: 1 keys", &mut log).await;
-    assert_eq!(
-        post(OLD, 4).await.unwrap().status(),
-        403,
-        "old token dropped"
-    );
-    assert_eq!(post(NEW, 5).await.unwrap().status(), 200);
+    proxy.signal("-HUP");
+    proxy.wait_for("keys reloaded: 1 keys").await;
+    assert_eq!(post(OLD, 4).await, 403, "old token dropped");
+    assert_eq!(post(NEW, 5).await, 200);
     // A broken file keeps the keys in force.
     std::fs::write(&tokens, "a b c d\n").unwrap();
-    hangup();
-    wait_for("keys not reloaded", &mut log).await;
-    assert_eq!(post(NEW, 6).await.unwrap().status(), 200);
+    proxy.signal("-HUP");
+    proxy.wait_for("keys not reloaded").await;
+    assert_eq!(post(NEW, 6).await, 200);
     for secret in [OLD, NEW] {
+        let log = &proxy.log;
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
 }
