@@ -29,9 +29,10 @@
 //! ```
 //!
 //! Layout: [`config`] turns flags, environment and the routes file into a [`Config`];
-//! [`route`] picks the route; [`public`] knows the signed URL; [`forward`] talks to the
-//! upstream; [`resign`] signs the hop behind us; `metrics` counts; [`tls`] loads
-//! certificates; this module accepts connections and drains them on shutdown.
+//! [`route`] picks the route; [`public`] knows where the signed URL comes from; [`forward`]
+//! talks to the upstream; [`resign`] signs the hop behind us; [`reload`] swaps keys on
+//! `SIGHUP`; `metrics` counts; [`tls`] loads certificates; this module accepts connections,
+//! runs each request to its end even if the client hangs up, and drains on shutdown.
 
 pub mod config;
 pub mod forward;
