@@ -33,7 +33,7 @@ bench_backend() {
   local name=$1 db=$2 port
   port=$(free_port)
   "$BIN" --database "$db" events add BENCH "Bench event" >/dev/null
-  RUST_LOG=warn TWILIO_AUTH_TOKEN=$TOKEN ADMIN_PASSWORD=bench \
+  RUST_LOG=warn TWILIO_AUTH_TOKEN=$TOKEN ADMIN_PASSWORD=bench-$TOKEN \
     "$BIN" --database "$db" serve --listen "127.0.0.1:$port" 2>"$WORK/$name.log" &
   SERVER=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -44,7 +44,7 @@ bench_backend() {
         --duration "$DURATION" --concurrency "$CONCURRENCY")
   local rss stored
   rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$SERVER/status")
-  stored=$(curl -fs -u admin:bench "$url/api/events/BENCH/results" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+  stored=$(curl -fs -u "admin:bench-$TOKEN" "$url/api/events/BENCH/results" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
   kill "$SERVER"; wait "$SERVER" || true; SERVER=
   field() { sed -E "s/.*$1=([^ ]+).*/\1/" <<<"$2"; }
   local ratio

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -71,6 +72,9 @@ struct Serve {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Slow and flooding clients: timeouts, connection cap, head size.
+    #[command(flatten)]
+    limits: twilio_guard_serve::LimitsArgs,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
@@ -302,9 +306,9 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     let app = App::new(Ratings::new(store), config);
     match (&serve.tls_cert, &serve.tls_key) {
         (Some(cert), Some(key)) => {
-            let tls = server::tls::server_config(cert, key)
+            let tls = twilio_guard_serve::tls::load(cert, key)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            server::run_tls(listener, tls, shutdown_signal(), app).await?;
+            server::run_tls(listener, Arc::new(tls), shutdown_signal(), app).await?;
         }
         _ => server::run(listener, shutdown_signal(), app).await?,
     }
@@ -314,12 +318,16 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
 
 fn server_config(serve: &Serve, token: &str, public_url: &str) -> Result<Config, CliError> {
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
-    let mut config = Config::new(token, public_url).map_err(|e| usage(&e))?;
+    let mut config = Config::new(token, public_url)
+        .map_err(|e| usage(&e))?
+        .limits(serve.limits.limits());
     if serve.tls_cert.is_some() {
         config = config.listener_scheme(Scheme::Https);
     }
     match &serve.admin_password {
         Some(password) => {
+            server::check_password_strength(&serve.admin_user, password)
+                .map_err(|e| usage(&format_args!("ADMIN_PASSWORD is refused: {e}")))?;
             let admin = BasicAuth::new(&serve.admin_user, password)
                 .map_err(|e| usage(&format_args!("ADMIN_USER/ADMIN_PASSWORD: {e}")))?;
             config = config.admin(admin);
@@ -359,12 +367,33 @@ fn check_plain_http(serve: &Serve) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The URL without credentials, for logs.
+/// The URL without credentials, for logs: the user info before the `@` and every
+/// `…password=` parameter of the query are replaced by `…`.
 fn redact(location: &str) -> String {
-    match (location.split_once("://"), location.rsplit_once('@')) {
-        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
-        _ => location.to_owned(),
-    }
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_owned();
+    };
+    let (base, query) = match rest.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (rest, None),
+    };
+    let base = match base.rsplit_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => base.to_owned(),
+    };
+    let Some(query) = query else {
+        return format!("{scheme}://{base}");
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                format!("{key}=…")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{scheme}://{base}?{}", query.join("&"))
 }
 
 fn demo_database() -> Result<String, CliError> {
@@ -443,6 +472,19 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_hides_passwords_in_user_info_and_query() {
+        assert_eq!(
+            redact("postgres://u:pw1@db:5432/x?sslmode=require&password=pw2&sslpassword=pw3"),
+            "postgres://…@db:5432/x?sslmode=require&password=…&sslpassword=…"
+        );
+        assert_eq!(
+            redact("postgres://db/x?PASSWORD=pw"),
+            "postgres://db/x?PASSWORD=…"
+        );
+        assert_eq!(redact("ratings.db"), "ratings.db");
+    }
 
     #[test]
     fn event_names_must_be_printable() {

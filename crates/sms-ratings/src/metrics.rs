@@ -1,6 +1,9 @@
 //! Prometheus metrics: what is counted, under which names.
 //!
 //! The recorder is installed once per process (tests start many servers in one process).
+//! Histograms keep every recorded sample until upkeep folds them into their summary, so a
+//! thread runs that upkeep every [`UPKEEP_EVERY`]: memory stays flat whether or not anyone
+//! scrapes `/metrics` (rendering folds them too).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -9,6 +12,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// How often recorded histogram samples are folded (and their memory freed).
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// Installs the process-wide recorder the first time; returns the handle that renders
 /// `/metrics` (`None` when another recorder was installed first).
 pub fn handle() -> Option<PrometheusHandle> {
@@ -16,9 +22,28 @@ pub fn handle() -> Option<PrometheusHandle> {
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new().build_recorder();
             let handle = recorder.handle();
-            metrics::set_global_recorder(recorder).ok().map(|()| handle)
+            metrics::set_global_recorder(recorder).ok()?;
+            upkeep(handle.clone());
+            Some(handle)
         })
         .clone()
+}
+
+/// Folds histogram samples every [`UPKEEP_EVERY`] for the life of the process, on a thread
+/// of its own: the recorder is process-wide and may be installed before (or without) any
+/// runtime. Without that thread (it could not be started) memory grows until scraped.
+fn upkeep(handle: PrometheusHandle) {
+    let started = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = started {
+        tracing::warn!(error = %e, "cannot start the metrics upkeep thread");
+    }
 }
 
 /// A batch finished: its size, how long it took, whether it committed.

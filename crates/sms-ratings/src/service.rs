@@ -31,7 +31,7 @@ use crate::keyword::{Keyword, classify};
 use crate::model::{Channel, EventRef, Outcome, Rating, Submission, Timestamp, Vote};
 use crate::parse::{Text, parse};
 use crate::reply::{self, HELP};
-use crate::store::{Decision, Store, StoreError, decide_by_number};
+use crate::store::{Change, Decision, Store, StoreError, decide_by_number};
 
 /// How many notifications a slow subscriber may fall behind before it misses some.
 const NOTIFY_BACKLOG: usize = 1024;
@@ -91,11 +91,12 @@ pub enum SmsError {
     Store(#[from] StoreError),
 }
 
-/// The service: a store plus the live notification channel.
+/// The service: a store plus the live notification channels.
 #[derive(Clone)]
 pub struct Ratings {
     store: Arc<dyn Store>,
     notify: broadcast::Sender<RatingNotice>,
+    changes: broadcast::Sender<Change>,
 }
 
 impl std::fmt::Debug for Ratings {
@@ -110,6 +111,7 @@ impl Ratings {
         Self {
             store,
             notify: broadcast::channel(NOTIFY_BACKLOG).0,
+            changes: broadcast::channel(NOTIFY_BACKLOG).0,
         }
     }
 
@@ -121,6 +123,21 @@ impl Ratings {
     /// Subscribes to new ratings committed by this process (live results pages).
     pub fn subscribe(&self) -> broadcast::Receiver<RatingNotice> {
         self.notify.subscribe()
+    }
+
+    /// Subscribes to the codes of events whose votes or settings this process changed (live
+    /// pages rebuild their snapshot; other instances learn of them from the store's
+    /// [`Store::changes`]).
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Announces that `code`'s votes or settings changed (after the change committed), so
+    /// live pages of this process show it now. Votes taken by [`Ratings::handle`] are
+    /// announced already; organiser changes (close, moderation) call this.
+    pub fn changed(&self, code: &str) {
+        // Nobody listening is fine: the send only fails without subscribers.
+        let _ = self.changes.send(Change::Event(code.to_owned()));
     }
 
     /// Handles one verified incoming message (the library's payload already requires
@@ -159,13 +176,20 @@ impl Ratings {
         };
         let submission = Submission {
             message_sid: sms.message_sid,
-            phone,
+            phone: phone.clone(),
             to: number_of(&sms.to).to_owned(),
             vote,
             at: Timestamp::now(),
             channel,
         };
-        self.record(submission).await
+        let reply = self.record(submission).await?;
+        // A retry of a message answered before the number opted out keeps its stored reply;
+        // it must not go out now (rare: one lookup, only for repeats).
+        let repeat = reply.outcome == "duplicate" && !reply.text.is_empty();
+        if repeat && self.store.is_opted_out(phone).await? {
+            return Ok(Reply::silent("duplicate"));
+        }
+        Ok(reply)
     }
 
     /// What a call to `to` is told first: the event to rate, or why there is none.
@@ -218,6 +242,7 @@ impl Ratings {
                 rating,
                 replaced,
             }) => {
+                self.changed(&event.code);
                 // Nobody listening is fine: the send only fails without subscribers.
                 let _ = self.notify.send(RatingNotice {
                     event: event.clone(),

@@ -31,8 +31,9 @@
 //! Layout: [`config`] turns flags, environment and the routes file into a [`Config`];
 //! [`route`] picks the route; [`public`] knows where the signed URL comes from; [`forward`]
 //! talks to the upstream; [`resign`] signs the hop behind us; [`reload`] swaps keys on
-//! `SIGHUP`; `metrics` counts; [`tls`] loads certificates; this module accepts connections,
-//! runs each request to its end even if the client hangs up, and drains on shutdown.
+//! `SIGHUP`; `metrics` counts; this module runs each request to its end even if the client
+//! hangs up, and hands the service to [`twilio_guard_serve::serve`], which accepts
+//! connections, holds slow clients to their limits, serves TLS and drains on shutdown.
 
 pub mod config;
 pub mod forward;
@@ -41,7 +42,6 @@ pub mod public;
 pub mod reload;
 pub mod resign;
 pub mod route;
-pub mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -52,12 +52,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full};
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tower::ServiceExt as _;
+use twilio_guard_serve::{ConnectInfo, Limits, RequestBody};
 use twilio_webhook::tower::{PeerAddr, TwilioLayer, TwilioService};
 use twilio_webhook::{Scheme, WebhookConfig};
 
@@ -119,6 +116,7 @@ pub struct Config {
     upstream_timeout: Duration,
     drain_timeout: Duration,
     tls: Option<Arc<rustls::ServerConfig>>,
+    limits: Limits,
 }
 
 impl Config {
@@ -150,6 +148,7 @@ impl Config {
             upstream_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(30),
             tls: None,
+            limits: Limits::default(),
         })
     }
 
@@ -177,10 +176,21 @@ impl Config {
         self
     }
 
-    /// Serve HTTPS with this configuration.
+    /// What a client may take (timeouts, connections, head size); the drain bound is
+    /// [`Config::drain_timeout`]'s.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Config {
+        self.limits = limits;
+        self
+    }
+
+    /// Serve HTTPS with this configuration (see [`twilio_guard_serve::tls::load`]), offering
+    /// HTTP/1.1 only: Twilio speaks it to webhooks, and the hop upstream is HTTP/1.1.
     #[must_use]
     pub fn tls(mut self, tls: Arc<rustls::ServerConfig>) -> Config {
-        self.tls = Some(tls);
+        let mut tls = Arc::unwrap_or_clone(tls);
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        self.tls = Some(Arc::new(tls));
         self
     }
 
@@ -273,7 +283,8 @@ fn shared(config: &Config, scheme: Scheme, metrics: &Arc<Metrics>) -> Shared {
 }
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting and waits (up to the
-/// drain timeout) for in-flight requests to finish.
+/// drain timeout) for in-flight requests to finish. Slow and flooding clients are held to
+/// the configured [`Limits`] by [`twilio_guard_serve::serve`].
 pub async fn run(
     listener: TcpListener,
     config: Config,
@@ -296,78 +307,19 @@ pub async fn run(
             }
         }
     });
-    let tls = config.tls.map(tokio_rustls::TlsAcceptor::from);
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let watcher = graceful.watcher();
-                    let shared = Arc::clone(&shared);
-                    let tls = tls.clone();
-                    tokio::spawn(async move {
-                        serve(stream, peer, tls, shared, watcher).await;
-                    });
-                }
-                // Out of file descriptors and the like: back off instead of spinning.
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            () = &mut shutdown => break,
+    let service = tower::service_fn(move |mut request: Request<RequestBody>| {
+        // The forwarder reads the library's peer type (it has no axum).
+        if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+            let peer = PeerAddr(*peer);
+            request.extensions_mut().insert(peer);
         }
-    }
-    drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(config.drain_timeout) => {
-            tracing::warn!("drain timeout: closing connections with requests in flight");
-        }
-    }
-    upkeep.abort();
-    Ok(())
-}
-
-async fn serve(
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    shared: Arc<Shared>,
-    watcher: hyper_util::server::graceful::Watcher,
-) {
-    let _ = stream.set_nodelay(true);
-    let service = service_fn(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(PeerAddr(peer));
         let shared = Arc::clone(&shared);
         async move { Ok::<_, Infallible>(detached(shared, request).await) }
     });
-    let mut http = hyper::server::conn::http1::Builder::new();
-    // A client that trickles its headers must not hold a connection forever.
-    http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(10));
-    let result = match tls {
-        Some(acceptor) => {
-            let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
-            match handshake.await {
-                Ok(Ok(stream)) => {
-                    watcher
-                        .watch(http.serve_connection(TokioIo::new(stream), service))
-                        .await
-                }
-                _ => return,
-            }
-        }
-        None => {
-            watcher
-                .watch(http.serve_connection(TokioIo::new(stream), service))
-                .await
-        }
-    };
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "connection ended with an error");
-    }
+    let limits = config.limits.drain_timeout(config.drain_timeout);
+    let served = twilio_guard_serve::serve(listener, config.tls, service, limits, shutdown).await;
+    upkeep.abort();
+    Ok(served?)
 }
 
 /// Runs `request` to its end in a task of its own, so a client that hangs up cannot cut the
@@ -375,7 +327,7 @@ async fn serve(
 /// recorded for the replay guard (issue 16 item 1: a dropped future delivered a signed
 /// request once per reconnect, or — with the mark held — not at all and 409 until the lease
 /// ran out). Bounded by the upstream deadline.
-async fn detached(shared: Arc<Shared>, request: Request<Incoming>) -> Response<ResponseBody> {
+async fn detached(shared: Arc<Shared>, request: Request<RequestBody>) -> Response<ResponseBody> {
     let task = tokio::spawn(async move { dispatch(&shared, request).await });
     task.await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "request task failed");
@@ -387,7 +339,7 @@ async fn detached(shared: Arc<Shared>, request: Request<Incoming>) -> Response<R
     })
 }
 
-async fn dispatch(shared: &Shared, request: Request<Incoming>) -> Response<ResponseBody> {
+async fn dispatch(shared: &Shared, request: Request<RequestBody>) -> Response<ResponseBody> {
     let path = request.uri().path();
     if request.method() == Method::GET && path == "/healthz" {
         return text(StatusCode::OK, "text/plain; charset=utf-8", "ok\n".into());

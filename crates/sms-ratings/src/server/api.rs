@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::App;
 use super::error::HttpError;
 use crate::export::ratings_csv;
-use crate::mask::mask_phone;
+use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::{Channel, Event, EventCode, Results, Timestamp};
 
 /// An event as `GET /api/events` lists it.
@@ -54,7 +54,7 @@ pub struct RatingView {
     pub rating: u8,
     /// How the latest vote came: `sms`, `whatsapp` or `voice`.
     pub channel: Channel,
-    /// Comment (hostile input: escape before rendering).
+    /// Comment, phone numbers in it masked (hostile input: escape before rendering).
     pub comment: String,
     /// Latest vote (RFC 3339).
     pub updated_at: String,
@@ -89,7 +89,7 @@ pub(crate) async fn ratings(
                 phone: mask_phone(&r.phone),
                 rating: r.rating.get(),
                 channel: r.channel,
-                comment: r.comment,
+                comment: mask_numbers_in(&r.comment),
                 updated_at: r.updated_at.rfc3339(),
             })
             .collect(),
@@ -109,7 +109,10 @@ pub(crate) async fn ratings_csv_export(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        ratings_csv(&rows),
+        ratings_csv(&rows).map_err(|e| {
+            tracing::error!(error = %e, "CSV export failed");
+            HttpError::Internal
+        })?,
     )
         .into_response())
 }

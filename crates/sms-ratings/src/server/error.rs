@@ -20,6 +20,13 @@ pub enum HttpError {
     /// No such event.
     #[error("not found")]
     NotFound,
+    /// Too many failed organiser sign-ins from this client address; retry after this many
+    /// seconds.
+    #[error("too many failed sign-ins, retry later")]
+    RateLimited(u64),
+    /// Too many open live streams (on the server or from this client address).
+    #[error("too many open live streams, retry later")]
+    TooManyStreams,
     /// The database cannot take the request now; retry (Twilio does).
     #[error("service unavailable")]
     Unavailable,
@@ -35,6 +42,8 @@ impl HttpError {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -54,6 +63,13 @@ impl IntoResponse for HttpError {
             }
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::RateLimited(seconds) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            // A page's EventSource reconnects by itself; a few seconds spread the retries.
+            Self::TooManyStreams => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

@@ -43,12 +43,10 @@ mod api;
 mod auth;
 mod error;
 mod page;
-pub mod tls;
 mod voice;
 mod webhook;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -58,13 +56,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
+use twilio_guard_serve::Limits;
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::url::UrlError;
 use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
 
 pub use api::{EventView, RatingView};
+pub use auth::{
+    FAILURE_WINDOW, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS, WeakPassword,
+    check_password_strength,
+};
 pub use error::HttpError;
-pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
+pub use page::{
+    BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, StreamLimits, Timeline,
+};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -86,6 +91,8 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    limits: Limits,
+    streams: StreamLimits,
     voice_action: String,
 }
 
@@ -103,6 +110,8 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            limits: Limits::default(),
+            streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
         })
     }
@@ -119,6 +128,21 @@ impl Config {
     #[must_use]
     pub fn webhook_auth(mut self, credentials: BasicAuth) -> Self {
         self.webhook = self.webhook.basic_auth(credentials);
+        self
+    }
+
+    /// What a client may take (timeouts, connections, head size); [`Limits::default`] unless
+    /// set here.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Caps on open live streams (default [`StreamLimits::default`]).
+    #[must_use]
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.streams = limits;
         self
     }
 
@@ -152,9 +176,11 @@ pub struct App {
     /// The same checks without the replay guard, for `<Gather>` actions (see `voice`).
     gather_webhook: Arc<WebhookConfig>,
     voice_action: String,
-    admin: Option<BasicAuth>,
+    admin: auth::Guard,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
+    limits: Limits,
+    streams: page::Streams,
 }
 
 impl std::fmt::Debug for App {
@@ -167,13 +193,15 @@ impl App {
     /// The application over a rating service.
     pub fn new(ratings: Ratings, config: Config) -> Self {
         Self {
-            ratings,
             gather_webhook: Arc::new(config.webhook.clone().without_replay_guard()),
             webhook: Arc::new(config.webhook),
             voice_action: config.voice_action,
-            admin: config.admin,
+            admin: auth::Guard::new(config.admin),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
+            limits: config.limits,
+            streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
+            ratings,
         }
     }
 
@@ -239,37 +267,40 @@ async fn metrics(State(app): State<App>) -> Response {
     }
 }
 
-/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish and
-/// waits until every accepted vote is committed.
+/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish (open
+/// live streams end at once; the drain is bounded by [`Limits::drain_timeout`]) and waits
+/// until every accepted vote is committed. Slow clients are held to the configured
+/// [`Limits`] by [`twilio_guard_serve::serve`].
 pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
 ) -> std::io::Result<()> {
-    let ratings = app.ratings.clone();
-    let shutdown = app.stopping.wrap(shutdown);
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    ratings.close().await;
-    Ok(())
+    serve(listener, None, shutdown, app).await
 }
 
-/// [`run`] over TLS.
+/// [`run`] over TLS (a configuration from [`twilio_guard_serve::tls::load`]).
 pub async fn run_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
 ) -> std::io::Result<()> {
+    serve(listener, Some(tls), shutdown, app).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    app: App,
+) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let limits = app.limits.clone();
+    // Stopping ends the live streams first: they never finish on their own, and the drain
+    // waits for every open response.
     let shutdown = app.stopping.wrap(shutdown);
-    // No peer address here (axum offers `ConnectInfo` for plain TCP only); it only matters
-    // for trusted-proxy URL rebuilding, and this server uses a configured public URL.
-    axum::serve(tls::TlsListener::new(listener, tls), router(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    twilio_guard_serve::serve(listener, tls, router(app), limits, shutdown).await?;
     ratings.close().await;
     Ok(())
 }

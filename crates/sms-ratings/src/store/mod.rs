@@ -40,8 +40,18 @@ use crate::model::{
 };
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
-pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
 pub use timeline::TimeBucket;
+
+/// A change to an event's votes or settings, as announced to live pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Change {
+    /// This event (by code) changed.
+    Event(String),
+    /// Anything may have changed: announcements were missed (a listener reconnected).
+    Unknown,
+}
 
 /// A boxed future returned by [`Store`] methods (boxed so the trait is object-safe).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -108,6 +118,11 @@ pub trait Store: Send + Sync + 'static {
     fn health(&self) -> StoreFuture<'_, ()>;
     /// Stops taking votes and waits until every accepted vote is committed or answered.
     fn close(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Changes committed by any process on this database, where the database announces them
+    /// (PostgreSQL: `LISTEN/NOTIFY`); `None` where it cannot (SQLite: live pages re-read).
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        None
+    }
 }
 
 /// Per rating and channel of one event (`$1` = event id): rating, channel, count, latest

@@ -8,20 +8,22 @@
 //! `vote::apply_in_lock_order`), so batches of different instances cannot deadlock; a
 //! serialization failure or deadlock that happens anyway is retried.
 
+mod listen;
+mod tls;
+
 use std::collections::HashSet;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{NoTls, Row};
 
 use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
-    check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -38,6 +40,7 @@ const MIGRATION_LOCK: i64 = 0x736d_735f_7261_7465;
 pub struct PgStore {
     pool: Pool,
     queue: Queue,
+    listener: listen::Listener,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -55,9 +58,11 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("sms-ratings");
         }
+        let tls = tls::connector()?;
+        let listener = listen::Listener::start(config.clone(), tls.clone());
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -79,7 +84,11 @@ impl PgStore {
             };
             tokio::spawn(batches.clone().run(options.max_batch, worker));
         }
-        Ok(Self { pool, queue })
+        Ok(Self {
+            pool,
+            queue,
+            listener,
+        })
     }
 }
 
@@ -113,15 +122,14 @@ async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     tx.batch_execute(CREATE_MIGRATIONS_TABLE)
         .await
         .map_err(map_err)?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )
+    let applied = tx
+        .query(super::APPLIED_VERSIONS, &[])
         .await
         .map_err(map_err)?
-        .get(0);
-    for m in check_version(current)? {
+        .iter()
+        .map(|row| row.try_get::<_, i64>(0).map_err(map_err))
+        .collect::<Result<Vec<_>, _>>()?;
+    for m in pending(&applied)? {
         tx.batch_execute(&Dialect::Postgres.render(m.sql))
             .await
             .map_err(map_err)?;
@@ -178,10 +186,31 @@ async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, Stor
         cache: &mut cache,
     };
     let receipts = apply_in_lock_order(&mut vtx, batch).await?;
+    announce_votes(&tx, &receipts).await?;
     let syncing = std::time::Instant::now();
     tx.commit().await.map_err(map_err)?;
     crate::metrics::synced("postgres", syncing.elapsed());
     Ok(receipts)
+}
+
+/// Tells every instance's live pages (at commit) which events got votes in this batch.
+async fn announce_votes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    receipts: &[Receipt],
+) -> Result<(), StoreError> {
+    let mut codes: Vec<&str> = receipts
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Some(crate::model::Outcome::Recorded { event, .. }) => Some(event.code.as_str()),
+            _ => None,
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        listen::announce(tx, code).await.map_err(map_err)?;
+    }
+    Ok(())
 }
 
 struct PgTx<'a>(&'a deadpool_postgres::Transaction<'a>);
@@ -527,6 +556,10 @@ impl Store for PgStore {
         limit: u32,
     ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
         Box::pin(self.latest_comments_of(code, limit))
+    }
+
+    fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<super::Change>> {
+        Some(self.listener.subscribe())
     }
 
     fn health(&self) -> StoreFuture<'_, ()> {

@@ -18,8 +18,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use super::queue::{self, BatchResult, Batches, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
-    check_version,
+    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -133,14 +132,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_err)?;
     tx.execute_batch(CREATE_MIGRATIONS_TABLE).map_err(map_err)?;
-    let current: i64 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
+    let applied = tx
+        .prepare(super::APPLIED_VERSIONS)
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<i64>, _>>()
+        })
         .map_err(map_err)?;
-    for m in check_version(current)? {
+    for m in pending(&applied)? {
         tx.execute_batch(&Dialect::Sqlite.render(m.sql))
             .map_err(map_err)?;
         tx.execute(

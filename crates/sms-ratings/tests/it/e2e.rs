@@ -220,7 +220,7 @@ async fn organiser_api(db: TestDb) {
     );
     let csv = csv.text().await.unwrap();
     assert!(
-        csv.contains("+1•••••1234,4,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""),
+        csv.contains("\"'+1•••••1234\",4,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""),
         "{csv}"
     );
     assert!(!csv.contains("4155551234"));

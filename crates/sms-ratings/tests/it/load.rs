@@ -131,9 +131,9 @@ async fn gone(client: &tokio_postgres::Client, app: &str) {
 }
 
 /// The server binary, killed however the test ends.
-type Binary = KillOnDrop;
+pub type Binary = KillOnDrop;
 
-fn sms_ratings(db: &str) -> Command {
+pub fn sms_ratings(db: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
     cmd.env_remove("DATABASE_URL")
         .env("NO_COLOR", "1")
@@ -145,8 +145,20 @@ async fn serve(db: &str, port: u16) -> Binary {
     serve_logging(db, port, Stdio::null()).await
 }
 
-async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
-    let child = sms_ratings(db)
+pub async fn serve_logging(db: &str, port: u16, stderr: Stdio) -> Binary {
+    serve_command(sms_ratings(db), port, stderr).await
+}
+
+/// [`serve_logging`] with `db` given as `DATABASE_URL` (how a deployment passes a URL with a
+/// password: not on the command line).
+pub async fn serve_logging_to(db: &str, port: u16, stderr: Stdio) -> Binary {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
+    cmd.env("DATABASE_URL", db).env("NO_COLOR", "1");
+    serve_command(cmd, port, stderr).await
+}
+
+async fn serve_command(mut cmd: Command, port: u16, stderr: Stdio) -> Binary {
+    let child = cmd
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("TWILIO_AUTH_TOKEN", TOKEN)
         .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))

@@ -9,9 +9,13 @@
 
 mod browser;
 mod e2e;
+mod export;
+mod live;
 mod load;
+mod login;
 mod outage;
 mod page;
+mod secrets;
 mod server;
 mod store;
 mod store_views;

@@ -209,7 +209,10 @@ async fn index_lists_events_with_figures() {
 }
 
 /// Reads server-sent events until one named `snapshot` arrives; returns its data.
-async fn next_snapshot(response: &mut reqwest::Response, buffer: &mut String) -> serde_json::Value {
+pub async fn next_snapshot(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+) -> serde_json::Value {
     loop {
         if let Some(end) = buffer.find("\n\n") {
             let event: String = buffer.drain(..end + 2).collect();

@@ -20,8 +20,10 @@ use twilio_webhook::{
     WebhookConfig,
 };
 
+use twilio_guard_serve::{LimitsArgs, tls};
+
 use super::reload::KeySource;
-use super::{Config, ProxyError, Public, Resigner, Route, tls};
+use super::{Config, ProxyError, Public, Resigner, Route};
 use crate::replay_redis::RedisReplayGuard;
 use file::{RouteEntry, RoutesFile};
 
@@ -154,6 +156,9 @@ pub struct ProxyArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "TWILIO_PROXY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Slow and flooding clients: timeouts, connection cap, head size.
+    #[command(flatten)]
+    pub limits: LimitsArgs,
 }
 
 /// The kind of secret that signs the webhooks.
@@ -254,9 +259,11 @@ impl ProxyArgs {
             .collect::<Result<Vec<_>, _>>()?;
         let mut config = Config::new(public, routes)?
             .upstream_timeout(self.upstream_timeout)
-            .drain_timeout(self.drain_timeout);
+            .drain_timeout(self.drain_timeout)
+            .limits(self.limits.limits());
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
-            config = config.tls(tls::server_config(cert, key).map_err(ConfigError::from)?);
+            let tls = tls::load(cert, key).map_err(ConfigError::from)?;
+            config = config.tls(Arc::new(tls));
         }
         Ok(config)
     }

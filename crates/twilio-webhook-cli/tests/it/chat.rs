@@ -3,70 +3,7 @@
 use std::io::Write as _;
 use std::process::{Output, Stdio};
 
-use sms_ratings::model::NewEvent;
-use sms_ratings::server::{App, Config};
-use sms_ratings::service::Ratings;
-use tokio::sync::oneshot;
-
-const TOKEN: &str = "chat-test-token";
-const NUMBER: &str = "+15005550006";
-
-/// The rating service with one event on `NUMBER`, until the sender is dropped or used.
-pub(crate) struct RatingService {
-    pub(crate) base: String,
-    _stop: oneshot::Sender<()>,
-    _dir: TempDir,
-}
-
-/// A directory removed when the test ends.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl RatingService {
-    pub(crate) async fn start() -> RatingService {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!("twh-chat-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("ratings.db");
-        let store = sms_ratings::store::open(db.to_str().unwrap())
-            .await
-            .unwrap();
-        store
-            .add_event(NewEvent {
-                code: "RUST25".parse().unwrap(),
-                name: "Rust Conf".into(),
-                number: Some(NUMBER.into()),
-                opens: None,
-                closes: None,
-            })
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = App::new(Ratings::new(store), Config::new(TOKEN, &base).unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sms_ratings::server::run(
-            listener,
-            async {
-                let _ = stopped.await;
-            },
-            app,
-        ));
-        RatingService {
-            base,
-            _stop: stop,
-            _dir: TempDir(dir),
-        }
-    }
-}
+use crate::rating::{NUMBER, RatingService, TOKEN};
 
 /// Runs the binary with `args`, `input` piped to stdin.
 pub(crate) async fn run_with_input(args: Vec<String>, input: &str) -> Output {

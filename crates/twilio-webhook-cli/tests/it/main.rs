@@ -3,6 +3,8 @@
 
 mod chat;
 mod proxy;
+mod rating;
 mod send;
 mod sign_verify;
+mod slow_clients;
 mod upstream;

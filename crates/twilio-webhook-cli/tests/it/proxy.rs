@@ -583,8 +583,8 @@ async fn serves_https_with_the_given_certificate() {
     let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_file, cert.cert.pem()).unwrap();
     std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
-    assert!(proxy::tls::server_config(&key_file, &key_file).is_err());
-    let tls = proxy::tls::server_config(&cert_file, &key_file).unwrap();
+    assert!(twilio_guard_serve::tls::load(&key_file, &key_file).is_err());
+    let tls = Arc::new(twilio_guard_serve::tls::load(&cert_file, &key_file).unwrap());
 
     let up = Upstream::start(Behaviour::default()).await;
     let proxy = Proxy::start(single(&up.url(""), webhook).tls(tls)).await;
@@ -1303,15 +1303,11 @@ async fn resigned_requests_verify_with_python_standardwebhooks() {
 /// `rediss://` service looks like. Returns its port and the CA (self-signed cert) PEM.
 async fn tls_redis(redis_url: &str) -> (u16, String) {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let chain = vec![cert.cert.der().clone()];
-    let key = rustls_pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
+    let dir = temp_dir("rediss-cert");
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
+    let server = twilio_guard_serve::tls::load(&cert_file, &key_file).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
     let authority = redis_url
         .split("://")

@@ -1,64 +1,151 @@
 //! `GET /events/{code}/live`: server-sent events carrying the page's snapshot.
 //!
-//! A stream sends the snapshot at once (so a reconnecting page catches up), then again after
-//! each vote for its event, at most every [`MIN_GAP`] (a burst of votes becomes one push; the
-//! page never falls more than that behind). Votes taken by *other* server instances on the
-//! same PostgreSQL do not reach this process's notifications, so every [`REFRESH`] the stream
-//! also re-reads and pushes if anything changed (also how a closed event shows as closed).
+//! A stream sends the snapshot at once (so a reconnecting page catches up), then each newer
+//! snapshot its event's [`hub`](super::hub) feed publishes: one build per update shared by
+//! every viewer, at most 5 a second, within a second of a vote on any instance sharing the
+//! PostgreSQL database (`LISTEN/NOTIFY`), and at least every few seconds as a safety re-read.
+//!
+//! Open streams are capped per server and per client address ([`StreamLimits`]); beyond a
+//! cap the answer is `503` with `Retry-After` (a page's `EventSource` retries by itself).
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
-use axum::http::HeaderName;
+use axum::http::{Extensions, HeaderName};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use tokio::sync::{broadcast, watch};
-use tokio::time::Instant;
+use tokio::sync::watch;
 
+use super::hub::{Frame, Hub};
 use super::view::Snapshot;
 use super::{App, HttpError, code};
-use crate::model::EventCode;
-use crate::service::RatingNotice;
+use crate::server::auth::client_address;
+use crate::store::Store;
 
-/// Least time between two pushes on one stream.
-const MIN_GAP: Duration = Duration::from_millis(200);
-/// Re-read this often even without notifications.
-const REFRESH: Duration = Duration::from_secs(5);
+/// Caps on open live streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Open streams on this server.
+    pub total: usize,
+    /// Open streams from one client address (IPv6: one /64).
+    pub per_client: usize,
+}
+
+impl Default for StreamLimits {
+    /// 10,000 per server (a viewer costs some KiB), 100 per client address (a venue's
+    /// projector, organisers' tabs and phones behind one NAT).
+    fn default() -> Self {
+        Self {
+            total: 10_000,
+            per_client: 100,
+        }
+    }
+}
+
+/// The live streams' shared state: the hub and the open-stream counts.
+#[derive(Clone)]
+pub(crate) struct Streams {
+    hub: Arc<Hub>,
+    open: Arc<Mutex<Open>>,
+    limits: StreamLimits,
+}
+
+#[derive(Default)]
+struct Open {
+    total: usize,
+    by_client: HashMap<Option<IpAddr>, usize>,
+}
+
+/// One open stream, counted until dropped (when the stream ends or the client goes).
+struct Slot {
+    open: Arc<Mutex<Open>>,
+    client: Option<IpAddr>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock() {
+            open.total = open.total.saturating_sub(1);
+            if let Some(n) = open.by_client.get_mut(&self.client) {
+                *n -= 1;
+                if *n == 0 {
+                    open.by_client.remove(&self.client);
+                }
+            }
+        }
+    }
+}
+
+impl Streams {
+    /// Streams of snapshots read from `store`, within `limits`.
+    pub(crate) fn new(store: Arc<dyn Store>, limits: StreamLimits) -> Self {
+        let hub = Hub::new(move |code| {
+            let store = Arc::clone(&store);
+            async move { Snapshot::read(store.as_ref(), code).await }
+        });
+        Self {
+            hub,
+            open: Arc::default(),
+            limits,
+        }
+    }
+
+    /// A slot for one more stream from `client`, if both caps allow it.
+    fn acquire(&self, client: Option<IpAddr>) -> Option<Slot> {
+        let mut open = self.open.lock().ok()?;
+        let mine = open.by_client.get(&client).copied().unwrap_or(0);
+        if open.total >= self.limits.total || mine >= self.limits.per_client {
+            return None;
+        }
+        open.total += 1;
+        *open.by_client.entry(client).or_insert(0) += 1;
+        Some(Slot {
+            open: Arc::clone(&self.open),
+            client,
+        })
+    }
+}
 
 struct Live {
-    app: App,
-    code: EventCode,
-    notices: broadcast::Receiver<RatingNotice>,
+    frames: watch::Receiver<Frame>,
     stopping: watch::Receiver<bool>,
-    first: Option<String>,
-    last: String,
-    last_push: Instant,
+    first: Option<std::sync::Arc<str>>,
+    _slot: Slot,
 }
 
 pub(crate) async fn stream(
     State(app): State<App>,
     Path(raw): Path<String>,
+    extensions: Extensions,
 ) -> Result<impl IntoResponse, HttpError> {
     let code = code(&raw)?;
-    // Subscribe before reading, so no vote falls between the snapshot and the stream.
-    let notices = app.ratings().subscribe();
-    let snap = Snapshot::read(app.ratings().store().as_ref(), code.clone())
-        .await?
-        .ok_or(HttpError::NotFound)?;
-    let json = serde_json::to_string(&snap).map_err(|_| HttpError::Internal)?;
+    let streams = &app.streams;
+    let client = client_address(&extensions);
+    let Some(slot) = streams.acquire(client) else {
+        tracing::warn!(client = ?client, "live stream refused: too many open streams");
+        return Err(HttpError::TooManyStreams);
+    };
+    let ratings = app.ratings().clone();
+    streams.hub.listen(|| {
+        [Some(ratings.changes()), ratings.store().changes()]
+            .into_iter()
+            .flatten()
+            .collect()
+    });
+    let mut frames = streams.hub.subscribe(&code);
+    let first = first_frame(&mut frames).await?;
     let live = Live {
+        frames,
         stopping: app.stopping.subscribe(),
-        app,
-        code,
-        notices,
-        first: Some(json.clone()),
-        last: json,
-        last_push: Instant::now(),
+        first: Some(first),
+        _slot: slot,
     };
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let json = live.next().await?;
         Some((
-            Ok::<_, std::convert::Infallible>(Event::default().event("snapshot").data(json)),
+            Ok::<_, std::convert::Infallible>(Event::default().event("snapshot").data(&*json)),
             live,
         ))
     });
@@ -70,67 +157,39 @@ pub(crate) async fn stream(
     ))
 }
 
-/// What woke the stream.
-enum Wake {
-    Vote,
-    Refresh,
-    Stop,
+/// The feed's first snapshot: an unknown event is 404, an unreadable database 503.
+async fn first_frame(frames: &mut watch::Receiver<Frame>) -> Result<Arc<str>, HttpError> {
+    loop {
+        match frames.borrow_and_update().clone() {
+            Frame::Ready(json) => return Ok(json),
+            Frame::Gone => return Err(HttpError::NotFound),
+            Frame::Unavailable => return Err(HttpError::Unavailable),
+            Frame::Pending => {}
+        }
+        frames.changed().await.map_err(|_| HttpError::Unavailable)?;
+    }
 }
 
 impl Live {
     /// The next snapshot to push; `None` ends the stream (shutdown, event gone).
-    async fn next(&mut self) -> Option<String> {
+    async fn next(&mut self) -> Option<Arc<str>> {
         if let Some(first) = self.first.take() {
             return Some(first);
         }
         loop {
-            match self.wake().await {
-                Wake::Stop => return None,
-                Wake::Vote => self.pace().await,
-                Wake::Refresh => {}
-            }
-            match Snapshot::read(self.app.ratings().store().as_ref(), self.code.clone()).await {
-                Ok(Some(snap)) => {
-                    let json = serde_json::to_string(&snap).ok()?;
-                    if json != self.last {
-                        self.last.clone_from(&json);
-                        self.last_push = Instant::now();
-                        return Some(json);
-                    }
-                }
-                Ok(None) => return None,
-                // The database may be back at the next vote or refresh; the page keeps its
-                // last figures meanwhile.
-                Err(e) => tracing::warn!(error = %e, "live results: cannot read snapshot"),
-            }
-        }
-    }
-
-    async fn wake(&mut self) -> Wake {
-        let refresh = tokio::time::sleep(REFRESH);
-        tokio::pin!(refresh);
-        loop {
             tokio::select! {
                 stop = self.stopping.wait_for(|s| *s) => {
                     let _ = stop;
-                    return Wake::Stop;
+                    return None;
                 }
-                notice = self.notices.recv() => match notice {
-                    Ok(n) if n.event.code == self.code.as_str() => return Wake::Vote,
-                    Ok(_) => {}
-                    // Missed some: one of them may have been ours.
-                    Err(broadcast::error::RecvError::Lagged(_)) => return Wake::Vote,
-                    Err(broadcast::error::RecvError::Closed) => return Wake::Stop,
-                },
-                () = &mut refresh => return Wake::Refresh,
+                changed = self.frames.changed() => changed.ok()?,
+            }
+            match self.frames.borrow_and_update().clone() {
+                Frame::Ready(json) => return Some(json),
+                Frame::Gone => return None,
+                // The page keeps its last figures until the database answers again.
+                Frame::Pending | Frame::Unavailable => {}
             }
         }
-    }
-
-    /// Waits out [`MIN_GAP`] since the last push, then drops the notices that piled up
-    /// meanwhile (the snapshot read next covers them).
-    async fn pace(&mut self) {
-        tokio::time::sleep_until(self.last_push + MIN_GAP).await;
-        while self.notices.try_recv().is_ok() {}
     }
 }

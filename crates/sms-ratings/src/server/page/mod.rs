@@ -16,6 +16,7 @@
 //! `textContent` only, so a comment can never become markup.
 
 mod html;
+mod hub;
 mod live;
 mod render;
 mod view;
@@ -33,6 +34,8 @@ use tokio::sync::watch;
 use super::App;
 use super::error::HttpError;
 use crate::model::EventCode;
+pub use live::StreamLimits;
+pub(crate) use live::Streams;
 pub use view::{BucketView, CommentView, Snapshot, Timeline};
 
 /// The Content-Security-Policy of every page and asset.
