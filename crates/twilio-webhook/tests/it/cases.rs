@@ -681,6 +681,12 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("typed_extractor_and_its_rejections", |s| {
         Box::pin(typed_extractor_and_its_rejections(s))
     }),
+    ("replay_of_oversized_response_is_409", |s| {
+        Box::pin(replay_of_oversized_response_is_409(s))
+    }),
+    ("settings_header_on_token_route_is_403", |s| {
+        Box::pin(settings_header_on_token_route_is_403(s))
+    }),
     ("replay_after_hang_up", |s| {
         Box::pin(replay_after_hang_up(s))
     }),
