@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -97,6 +98,9 @@ struct Serve {
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Slow and flooding clients: timeouts, connection cap, head size.
+    #[command(flatten)]
+    limits: twilio_guard_serve::LimitsArgs,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
@@ -206,6 +210,8 @@ async fn run_events(store: &dyn Store, command: Events) -> Result<(), CliError> 
             closes,
         } => {
             let event = new_event(&code, name, number, opens, closes)?;
+            crate::rules::check_number_free(&event, &store.events().await?, Timestamp::now())
+                .map_err(|e| CliError::Usage(e.to_string()))?;
             let e = store.add_event(event).await?;
             println!("added {} \"{}\"", e.code, e.name);
         }
@@ -235,6 +241,7 @@ fn parse_code(code: &str) -> Result<EventCode, CliError> {
         .map_err(|e: crate::model::InvalidCode| CliError::Usage(e.to_string()))
 }
 
+/// The shared event rules ([`crate::rules`]); the first error found is the message.
 fn new_event(
     code: &str,
     name: String,
@@ -242,35 +249,12 @@ fn new_event(
     opens: Option<Timestamp>,
     closes: Option<Timestamp>,
 ) -> Result<NewEvent, CliError> {
-    if name.trim().is_empty() {
-        return Err(CliError::Usage("the event name is empty".into()));
-    }
-    // The name goes into every TwiML reply: a character XML cannot carry would make each
-    // reply fail after its vote is stored.
-    if name.chars().any(char::is_control) {
-        return Err(CliError::Usage(
-            "the event name contains a control character".into(),
-        ));
-    }
-    if let (Some(o), Some(c)) = (opens, closes)
-        && c <= o
-    {
-        return Err(CliError::Usage("--closes must be after --opens".into()));
-    }
-    if let Some(n) = &number
-        && (n.is_empty() || n.len() > 64 || n.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err(CliError::Usage(format!(
-            "--number {n:?} is not a phone number (E.164, e.g. +15005550006)"
-        )));
-    }
-    Ok(NewEvent {
-        code: parse_code(code)?,
-        name: name.trim().to_owned(),
-        number,
-        opens,
-        closes,
-    })
+    crate::rules::check_event(code, &name, number.as_deref().unwrap_or(""), opens, closes).map_err(
+        |errors| {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            CliError::Usage(text.join("; "))
+        },
+    )
 }
 
 /// 32 random bytes as hex (demo token and password).
@@ -333,9 +317,9 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     let app = App::new(Ratings::new(store), config);
     match (&serve.tls_cert, &serve.tls_key) {
         (Some(cert), Some(key)) => {
-            let tls = server::tls::server_config(cert, key)
+            let tls = twilio_guard_serve::tls::load(cert, key)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            server::run_tls(listener, tls, shutdown_signal(), app).await?;
+            server::run_tls(listener, Arc::new(tls), shutdown_signal(), app).await?;
         }
         _ => server::run(listener, shutdown_signal(), app).await?,
     }
@@ -431,6 +415,7 @@ fn server_config(
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
     let mut config = Config::with_validator(validator, public_url)
         .map_err(|e| usage(&e))?
+        .limits(serve.limits.limits())
         .stream_limits(StreamLimits {
             total: serve.max_streams,
             per_client: serve.max_streams_per_client,
@@ -562,8 +547,10 @@ async fn demo_setup(
          \nor by phone call, pressing 4:\n\
          \n  cargo run -q -p twilio-webhook-cli -- send {public_url}/voice --kind call \
          --from +15551234567 --to {DEMO_NUMBER} --digits 4 --token {token}\n\
-         \nSee the results (the live page: sign in as {user} / {password}):\n\
-         \n  {public_url}/events/DEMO\n\
+         \nRun it in the browser (sign in as {user} / {password}):\n\
+         \n  {public_url}/events/DEMO          projector page: live results, QR code to text\n\
+         \x20 {public_url}/events/DEMO/manage   open/close, moderate, audience link, reset\n\
+         \x20 {public_url}/                     all events; \"New event\" creates one\n\
          \n  curl -u {user}:{password} {public_url}/api/events/DEMO/results\n\
          \nDemo credentials (generated, valid for this run only): \
          TWILIO_AUTH_TOKEN={token} ADMIN_USER={user} ADMIN_PASSWORD={password}\n\

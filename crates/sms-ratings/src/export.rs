@@ -19,12 +19,13 @@ use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::RatingRow;
 
 /// The header row.
-pub const HEADER: [&str; 6] = [
+pub const HEADER: [&str; 7] = [
     "phone",
     "rating",
     "comment",
     "created_at",
     "updated_at",
+    "hidden",
     "channel",
 ];
 
@@ -53,6 +54,8 @@ pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
             defuse(&comment).as_ref(),
             defuse(&row.created_at.rfc3339()).as_ref(),
             defuse(&row.updated_at.rfc3339()).as_ref(),
+            // Hidden by the organiser: off the projector and the public view, kept here.
+            if row.hidden { "hidden" } else { "" },
             defuse(&row.channel.to_string()).as_ref(),
         ])?;
     }
@@ -87,13 +90,15 @@ mod tests {
             channel: Channel::Voice,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(1000),
+            message_sid: "SM1".into(),
+            hidden: true,
         }];
         let csv = ratings_csv(&rows).unwrap();
         assert_eq!(
             csv,
-            "\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\",\"channel\"\r\n\
+            "\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\",\"hidden\",\"channel\"\r\n\
              \"'+1•••••1234\",5,\"great, \"\"really\"\"; call +4•••••0123\",\
-             \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"voice\"\r\n"
+             \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"hidden\",\"voice\"\r\n"
         );
         assert!(!csv.contains("555"));
     }

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod model;
 pub mod parse;
 pub mod reply;
+pub mod rules;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -409,6 +409,10 @@ pub struct RatingRow {
     pub created_at: Timestamp,
     /// Latest vote.
     pub updated_at: Timestamp,
+    /// The latest vote's `MessageSid` (what the organiser's moderation buttons name).
+    pub message_sid: String,
+    /// Comment hidden by the organiser (the rating still counts).
+    pub hidden: bool,
 }
 
 #[cfg(test)]

@@ -176,13 +176,20 @@ impl Ratings {
         };
         let submission = Submission {
             message_sid: sms.message_sid,
-            phone,
+            phone: phone.clone(),
             to: number_of(&sms.to).to_owned(),
             vote,
             at: Timestamp::now(),
             channel,
         };
-        self.record(submission).await
+        let reply = self.record(submission).await?;
+        // A retry of a message answered before the number opted out keeps its stored reply;
+        // it must not go out now (rare: one lookup, only for repeats).
+        let repeat = reply.outcome == "duplicate" && !reply.text.is_empty();
+        if repeat && self.store.is_opted_out(phone).await? {
+            return Ok(Reply::silent("duplicate"));
+        }
+        Ok(reply)
     }
 
     /// What a call to `to` is told first: the event to rate, or why there is none.

@@ -6,7 +6,9 @@
 //! (body lines only),"valid":bool (only when a signature was given)}`, or
 //! `{"id":…,"error":"…"}` for a line that cannot be used; the run goes on. Fields it does
 //! not know (a harness's `"note"`, `"expected"`, …) are ignored, so annotated cases run as
-//! they are; a misspelt `"signature"` shows as a verdict without `"valid"`.
+//! they are; a misspelt `"signature"` shows as a verdict without `"valid"`. A line without
+//! `"token"` uses the token from `TWILIO_AUTH_TOKEN` or `--token-file`, so a case file need
+//! not hold the secret.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -16,14 +18,14 @@ use serde_json::{Map, Value};
 use twilio_webhook::signature::body_sha256;
 use twilio_webhook::{Algorithm, Key, KeySet, KeyStore, Validator};
 
-use crate::params::UsageError;
+use crate::params::{SECRETS_HELP, TokenSource, UsageError};
 use crate::sign::body_url;
 
 #[derive(Deserialize)]
 struct Case {
     #[serde(default)]
     id: Value,
-    token: String,
+    token: Option<String>,
     url: String,
     params: Option<Map<String, Value>>,
     body: Option<String>,
@@ -47,8 +49,32 @@ struct LineError<'a> {
     error: &'a str,
 }
 
+/// Arguments of `batch`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = SECRETS_HELP)]
+pub(crate) struct BatchArgs {
+    /// The token for lines without `"token"`.
+    #[command(flatten)]
+    token: TokenSource,
+}
+
+/// `batch` over stdin and stdout.
+pub(crate) fn main(args: &BatchArgs) -> Result<ExitCode, UsageError> {
+    let token = args.token.read()?;
+    run(
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+        token.as_deref(),
+    )
+}
+
 /// Processes every line of `input`; each line's answer is written before the next is read.
-pub(crate) fn run(input: impl BufRead, output: impl Write) -> Result<ExitCode, UsageError> {
+/// Lines without a token use `default_token`.
+pub(crate) fn run(
+    input: impl BufRead,
+    output: impl Write,
+    default_token: Option<&str>,
+) -> Result<ExitCode, UsageError> {
     let mut out = std::io::BufWriter::new(output);
     let mut keys = KeyCache::default();
     for line in input.lines() {
@@ -57,7 +83,7 @@ pub(crate) fn run(input: impl BufRead, output: impl Write) -> Result<ExitCode, U
             continue;
         }
         match serde_json::from_str::<Case>(&line) {
-            Ok(case) => match answer(&case, &mut keys) {
+            Ok(case) => match answer(&case, &mut keys, default_token) {
                 Ok(verdict) => serde_json::to_writer(&mut out, &verdict),
                 Err(error) => serde_json::to_writer(
                     &mut out,
@@ -90,13 +116,16 @@ fn id_of(line: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn answer(case: &Case, keys: &mut KeyCache) -> Result<Verdict, String> {
+fn answer(case: &Case, keys: &mut KeyCache, default: Option<&str>) -> Result<Verdict, String> {
     let algorithm = match case.algorithm.as_deref() {
         None => Algorithm::HmacSha1,
         Some(name) => Algorithm::from_settings_name(name)
             .ok_or("algorithm must be HMAC_SHA1 or HMAC_SHA256")?,
     };
-    let key = keys.get(&case.token, algorithm)?;
+    let token = case.token.as_deref().or(default).ok_or(
+        "no token: give \"token\", or set TWILIO_AUTH_TOKEN or --token-file for every line",
+    )?;
+    let key = keys.get(token, algorithm)?;
     let validator = || Validator::new(KeyStore::single(KeySet::from(key.clone())));
     let verdict = match (&case.params, &case.body) {
         (Some(_), Some(_)) => return Err("give params or body, not both".into()),
@@ -181,7 +210,7 @@ mod tests {
 
     fn run_lines(input: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        run(input.as_bytes(), &mut out).unwrap();
+        run(input.as_bytes(), &mut out, None).unwrap();
         String::from_utf8(out)
             .unwrap()
             .lines()

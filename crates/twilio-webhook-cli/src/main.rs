@@ -38,7 +38,7 @@ enum Command {
     /// Check a signature; exit 0 if valid, 1 if not (with the reason), 2 on usage errors.
     Verify(sign::VerifyArgs),
     /// Sign and check JSON Lines from stdin, one verdict line out per line in, in order.
-    Batch,
+    Batch(batch::BatchArgs),
     /// Act as Twilio: send a signed webhook and follow the TwiML (messages, redirects,
     /// gathers, callbacks); with --repeat/--concurrency, a load generator reporting req/s
     /// and latency percentiles.
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
-        Command::Batch => batch::run(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::Batch(args) => batch::main(&args),
         Command::Send(args) => return exit_code(send::send(*args)),
         Command::Chat(args) => return exit_code(chat::chat(*args)),
         Command::Proxy(args) => return exit_code(proxy::main(&args).map(|()| ExitCode::SUCCESS)),

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use twilio_webhook::signature::{body_sha256, url_with_body_hash};
-use twilio_webhook::url::query_param;
-use twilio_webhook::{Algorithm, KeySet, KeyStore, Validator};
+use twilio_webhook::signature::{SortOrder, body_sha256, canonical_string, url_with_body_hash};
+use twilio_webhook::url::{UrlForm, query_param, url_forms};
+use twilio_webhook::{Algorithm, Key, KeySet, KeyStore, Validator, Verified};
 
-use crate::params::{UsageError, key, parse_pairs, read_body};
+use crate::params::{SECRETS_HELP, TokenSource, UsageError, key, parse_pairs, read_body};
 
 /// What is signed, and with which key: shared by `sign` and `verify`.
 #[derive(Debug, Args)]
@@ -23,14 +23,13 @@ pub(crate) struct Request {
     /// The MAC: hmac-sha1 for Auth Tokens, hmac-sha256 for Webhook Shared Keys.
     #[arg(long, default_value = "hmac-sha1")]
     algorithm: Algorithm,
-    /// The Auth Token (or shared-key secret). Prefer the environment variable: command lines
-    /// are visible to other users of the machine.
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    #[command(flatten)]
+    token: TokenSource,
 }
 
 /// Arguments of `sign`.
 #[derive(Debug, Args)]
+#[command(after_help = SECRETS_HELP)]
 pub(crate) struct SignArgs {
     #[command(flatten)]
     request: Request,
@@ -38,10 +37,16 @@ pub(crate) struct SignArgs {
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
+#[command(after_help = SECRETS_HELP)]
 pub(crate) struct VerifyArgs {
     /// The X-Twilio-Signature header value.
     #[arg(long)]
     signature: String,
+    /// Also print, for each form of the URL that is tried, the exact string Twilio signs,
+    /// the signature the token gives for it and whether the header matches (shows the
+    /// token's MACs: for your terminal, not for logs).
+    #[arg(long)]
+    explain: bool,
     #[command(flatten)]
     request: Request,
 }
@@ -58,7 +63,7 @@ pub(crate) fn body_url(url: &str, body: &[u8]) -> String {
 /// `sign`: prints the signature; with a body, then the URL that was signed and the body hash.
 pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode, UsageError> {
     let args = &args.request;
-    let key = key(args.token.as_deref(), args.algorithm)?;
+    let key = key(args.token.read()?.as_deref(), args.algorithm)?;
     match &args.body_file {
         Some(path) => {
             let body = read_body(path)?;
@@ -74,17 +79,20 @@ pub(crate) fn sign(args: &SignArgs) -> Result<ExitCode, UsageError> {
 
 /// `verify`: exit 0 and how it matched, or exit 1 and why not.
 pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode, UsageError> {
-    let signature = Some(args.signature.as_str());
-    let args = &args.request;
-    let validator = Validator::new(KeyStore::single(KeySet::from(key(
-        args.token.as_deref(),
-        args.algorithm,
-    )?)));
-    let verdict = match &args.body_file {
-        Some(path) => validator.validate_body(&args.url, &read_body(path)?, signature),
-        None => validator.validate_params(&args.url, parse_pairs(&args.params)?, signature),
+    let signature = args.signature.as_str();
+    let request = &args.request;
+    let key = key(request.token.read()?.as_deref(), request.algorithm)?;
+    let validator = Validator::new(KeyStore::single(KeySet::from(key.clone())));
+    let body = request.body_file.as_deref().map(read_body).transpose()?;
+    let pairs = parse_pairs(&request.params)?;
+    let check = |url: &str| match &body {
+        Some(body) => validator.validate_body(url, body, Some(signature)),
+        None => validator.validate_params(url, pairs.iter().copied(), Some(signature)),
     };
-    Ok(match verdict {
+    if args.explain {
+        explain(&key, &request.url, body.as_deref(), &pairs, check);
+    }
+    Ok(match check(&request.url) {
         Ok(v) => {
             println!(
                 "valid (url form: {}, order: {})",
@@ -98,4 +106,44 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode, UsageError> {
             ExitCode::from(1)
         }
     })
+}
+
+/// `verify --explain`: each URL form with the string signed, its signature under the key,
+/// and whether the header matches that form exactly; then the body hash for a raw body.
+fn explain<E>(
+    key: &Key,
+    url: &str,
+    body: Option<&[u8]>,
+    pairs: &[(&str, &str)],
+    check: impl Fn(&str) -> Result<Verified, E>,
+) {
+    let params = if body.is_some() { &[][..] } else { pairs };
+    for (form, candidate) in url_forms(url) {
+        // The check itself (constant time) decides; a match through another form of this
+        // candidate is that other form's, reported on its own line.
+        let result = match check(&candidate) {
+            Ok(v) if v.url_form() == UrlForm::AS_RECEIVED => match v.sort_order() {
+                SortOrder::CodePoint => "matches the header",
+                _ => "matches the header (parameters in UTF-16 order)",
+            },
+            _ => "does not match",
+        };
+        println!("form {form}");
+        println!(
+            "  signed string: {}",
+            canonical_string(&candidate, params.iter().copied())
+        );
+        println!(
+            "  signature:     {}",
+            key.sign(&candidate, params.iter().copied())
+        );
+        println!("  result:        {result}");
+    }
+    if let Some(body) = body {
+        let claimed = query_param(url, "bodySHA256").unwrap_or_else(|| "(none)".into());
+        let actual = body_sha256(body);
+        let verdict = if claimed == actual { "equal" } else { "differ" };
+        println!("bodySHA256 in the URL: {claimed}");
+        println!("body's SHA-256:        {actual} ({verdict})");
+    }
 }

@@ -3,8 +3,8 @@
 //! [`TwilioMiddleware`] drives every request through the [flow](crate::flow), as the tower
 //! layer does: early refusals (405, 401, 413 by `Content-Length`), the body read up to the
 //! limit (413 beyond it, before any MAC), verification, the replay guard; then the handler
-//! runs with the body re-attached and the [`VerifiedWebhook`] in the request extensions.
-//! Take [`TwilioRequest<T>`] or [`VerifiedWebhook`] as an extractor.
+//! runs with the body re-attached and the [`VerifiedWebhook`](crate::VerifiedWebhook) in the request extensions.
+//! Take [`TwilioRequest<T>`](crate::TwilioRequest) or [`VerifiedWebhook`](crate::VerifiedWebhook) as an extractor.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};

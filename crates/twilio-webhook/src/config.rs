@@ -49,6 +49,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::basic_auth::BasicAuth;
+use crate::explain::{Facts, Notes, explain};
 use crate::form::{is_form, parse_form};
 use crate::live_keys::LiveKeys;
 use crate::rejection::Rejection;
@@ -211,13 +212,13 @@ impl WebhookConfig {
     }
 
     /// Everything after the head: size of the body read, signature header, public URL, body
-    /// mode and parse, signature. `claimed` receives the `AccountSid` the request names, for
-    /// the log.
+    /// mode and parse, signature. `notes` receives, for the log, the `AccountSid` the
+    /// request names and, on a 403, why the signature failed.
     pub(crate) fn check_body(
         &self,
         request: &WebhookRequest<'_>,
         body: Bytes,
-        claimed: &mut Option<String>,
+        notes: &mut Notes,
     ) -> Result<VerifiedWebhook, Rejection> {
         if body.len() > self.body_limit {
             return Err(Rejection::PayloadTooLarge);
@@ -234,17 +235,43 @@ impl WebhookConfig {
             .map(std::str::from_utf8)
             .transpose()
             .map_err(|_| ValidationError::MalformedSignatureSettings)?;
-        let url = self
-            .public_url
-            .resolve(request.target(), &self.origin(request)?)?;
+        let url = self.signed_url(request)?;
         let (kind, pairs) = self.body_mode(request, &url, &body)?;
-        *claimed = pairs
+        notes.account = pairs
             .iter()
             .find(|(n, _)| n == "AccountSid")
             .map(|(_, v)| v.clone())
             .or_else(|| query_param(&url, "AccountSid"));
-        let verified = self.validate(&url, kind, &pairs, &body, signature, settings)?;
+        let verified = self
+            .validate(&url, kind, &pairs, &body, signature, settings)
+            .inspect_err(|&error| {
+                // Only on failure: the accepted path never builds an explanation.
+                let validator = self.keys.load();
+                let facts = Facts {
+                    request,
+                    url: &url,
+                    has_base: self.public_url.has_base(),
+                    listener: request.listener_scheme().unwrap_or(self.scheme),
+                    basic_auth: self.basic_auth.is_some(),
+                    validator: &validator,
+                    kind,
+                    pairs: &pairs,
+                    body: &body,
+                    signature,
+                    settings,
+                };
+                notes.explanation = explain(&facts, error);
+            })?;
         Ok(VerifiedWebhook::new(verified, pairs, body, kind))
+    }
+
+    /// The URL `request`'s signature is checked against: the configured base, or what the
+    /// trusted proxy forwarded, or `Host` and the listener's scheme, joined with the target.
+    /// (The proxy writes its `X-Forwarded-*` from this, so the upstream hears what verified.)
+    pub fn signed_url(&self, request: &WebhookRequest<'_>) -> Result<String, Rejection> {
+        Ok(self
+            .public_url
+            .resolve(request.target(), &self.origin(request)?)?)
     }
 
     /// The header values URL reconstruction may use; none are read under a configured base.

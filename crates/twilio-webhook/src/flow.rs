@@ -31,6 +31,7 @@ use futures_core::Stream;
 
 use crate::LOG_TARGET;
 use crate::config::WebhookConfig;
+use crate::explain::Notes;
 use crate::rejection::Rejection;
 use crate::replay::{Begin, ReplayTicket, StoredResponse};
 use crate::request::WebhookRequest;
@@ -72,7 +73,7 @@ impl WebhookConfig {
                 request,
             }),
             Err(r) => {
-                log_rejection(&request, &r, None);
+                log_rejection(&request, &r, &Notes::default());
                 Err(r)
             }
         }
@@ -118,7 +119,7 @@ impl<'a> Flow<'a> {
         if read == Err(Rejection::PayloadTooLarge) {
             drain(body).await;
         }
-        read.inspect_err(|r| log_rejection(&self.request, r, None))
+        read.inspect_err(|r| log_rejection(&self.request, r, &Notes::default()))
     }
 
     /// Step 3: verifies `body` (read within the budget) and asks the replay guard. A replay
@@ -155,14 +156,14 @@ impl<'a> Flow<'a> {
 
     /// The body checks and the signature, logged; no replay guard.
     pub(crate) fn check(&self, body: Bytes) -> Result<VerifiedWebhook, Rejection> {
-        let mut claimed = None;
-        match self.config.check_body(&self.request, body, &mut claimed) {
+        let mut notes = Notes::default();
+        match self.config.check_body(&self.request, body, &mut notes) {
             Ok(webhook) => {
                 log_accepted(&self.request, &webhook);
                 Ok(webhook)
             }
             Err(r) => {
-                log_rejection(&self.request, &r, claimed.as_deref());
+                log_rejection(&self.request, &r, &notes);
                 Err(r)
             }
         }
@@ -321,7 +322,7 @@ fn log_accepted(request: &WebhookRequest<'_>, webhook: &VerifiedWebhook) {
     );
 }
 
-fn log_rejection(request: &WebhookRequest<'_>, rejection: &Rejection, account: Option<&str>) {
+fn log_rejection(request: &WebhookRequest<'_>, rejection: &Rejection, notes: &Notes) {
     tracing::info!(
         target: LOG_TARGET,
         outcome = "rejected",
@@ -329,7 +330,8 @@ fn log_rejection(request: &WebhookRequest<'_>, rejection: &Rejection, account: O
         reason = %rejection,
         method = request.method(),
         path = request.path(),
-        account_sid = account,
+        account_sid = notes.account.as_deref(),
+        explanation = notes.explanation.as_deref(),
         "Twilio webhook rejected"
     );
 }

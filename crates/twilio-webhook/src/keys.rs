@@ -7,7 +7,7 @@
 //! set applies to a request: one set for the whole endpoint, one per `AccountSid`
 //! (sub-accounts sign with their own token), or Webhook Shared Keys chosen by the
 //! `X-Twilio-Webhooks-Signature-Settings` header. A [`TokenFile`] reads all of them from one
-//! text file (see [`file`]).
+//! text file (see [`file`](mod@file)).
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};

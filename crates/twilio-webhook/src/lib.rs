@@ -35,6 +35,7 @@
 
 pub mod basic_auth;
 pub mod config;
+mod explain;
 pub mod flow;
 pub mod form;
 pub mod keys;

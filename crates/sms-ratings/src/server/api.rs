@@ -58,6 +58,8 @@ pub struct RatingView {
     pub comment: String,
     /// Latest vote (RFC 3339).
     pub updated_at: String,
+    /// Comment hidden by the organiser (off the projector and the audience link).
+    pub hidden: bool,
 }
 
 fn code(raw: &str) -> Result<EventCode, HttpError> {
@@ -91,6 +93,7 @@ pub(crate) async fn ratings(
                 channel: r.channel,
                 comment: mask_numbers_in(&r.comment),
                 updated_at: r.updated_at.rfc3339(),
+                hidden: r.hidden,
             })
             .collect(),
     ))

@@ -17,6 +17,10 @@ pub enum HttpError {
     /// Organiser pages with no organiser credentials configured (fail closed).
     #[error("authentication required")]
     Unauthorized,
+    /// A state-changing organiser request that did not come from our own page (cross-site
+    /// origin, or no matching anti-forgery token).
+    #[error("forbidden: this form did not come from this site; reload the page and try again")]
+    Forbidden,
     /// No such event.
     #[error("not found")]
     NotFound,
@@ -41,6 +45,7 @@ impl HttpError {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,

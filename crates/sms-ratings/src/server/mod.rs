@@ -9,6 +9,8 @@
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
 //! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
+//! | `GET /events/new`, `/events/{code}/manage`; `POST /events`, `/events/{code}/…` | basic + CSRF | event management and moderation (see `page`) |
+//! | `GET /p/{token}…` | the share link | the audience's read-only results |
 //! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
 //! | `GET /healthz` | none | 200 when the database answers, else 503 |
 //! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
@@ -41,14 +43,13 @@
 
 mod api;
 mod auth;
+mod csrf;
 mod error;
 mod page;
-pub mod tls;
 mod voice;
 mod webhook;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -58,6 +59,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
+use twilio_guard_serve::Limits;
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::url::UrlError;
 use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
@@ -92,6 +94,8 @@ pub enum ConfigError {
 pub struct Config {
     webhook: WebhookConfig,
     admin: Option<BasicAuth>,
+    public_url: String,
+    limits: Limits,
     streams: StreamLimits,
     voice_action: String,
 }
@@ -112,6 +116,8 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            limits: Limits::default(),
             streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
         })
@@ -134,6 +140,14 @@ impl Config {
     #[must_use]
     pub fn webhook_auth(mut self, credentials: BasicAuth) -> Self {
         self.webhook = self.webhook.basic_auth(credentials);
+        self
+    }
+
+    /// What a client may take (timeouts, connections, head size); [`Limits::default`] unless
+    /// set here.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -177,6 +191,9 @@ pub struct App {
     admin: auth::Guard,
     metrics: Option<PrometheusHandle>,
     stopping: page::Stopping,
+    /// Scheme, host and prefix the server is reached at (share links are absolute).
+    public_url: Arc<str>,
+    limits: Limits,
     streams: page::Streams,
 }
 
@@ -196,6 +213,8 @@ impl App {
             admin: auth::Guard::new(config.admin),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
+            public_url: config.public_url.into(),
+            limits: config.limits,
             streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
             ratings,
         }
@@ -226,6 +245,7 @@ pub fn router(app: App) -> Router {
         .route("/livez", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(organiser_routes(app.clone()))
+        .merge(page::public_routes())
         .merge(page::assets())
         .with_state(app)
 }
@@ -240,7 +260,7 @@ pub fn organiser_routes(app: App) -> Router<App> {
             "/api/events/{code}/ratings.csv",
             get(api::ratings_csv_export),
         )
-        .merge(page::routes())
+        .merge(page::routes(app.public_url.starts_with("https://")))
         .route_layer(axum::middleware::from_fn_with_state(
             app.admin.clone(),
             auth::require_admin,
@@ -263,37 +283,40 @@ async fn metrics(State(app): State<App>) -> Response {
     }
 }
 
-/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish and
-/// waits until every accepted vote is committed.
+/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish (open
+/// live streams end at once; the drain is bounded by [`Limits::drain_timeout`]) and waits
+/// until every accepted vote is committed. Slow clients are held to the configured
+/// [`Limits`] by [`twilio_guard_serve::serve`].
 pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
 ) -> std::io::Result<()> {
-    let ratings = app.ratings.clone();
-    let shutdown = app.stopping.wrap(shutdown);
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    ratings.close().await;
-    Ok(())
+    serve(listener, None, shutdown, app).await
 }
 
-/// [`run`] over TLS.
+/// [`run`] over TLS (a configuration from [`twilio_guard_serve::tls::load`]).
 pub async fn run_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
 ) -> std::io::Result<()> {
+    serve(listener, Some(tls), shutdown, app).await
+}
+
+async fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    app: App,
+) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
+    let limits = app.limits.clone();
+    // Stopping ends the live streams first: they never finish on their own, and the drain
+    // waits for every open response.
     let shutdown = app.stopping.wrap(shutdown);
-    // No peer address here (axum offers `ConnectInfo` for plain TCP only); it only matters
-    // for trusted-proxy URL rebuilding, and this server uses a configured public URL.
-    axum::serve(tls::TlsListener::new(listener, tls), router(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    twilio_guard_serve::serve(listener, tls, router(app), limits, shutdown).await?;
     ratings.close().await;
     Ok(())
 }

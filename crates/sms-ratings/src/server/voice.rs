@@ -17,8 +17,8 @@
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use twilio_webhook::VerifiedWebhook;
-use twilio_webhook::payload::{GatherResult, IncomingCall, PayloadError};
+use twilio_webhook::TwilioRequest;
+use twilio_webhook::payload::{GatherResult, IncomingCall};
 use twilio_webhook::twiml::{Gather, Say, VoiceResponse};
 
 use super::App;
@@ -46,11 +46,9 @@ const HIDDEN_CALLER_IDS: [&str; 5] = [
 
 pub(crate) async fn call(
     State(app): State<App>,
-    webhook: VerifiedWebhook,
+    call: TwilioRequest<IncomingCall>,
 ) -> Result<Response, HttpError> {
-    let call = IncomingCall::from_pairs(webhook.pairs())
-        .map_err(malformed)?
-        .call;
+    let call = call.into_inner().call;
     let greeting = match (caller(call.from.as_deref()), call.to.as_deref()) {
         (None, _) => Greeting::Say(HIDDEN_NUMBER.to_owned()),
         (Some(_), to) => app.ratings.greet_call(to.unwrap_or_default()).await?,
@@ -73,9 +71,8 @@ pub(crate) async fn call(
 pub(crate) async fn rate(
     State(app): State<App>,
     uri: Uri,
-    webhook: VerifiedWebhook,
+    gathered: TwilioRequest<GatherResult>,
 ) -> Result<Response, HttpError> {
-    let gathered = GatherResult::from_pairs(webhook.pairs()).map_err(malformed)?;
     let call = &gathered.call;
     let rating = gathered.digits.as_deref().and_then(rating);
     let (Some(from), Some(rating)) = (caller(call.from.as_deref()), rating) else {
@@ -144,12 +141,6 @@ fn render(response: &VoiceResponse) -> Result<Response, HttpError> {
         .render()
         .map_err(|_| HttpError::Internal)?
         .into_response())
-}
-
-fn malformed(e: PayloadError) -> HttpError {
-    tracing::warn!(error = %e, "voice webhook without a required field");
-    crate::metrics::webhook("malformed");
-    HttpError::BadRequest
 }
 
 #[cfg(test)]

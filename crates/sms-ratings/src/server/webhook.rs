@@ -8,7 +8,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use twilio_webhook::VerifiedWebhook;
+use twilio_webhook::TwilioRequest;
 use twilio_webhook::payload::IncomingMessage;
 use twilio_webhook::twiml::MessagingResponse;
 
@@ -18,15 +18,13 @@ use super::error::HttpError;
 /// The largest body accepted (an SMS webhook is a few KiB; `Body` is at most 1600 chars).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The library reads the verified pairs as an `IncomingMessage` (a request without
+/// `MessageSid`, `AccountSid`, `From` or `To` is its 400).
 pub(crate) async fn sms(
     State(app): State<App>,
-    webhook: VerifiedWebhook,
+    message: TwilioRequest<IncomingMessage>,
 ) -> Result<Response, HttpError> {
-    let message = IncomingMessage::from_pairs(webhook.pairs()).map_err(|e| {
-        tracing::warn!(error = %e, "sms webhook without a required field");
-        crate::metrics::webhook("malformed");
-        HttpError::BadRequest
-    })?;
+    let message = message.into_inner();
     let sid = message.message_sid.clone();
     match app.ratings.handle(message).await {
         Ok(reply) => {

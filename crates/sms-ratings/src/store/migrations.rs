@@ -81,8 +81,19 @@ CREATE TABLE processed_messages (
 ){CLUSTERED};
 ",
     },
-    // Version 2 is the organiser's (event management); numbers are fixed per feature so
-    // the two branches merge without renumbering.
+    // Organiser management: archive, results hidden until revealed, the public share link,
+    // hidden comments.
+    Migration {
+        version: 2,
+        name: "event settings, share links, hidden comments",
+        sql: "
+ALTER TABLE events ADD COLUMN archived BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN results_hidden BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN share_token TEXT;
+CREATE UNIQUE INDEX events_share_token ON events (share_token);
+ALTER TABLE ratings ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE;
+",
+    },
     Migration {
         version: 3,
         name: "rating channel, opt-outs",
@@ -97,20 +108,28 @@ CREATE TABLE opt_outs (
     },
 ];
 
-/// The migrations still to apply after `current`; an error when `current` is newer than
-/// anything this build knows.
-pub(crate) fn check_version(current: i64) -> Result<&'static [Migration], StoreError> {
-    let latest = MIGRATIONS.last().map_or(0, |m| m.version);
-    if current > latest {
+/// The migrations not yet in `applied` (the recorded versions), oldest first: a version
+/// missing below the latest applied one (branches that each added one) is applied too. An
+/// error when a recorded version is one this build does not know (a newer build migrated it).
+pub(crate) fn pending(applied: &[i64]) -> Result<Vec<&'static Migration>, StoreError> {
+    if let Some(unknown) = applied
+        .iter()
+        .find(|v| !MIGRATIONS.iter().any(|m| m.version == **v))
+    {
+        let latest = MIGRATIONS.last().map_or(0, |m| m.version);
         return Err(StoreError::Corrupt(format!(
-            "schema version {current} is newer than this build knows ({latest}); upgrade sms-ratings"
+            "schema version {unknown} is unknown to this build (it knows up to {latest}); \
+             upgrade sms-ratings"
         )));
     }
     Ok(MIGRATIONS
         .iter()
-        .position(|m| m.version > current)
-        .map_or(&[][..], |i| &MIGRATIONS[i..]))
+        .filter(|m| !applied.contains(&m.version))
+        .collect())
 }
+
+/// Lists the applied versions (same text for both dialects).
+pub(crate) const APPLIED_VERSIONS: &str = "SELECT version FROM schema_migrations ORDER BY version";
 
 #[cfg(test)]
 mod tests {
@@ -124,10 +143,13 @@ mod tests {
 
     #[test]
     fn pending_and_too_new() {
-        assert_eq!(check_version(0).unwrap().len(), MIGRATIONS.len());
-        let latest = MIGRATIONS.last().unwrap().version;
-        assert!(check_version(latest).unwrap().is_empty());
-        assert!(matches!(check_version(999), Err(StoreError::Corrupt(_))));
+        assert_eq!(pending(&[]).unwrap().len(), MIGRATIONS.len());
+        let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        assert!(pending(&all).unwrap().is_empty());
+        // A version added by another branch below the latest applied one still runs.
+        let first_and_last = [all[0], all[all.len() - 1]];
+        assert_eq!(pending(&first_and_last).unwrap().len(), all.len() - 2);
+        assert!(matches!(pending(&[999]), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //! ```
 
 mod decide;
+mod manage;
 mod migrations;
 pub mod postgres;
 mod queue;
@@ -40,7 +41,9 @@ use crate::model::{
 };
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
-pub(crate) use migrations::{CREATE_MIGRATIONS_TABLE, Dialect, check_version};
+pub(crate) use manage::{Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL, SETTINGS_SQL};
+pub use manage::{EventChange, EventSettings};
+pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
 pub use timeline::TimeBucket;
 
 /// A change to an event's votes or settings, as announced to live pages.
@@ -114,6 +117,31 @@ pub trait Store: Send + Sync + 'static {
         code: EventCode,
         limit: u32,
     ) -> StoreFuture<'_, Option<Vec<RatingRow>>>;
+
+    // ---- Organiser management (schema version 2; see `manage`) ----
+
+    /// Changes an event's name, number and times (found by its code); its state stays.
+    fn edit_event(&self, event: NewEvent) -> StoreFuture<'_, Event>;
+    /// Opens, closes, archives, hides or reveals results, sets or revokes the share link;
+    /// [`StoreError::UnknownEvent`] when there is no such event.
+    fn change_event(&self, code: EventCode, change: EventChange) -> StoreFuture<'_, Event>;
+    /// An event's settings; `None` for an unknown code.
+    fn event_settings(&self, code: EventCode) -> StoreFuture<'_, Option<EventSettings>>;
+    /// The event whose share link holds `token`, if any.
+    fn event_by_share_token(&self, token: String) -> StoreFuture<'_, Option<Event>>;
+    /// Hides (or shows again) the comment of the vote `message_sid`; false when the event
+    /// has no such vote (its sender may have voted again meanwhile).
+    fn hide_comment(
+        &self,
+        code: EventCode,
+        message_sid: String,
+        hidden: bool,
+    ) -> StoreFuture<'_, bool>;
+    /// Removes every vote of an event; how many were removed.
+    fn reset_votes(&self, code: EventCode) -> StoreFuture<'_, u64>;
+
+    // ---- end of organiser management ----
+
     /// Succeeds when the database answers.
     fn health(&self) -> StoreFuture<'_, ()>;
     /// Stops taking votes and waits until every accepted vote is committed or answered.
@@ -135,17 +163,19 @@ pub(crate) const RESULTS_SQL: &str = "SELECT CAST(r.rating AS BIGINT), r.channel
 
 /// An event's ratings, oldest first (`$1` = event id); the same text for both dialects.
 pub(crate) const RATINGS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment, created_at,
-    updated_at, channel FROM ratings WHERE event_id = $1 ORDER BY created_at, phone";
+    updated_at, channel, message_sid, hidden FROM ratings WHERE event_id = $1
+    ORDER BY created_at, phone";
 
 /// Votes per time bucket (`$1` = event id, `$2` = bucket width in ms): bucket start, count,
 /// sum of ratings, oldest first; the same text for both dialects.
 pub(crate) const TIMELINE_SQL: &str = "SELECT (updated_at / $2) * $2, COUNT(*),
     CAST(SUM(rating) AS BIGINT) FROM ratings WHERE event_id = $1 GROUP BY 1 ORDER BY 1";
 
-/// The latest non-empty comments (`$1` = event id, `$2` = how many), newest first, in the
-/// columns of [`RATINGS_SQL`].
+/// The latest non-empty comments not hidden by the organiser (`$1` = event id, `$2` = how
+/// many), newest first, in the columns of [`RATINGS_SQL`].
 pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment,
-    created_at, updated_at, channel FROM ratings WHERE event_id = $1 AND comment <> ''
+    created_at, updated_at, channel, message_sid, hidden FROM ratings
+    WHERE event_id = $1 AND comment <> '' AND NOT hidden
     ORDER BY updated_at DESC, phone LIMIT $2";
 
 /// Opts a phone out of texts (`$1` = phone, `$2` = when); the same text for both dialects.

@@ -23,8 +23,8 @@ use tokio_postgres::error::SqlState;
 use super::queue::{self, BatchResult, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply_in_lock_order};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
-    check_version,
+    Arg, CREATE_MIGRATIONS_TABLE, Dialect, EventChange, EventSettings, Options, Store, StoreError,
+    StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -123,15 +123,14 @@ async fn migrate(client: &mut Object) -> Result<(), StoreError> {
     tx.batch_execute(CREATE_MIGRATIONS_TABLE)
         .await
         .map_err(map_err)?;
-    let current: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
-            &[],
-        )
+    let applied = tx
+        .query(super::APPLIED_VERSIONS, &[])
         .await
         .map_err(map_err)?
-        .get(0);
-    for m in check_version(current)? {
+        .iter()
+        .map(|row| row.try_get::<_, i64>(0).map_err(map_err))
+        .collect::<Result<Vec<_>, _>>()?;
+    for m in pending(&applied)? {
         tx.batch_execute(&Dialect::Postgres.render(m.sql))
             .await
             .map_err(map_err)?;
@@ -450,6 +449,116 @@ impl PgStore {
     }
 }
 
+// ---- Organiser management (schema version 2) ----
+
+impl PgStore {
+    async fn edit_event_of(&self, event: NewEvent) -> Result<Event, StoreError> {
+        let client = connection(&self.pool).await?;
+        client
+            .execute(
+                super::EDIT_EVENT_SQL,
+                &[
+                    &event.code.as_str(),
+                    &event.name,
+                    &event.number,
+                    &event.opens.map(Timestamp::millis),
+                    &event.closes.map(Timestamp::millis),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        // Other instances' live pages show organiser changes at once too.
+        listen::announce(&client, event.code.as_str())
+            .await
+            .map_err(map_err)?;
+        event_by_code(&client, &event.code)
+            .await?
+            .ok_or_else(|| StoreError::UnknownEvent(event.code.to_string()))
+    }
+
+    async fn change_event_of(
+        &self,
+        code: EventCode,
+        change: EventChange,
+    ) -> Result<Event, StoreError> {
+        let client = connection(&self.pool).await?;
+        let sql = format!("{} RETURNING {EVENT_COLUMNS}", change.sql());
+        let code_arg = code.as_str();
+        let row = match change.arg() {
+            Arg::None => client.query_opt(&sql, &[&code_arg]).await,
+            Arg::Millis(ms) => client.query_opt(&sql, &[&code_arg, &ms]).await,
+            Arg::Flag(flag) => client.query_opt(&sql, &[&code_arg, &flag]).await,
+            Arg::Text(text) => client.query_opt(&sql, &[&code_arg, &text]).await,
+        };
+        let event = row.map_err(map_err)?.map_or_else(
+            || Err(StoreError::UnknownEvent(code.to_string())),
+            |r| event_row(&r),
+        )?;
+        listen::announce(&client, code_arg).await.map_err(map_err)?;
+        Ok(event)
+    }
+
+    async fn settings_of(&self, code: EventCode) -> Result<Option<EventSettings>, StoreError> {
+        let client = connection(&self.pool).await?;
+        let row = client
+            .query_opt(super::SETTINGS_SQL, &[&code.as_str()])
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(EventSettings {
+                archived: r.try_get(0).map_err(map_err)?,
+                results_hidden: r.try_get(1).map_err(map_err)?,
+                share_token: r.try_get(2).map_err(map_err)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn by_share_token(&self, token: String) -> Result<Option<Event>, StoreError> {
+        let client = connection(&self.pool).await?;
+        Ok(query_events(&client, "WHERE share_token = $1", &[&token])
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn hide_comment_of(
+        &self,
+        code: EventCode,
+        message_sid: String,
+        hidden: bool,
+    ) -> Result<bool, StoreError> {
+        let client = connection(&self.pool).await?;
+        let n = client
+            .execute(
+                super::HIDE_COMMENT_SQL,
+                &[&code.as_str(), &message_sid, &hidden],
+            )
+            .await
+            .map_err(map_err)?;
+        listen::announce(&client, code.as_str())
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn reset_votes_of(&self, code: EventCode) -> Result<u64, StoreError> {
+        let Some((client, event)) = self.with_event(&code).await? else {
+            return Err(StoreError::UnknownEvent(code.to_string()));
+        };
+        let removed = client
+            .execute(super::RESET_VOTES_SQL, &[&event.id])
+            .await
+            .map_err(map_err)?;
+        listen::announce(&client, code.as_str())
+            .await
+            .map_err(map_err)?;
+        Ok(removed)
+    }
+}
+
+// ---- end of organiser management ----
+
 /// Rating rows from `sql` (the columns of [`super::RATINGS_SQL`]) over `args`.
 async fn rating_rows(
     client: &impl deadpool_postgres::GenericClient,
@@ -466,6 +575,8 @@ async fn rating_rows(
                 created_at: Timestamp::from_millis(row.try_get(3).map_err(map_err)?),
                 updated_at: Timestamp::from_millis(row.try_get(4).map_err(map_err)?),
                 channel: super::channel_from_db(row.try_get(5).map_err(map_err)?)?,
+                message_sid: row.try_get(6).map_err(map_err)?,
+                hidden: row.try_get(7).map_err(map_err)?,
             })
         })
         .collect()
@@ -559,6 +670,39 @@ impl Store for PgStore {
     ) -> StoreFuture<'_, Option<Vec<RatingRow>>> {
         Box::pin(self.latest_comments_of(code, limit))
     }
+
+    // ---- Organiser management (schema version 2) ----
+
+    fn edit_event(&self, event: NewEvent) -> StoreFuture<'_, Event> {
+        Box::pin(self.edit_event_of(event))
+    }
+
+    fn change_event(&self, code: EventCode, change: EventChange) -> StoreFuture<'_, Event> {
+        Box::pin(self.change_event_of(code, change))
+    }
+
+    fn event_settings(&self, code: EventCode) -> StoreFuture<'_, Option<EventSettings>> {
+        Box::pin(self.settings_of(code))
+    }
+
+    fn event_by_share_token(&self, token: String) -> StoreFuture<'_, Option<Event>> {
+        Box::pin(self.by_share_token(token))
+    }
+
+    fn hide_comment(
+        &self,
+        code: EventCode,
+        message_sid: String,
+        hidden: bool,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.hide_comment_of(code, message_sid, hidden))
+    }
+
+    fn reset_votes(&self, code: EventCode) -> StoreFuture<'_, u64> {
+        Box::pin(self.reset_votes_of(code))
+    }
+
+    // ---- end of organiser management ----
 
     fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<super::Change>> {
         Some(self.listener.subscribe())

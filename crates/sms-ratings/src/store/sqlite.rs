@@ -18,8 +18,8 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavio
 use super::queue::{self, BatchResult, Batches, Commit, Queue};
 use super::vote::{Cached, EventCache, UPSERT_RATING, VoteTx, apply};
 use super::{
-    CREATE_MIGRATIONS_TABLE, Dialect, Options, Store, StoreError, StoreFuture, TimeBucket,
-    check_version,
+    Arg, CREATE_MIGRATIONS_TABLE, Dialect, EventChange, EventSettings, Options, Store, StoreError,
+    StoreFuture, TimeBucket, pending,
 };
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -133,14 +133,14 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_err)?;
     tx.execute_batch(CREATE_MIGRATIONS_TABLE).map_err(map_err)?;
-    let current: i64 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
+    let applied = tx
+        .prepare(super::APPLIED_VERSIONS)
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<i64>, _>>()
+        })
         .map_err(map_err)?;
-    for m in check_version(current)? {
+    for m in pending(&applied)? {
         tx.execute_batch(&Dialect::Sqlite.render(m.sql))
             .map_err(map_err)?;
         tx.execute(
@@ -436,11 +436,14 @@ fn rating_rows(
                 r.get::<_, i64>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, bool>(7)?,
             ))
         })
         .map_err(map_err)?;
     rows.map(|row| {
-        let (phone, rating, comment, created, updated, channel) = row.map_err(map_err)?;
+        let (phone, rating, comment, created, updated, channel, message_sid, hidden) =
+            row.map_err(map_err)?;
         Ok(RatingRow {
             phone,
             rating: super::rating_from_db(rating)?,
@@ -448,6 +451,8 @@ fn rating_rows(
             channel: super::channel_from_db(&channel)?,
             created_at: Timestamp::from_millis(created),
             updated_at: Timestamp::from_millis(updated),
+            message_sid,
+            hidden,
         })
     })
     .collect()
@@ -580,6 +585,106 @@ impl Store for SqliteStore {
                 .transpose()
         }))
     }
+
+    // ---- Organiser management (schema version 2) ----
+
+    fn edit_event(&self, event: NewEvent) -> StoreFuture<'_, Event> {
+        Box::pin(self.with_conn(move |conn| {
+            // By name: SQLite numbers `$N` parameters in order of first appearance, not by N.
+            conn.execute(
+                super::EDIT_EVENT_SQL,
+                rusqlite::named_params! {
+                    "$1": event.code.as_str(),
+                    "$2": event.name,
+                    "$3": event.number,
+                    "$4": event.opens.map(Timestamp::millis),
+                    "$5": event.closes.map(Timestamp::millis),
+                },
+            )
+            .map_err(map_err)?;
+            event_by_code(conn, &event.code)?
+                .ok_or_else(|| StoreError::UnknownEvent(event.code.to_string()))
+        }))
+    }
+
+    fn change_event(&self, code: EventCode, change: EventChange) -> StoreFuture<'_, Event> {
+        Box::pin(self.with_conn(move |conn| {
+            let code_arg = code.as_str();
+            let changed = match change.arg() {
+                Arg::None => conn.execute(change.sql(), [code_arg]),
+                Arg::Millis(ms) => conn.execute(
+                    change.sql(),
+                    rusqlite::named_params! {"$1": code_arg, "$2": ms},
+                ),
+                Arg::Flag(flag) => conn.execute(
+                    change.sql(),
+                    rusqlite::named_params! {"$1": code_arg, "$2": flag},
+                ),
+                Arg::Text(text) => conn.execute(
+                    change.sql(),
+                    rusqlite::named_params! {"$1": code_arg, "$2": text},
+                ),
+            };
+            match (changed.map_err(map_err)?, event_by_code(conn, &code)?) {
+                (1, Some(event)) => Ok(event),
+                _ => Err(StoreError::UnknownEvent(code.to_string())),
+            }
+        }))
+    }
+
+    fn event_settings(&self, code: EventCode) -> StoreFuture<'_, Option<EventSettings>> {
+        Box::pin(self.with_conn(move |conn| {
+            conn.prepare_cached(super::SETTINGS_SQL)
+                .map_err(map_err)?
+                .query_row([code.as_str()], |r| {
+                    Ok(EventSettings {
+                        archived: r.get(0)?,
+                        results_hidden: r.get(1)?,
+                        share_token: r.get(2)?,
+                    })
+                })
+                .optional()
+                .map_err(map_err)
+        }))
+    }
+
+    fn event_by_share_token(&self, token: String) -> StoreFuture<'_, Option<Event>> {
+        Box::pin(self.with_conn(move |conn| {
+            Ok(query_events(conn, "WHERE share_token = ?1", &[&token])?
+                .into_iter()
+                .next())
+        }))
+    }
+
+    fn hide_comment(
+        &self,
+        code: EventCode,
+        message_sid: String,
+        hidden: bool,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.with_conn(move |conn| {
+            let n = conn
+                .execute(
+                    super::HIDE_COMMENT_SQL,
+                    rusqlite::named_params! {"$1": code.as_str(), "$2": message_sid, "$3": hidden},
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        }))
+    }
+
+    fn reset_votes(&self, code: EventCode) -> StoreFuture<'_, u64> {
+        Box::pin(self.with_conn(move |conn| {
+            let event = event_by_code(conn, &code)?
+                .ok_or_else(|| StoreError::UnknownEvent(code.to_string()))?;
+            let n = conn
+                .execute(super::RESET_VOTES_SQL, [event.id])
+                .map_err(map_err)?;
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        }))
+    }
+
+    // ---- end of organiser management ----
 
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {

@@ -24,6 +24,22 @@ fn which(names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Chromium and chromedriver; `None` (saying the test skips) when either is missing.
+fn programs() -> Option<(PathBuf, PathBuf)> {
+    let found = (
+        which(&["chromium", "chromium-browser", "google-chrome"]),
+        which(&["chromedriver"]),
+    );
+    if let (Some(chromium), Some(driver)) = found {
+        return Some((chromium, driver));
+    }
+    eprintln!(
+        "skipping the browser test: chromium and chromedriver are not both installed \
+         (run .ci/browser-deps, or apt-get install chromium chromium-driver)"
+    );
+    None
+}
+
 /// The chromedriver this test started, killed (by its handle) however the test ends.
 type Driver = KillOnDrop;
 
@@ -214,14 +230,7 @@ fn screenshot_path(name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_page_in_headless_chromium() {
-    let (Some(chromium), Some(driver)) = (
-        which(&["chromium", "chromium-browser", "google-chrome"]),
-        which(&["chromedriver"]),
-    ) else {
-        eprintln!(
-            "skipping the browser test: chromium and chromedriver are not both installed \
-             (run .ci/browser-deps, or apt-get install chromium chromium-driver)"
-        );
+    let Some((chromium, driver)) = programs() else {
         return;
     };
     let db = TestDb::sqlite();
@@ -292,16 +301,20 @@ async fn results_page_in_headless_chromium() {
     s.stop().await;
 }
 
-/// The scenario; errors come back so the browser is closed either way.
-async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
+/// Credentials in the URL once, at the root: the browser then sends them to every page,
+/// form, fetch and event stream of this origin.
+async fn sign_in(browser: &Client, s: &TestServer) -> Result<(), String> {
     let host = s.base.trim_start_matches("http://");
     let password = ADMIN.1.replace(' ', "%20");
-    // Credentials in the URL once, at the root: the browser then sends them to every page,
-    // fetch and event stream of this origin.
     browser
         .goto(&format!("http://{}:{password}@{host}/", ADMIN.0))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// The scenario; errors come back so the browser is closed either way.
+async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
+    sign_in(browser, s).await?;
     wait_for(
         browser,
         "document.querySelector('a[href=\"/events/RUST25\"]') !== null",
@@ -363,7 +376,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     .await;
     assert_eq!(shown, hostile);
     assert_eq!(
-        eval(browser, "document.querySelectorAll('img').length").await,
+        eval(browser, "document.querySelectorAll('img:not(.qr)').length").await,
         0
     );
     assert!(browser.get_alert_text().await.is_err(), "an alert is open");
@@ -401,7 +414,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     open_page(browser, url.as_str(), "live").await?;
     assert_page_matches_api(browser, s, "RUST25").await;
     assert_eq!(
-        eval(browser, "document.querySelectorAll('img').length").await,
+        eval(browser, "document.querySelectorAll('img:not(.qr)').length").await,
         0
     );
 
@@ -444,5 +457,302 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     .await;
     eprintln!("vote on the polling page after {took:?}");
     assert_page_matches_api(browser, s, "RUST25").await;
+    Ok(())
+}
+
+/// Clicks the element matching `css`.
+async fn click(browser: &Client, css: &str) -> Result<(), String> {
+    let element = browser
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?;
+    element.click().await.map_err(|e| format!("{css}: {e}"))
+}
+
+/// Sets form fields (`#id` → value) the way typing would leave them.
+async fn fill(browser: &Client, fields: &[(&str, &str)]) {
+    for (id, value) in fields {
+        let value = serde_json::to_string(value).unwrap();
+        eval(
+            browser,
+            &format!("(document.getElementById('{id}').value = {value}, true)"),
+        )
+        .await;
+    }
+}
+
+async fn save_screenshot(browser: &Client, name: &str) -> Result<(), String> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(screenshot_path(name), &png).map_err(|e| e.to_string())
+}
+
+/// A window of its own for `url`, connected live.
+async fn window_for(browser: &Client, url: &str) -> Result<fantoccini::wd::WindowHandle, String> {
+    let window = browser.new_window(false).await.map_err(|e| e.to_string())?;
+    browser
+        .switch_to_window(window.handle.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    open_page(browser, url, "live").await?;
+    Ok(window.handle)
+}
+
+async fn switch(browser: &Client, window: &fantoccini::wd::WindowHandle) -> Result<(), String> {
+    browser
+        .switch_to_window(window.clone())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] q')]\
+    .some(q => q.textContent.includes('spam'))";
+
+/// The whole evening in the browser: create the event in the form, open it, show it on the
+/// projector and to the audience, moderate, hide and reveal results, revoke the link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organiser_runs_an_event_in_chromium() {
+    let Some((chromium, driver)) = programs() else {
+        return;
+    };
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    let profile = tempfile::tempdir().unwrap();
+    let (driver_process, browser) = start_browser(&chromium, &driver, profile.path(), &[]).await;
+    let run = organise(&browser, &s).await;
+    let closed = browser.close().await;
+    drop(driver_process);
+    run.unwrap_or_else(|e| panic!("{e}"));
+    closed.unwrap();
+
+    // The manage page in dark mode, for review.
+    let profile = tempfile::tempdir().unwrap();
+    let dark = [
+        "--force-dark-mode",
+        "--blink-settings=preferredColorScheme=0",
+    ];
+    let (_driver, browser) = start_browser(&chromium, &driver, profile.path(), &dark).await;
+    sign_in(&browser, &s).await.unwrap();
+    browser
+        .goto(&format!("{}/events/MEETUP/manage", s.base))
+        .await
+        .unwrap();
+    save_screenshot(&browser, "manage-page-dark.png")
+        .await
+        .unwrap();
+    browser.close().await.unwrap();
+    s.stop().await;
+}
+
+async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
+    sign_in(browser, s).await?;
+    wait_for(
+        browser,
+        "document.querySelector('.empty-state') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    save_screenshot(browser, "events-empty.png").await?;
+    click(browser, "main .topbar a.primary[href='/events/new']").await?;
+    wait_for(
+        browser,
+        "document.getElementById('code') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+
+    // A typo first: the form comes back with the error next to the field, values kept.
+    fill(
+        browser,
+        &[
+            ("code", "9am"),
+            ("name", "Rust Meetup <3"),
+            ("number", "+1 500 555 0006"),
+            ("opens", "2099-06-01T19:00"),
+        ],
+    )
+    .await;
+    click(browser, "form.event-form button[type=submit]").await?;
+    wait_for(
+        browser,
+        "document.querySelector('[data-error=code]') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(
+        eval(browser, "document.getElementById('name').value").await,
+        "Rust Meetup <3"
+    );
+    assert_eq!(
+        eval(browser, "document.getElementById('opens').value").await,
+        "2099-06-01T19:00"
+    );
+    save_screenshot(browser, "event-form-errors.png").await?;
+    assert!(s.store.events().await.unwrap().is_empty(), "nothing saved");
+    fill(browser, &[("code", "meetup")]).await;
+    click(browser, "form.event-form button[type=submit]").await?;
+    wait_for(
+        browser,
+        "location.pathname === '/events/MEETUP/manage'",
+        Duration::from_secs(5),
+    )
+    .await;
+    let state = "document.querySelector('[data-field=manage-state]').textContent";
+    assert_eq!(eval(browser, state).await, "not open yet");
+
+    // Open it now, and make an audience link.
+    click(browser, "button[data-action=open]").await?;
+    wait_for(
+        browser,
+        "document.querySelector('[data-notice=opened]') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(eval(browser, state).await, "open");
+    click(browser, "button[data-action=share-new]").await?;
+    wait_for(
+        browser,
+        "document.querySelector('[data-field=share-url]') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    let share = eval(
+        browser,
+        "document.querySelector('[data-field=share-url]').value",
+    )
+    .await;
+    let share = share.as_str().unwrap().to_owned();
+    assert!(share.starts_with(&format!("{}/p/", s.base)), "{share}");
+    let manage = browser.window().await.map_err(|e| e.to_string())?;
+
+    // The projector and the audience in windows of their own; votes arrive by SMS.
+    let projector = window_for(browser, &format!("{}/events/MEETUP", s.base)).await?;
+    let cta = eval(browser, "document.querySelector('.cta').innerText").await;
+    assert!(
+        cta.as_str().unwrap().contains("Text 4 to +1 500 555 0006"),
+        "{cta}"
+    );
+    assert_eq!(
+        eval(browser, "document.querySelector('img.qr').naturalWidth > 0").await,
+        true,
+        "the QR code loads"
+    );
+    let public = window_for(browser, &share).await?;
+    for (sid, phone, text) in [
+        ("SMO1", "+14155550101", "5 brilliant talk"),
+        ("SMO2", "+14155550102", "2 spam spam buy now"),
+        ("SMO3", "+14155550103", "4"),
+    ] {
+        assert_eq!(s.sms(sid, phone, text).await.0, 200);
+    }
+    wait_for_count(browser, 3).await;
+    let text = eval(browser, "document.body.innerText").await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("brilliant talk") && text.contains("spam"),
+        "{text}"
+    );
+    for leak in ["0101", "0102", "•", "Manage"] {
+        assert!(!text.contains(leak), "{leak} on the public page: {text}");
+    }
+    switch(browser, &projector).await?;
+    wait_for_count(browser, 3).await;
+    assert_eq!(figures(browser).await["average"], "3.7");
+    save_screenshot(browser, "projector-live.png").await?;
+
+    // Hide the spam: off the projector and the public page within a second, in the CSV.
+    switch(browser, &manage).await?;
+    browser
+        .goto(&format!("{}/events/MEETUP/manage", s.base))
+        .await
+        .map_err(|e| e.to_string())?;
+    click(browser, "li[data-comment=SMO2] button[data-action=hide]").await?;
+    wait_for(
+        browser,
+        "document.querySelector('li.is-hidden[data-comment=SMO2]') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    save_screenshot(browser, "manage-page.png").await?;
+    switch(browser, &projector).await?;
+    let took = wait_for(browser, NO_SPAM, Duration::from_secs(1)).await;
+    eprintln!("hidden comment gone from the projector after {took:?}");
+    switch(browser, &public).await?;
+    wait_for(browser, NO_SPAM, Duration::from_secs(1)).await;
+    let csv = s.get_admin("/api/events/MEETUP/ratings.csv").await;
+    let csv = csv.text().await.unwrap();
+    let spam = csv.lines().find(|l| l.contains("spam")).unwrap_or_default();
+    assert!(spam.contains(",\"hidden\","), "{csv}");
+
+    // Hide the results for the show: the count only, everywhere; then reveal.
+    switch(browser, &manage).await?;
+    click(browser, "button[data-action=hide-results]").await?;
+    for window in [&projector, &public] {
+        switch(browser, window).await?;
+        wait_for(
+            browser,
+            "document.querySelector('main').dataset.revealed === 'false'",
+            Duration::from_secs(1),
+        )
+        .await;
+        let shown = eval(
+            browser,
+            "[getComputedStyle(document.querySelector('.histogram')).display, \
+              getComputedStyle(document.querySelector('.reveal-soon')).display, \
+              document.querySelector('[data-field=count]').textContent]",
+        )
+        .await;
+        assert_eq!(shown, json!(["none", "block", "3"]));
+    }
+    save_screenshot(browser, "public-results-hidden.png").await?;
+    switch(browser, &projector).await?;
+    save_screenshot(browser, "projector-results-hidden.png").await?;
+    switch(browser, &manage).await?;
+    click(browser, "button[data-action=reveal]").await?;
+    for window in [&projector, &public] {
+        switch(browser, window).await?;
+        wait_for(
+            browser,
+            "document.querySelector('main').dataset.revealed === 'true' && \
+             document.querySelector('[data-field=average]').textContent === '3.7'",
+            Duration::from_secs(1),
+        )
+        .await;
+    }
+    browser
+        .set_window_size(390, 844)
+        .await
+        .map_err(|e| e.to_string())?;
+    save_screenshot(browser, "public-page-phone.png").await?;
+    browser
+        .set_window_size(1280, 1000)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    // The manage page says when new votes came in (it does not reload under the organiser).
+    switch(browser, &manage).await?;
+    assert_eq!(s.sms("SMO4", "+14155550104", "3 late").await.0, 200);
+    wait_for(
+        browser,
+        "!document.querySelector('[data-field=fresh]').hidden",
+        Duration::from_secs(5),
+    )
+    .await;
+    // Revoke the link: it answers 404, and the open page says so.
+    click(browser, "button[data-action=share-revoke]").await?;
+    wait_for(
+        browser,
+        "document.querySelector('[data-notice=revoked]') !== null",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert_eq!(s.get(share.trim_start_matches(&s.base)).await.status(), 404);
+    switch(browser, &public).await?;
+    wait_for(
+        browser,
+        "document.querySelector('[data-field=transport]').textContent === 'no longer available'",
+        Duration::from_secs(8),
+    )
+    .await;
     Ok(())
 }

@@ -13,6 +13,7 @@ mod export;
 mod live;
 mod load;
 mod login;
+mod manage;
 mod outage;
 mod page;
 mod secrets;

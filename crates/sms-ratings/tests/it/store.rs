@@ -282,3 +282,152 @@ async fn futures_count(
     }
     ok
 }
+
+// ---- Organiser management (schema version 2) ----
+
+/// Edits, state changes, settings, share tokens, hidden comments and resets, on both
+/// backends.
+async fn organiser_management(db: TestDb) {
+    use sms_ratings::store::EventChange;
+    let store = db.open().await;
+    let code = || "MGMT".parse::<sms_ratings::model::EventCode>().unwrap();
+    let settings_of =
+        async |store: &Arc<dyn Store>| store.event_settings(code()).await.unwrap().unwrap();
+    store
+        .add_event(new_event("MGMT", Some(NUMBER)))
+        .await
+        .unwrap();
+    let settings = settings_of(&store).await;
+    assert!(
+        !settings.archived && !settings.results_hidden,
+        "{}",
+        db.backend
+    );
+    assert_eq!(settings.share_token, None);
+
+    let mut edit = new_event("MGMT", None);
+    edit.name = "Renamed".into();
+    edit.closes = Some(Timestamp::from_millis(4_000_000_000_000));
+    let edited = store.edit_event(edit).await.unwrap();
+    assert_eq!(
+        (edited.name.as_str(), edited.number.as_deref()),
+        ("Renamed", None)
+    );
+    let missing = store.edit_event(new_event("NOPE", None)).await;
+    assert!(matches!(missing, Err(StoreError::UnknownEvent(_))));
+
+    let past = Timestamp::from_millis(1_000);
+    let mut closing = new_event("PAST", None);
+    closing.closes = Some(past);
+    closing.opens = Some(Timestamp::from_millis(500));
+    store.add_event(closing).await.unwrap();
+    let opened = store
+        .change_event(
+            "PAST".parse().unwrap(),
+            EventChange::OpenNow(Timestamp::now()),
+        )
+        .await
+        .unwrap();
+    assert!(opened.is_open_at(Timestamp::now()), "{opened:?}");
+    assert_eq!(
+        (opened.opens, opened.closes),
+        (None, None),
+        "a past closing time goes"
+    );
+
+    let archived = store
+        .change_event(code(), EventChange::Archive)
+        .await
+        .unwrap();
+    assert!(archived.closed);
+    assert!(settings_of(&store).await.archived);
+    store
+        .change_event(code(), EventChange::Unarchive)
+        .await
+        .unwrap();
+    let reopened = store
+        .change_event(code(), EventChange::OpenNow(Timestamp::now()))
+        .await
+        .unwrap();
+    assert!(!reopened.closed);
+    assert_eq!(
+        reopened.closes, edited.closes,
+        "a future closing time stays"
+    );
+    store
+        .change_event(code(), EventChange::HideResults(true))
+        .await
+        .unwrap();
+    assert!(settings_of(&store).await.results_hidden);
+    let unknown = store
+        .change_event("NOPE".parse().unwrap(), EventChange::Close)
+        .await;
+    assert!(matches!(unknown, Err(StoreError::UnknownEvent(_))));
+
+    let token = "t".repeat(43);
+    store
+        .change_event(code(), EventChange::Share(Some(token.clone())))
+        .await
+        .unwrap();
+    let shared = store.event_by_share_token(token.clone()).await.unwrap();
+    assert_eq!(shared.unwrap().code, code());
+    assert!(
+        store
+            .event_by_share_token("u".repeat(43))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .change_event(code(), EventChange::Share(None))
+        .await
+        .unwrap();
+    assert!(store.event_by_share_token(token).await.unwrap().is_none());
+
+    for (i, phone) in ["+15550000001", "+15550000002"].into_iter().enumerate() {
+        store
+            .submit(sub(&format!("SMM{i}"), phone, Some("MGMT"), 4))
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .hide_comment(code(), "SMM1".into(), true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hide_comment(code(), "SMX".into(), true)
+            .await
+            .unwrap()
+    );
+    let shown = store.latest_comments(code(), 10).await.unwrap().unwrap();
+    assert_eq!(shown.len(), 1, "hidden comments leave the latest list");
+    assert_eq!(shown[0].message_sid, "SMM0");
+    let all = store.ratings(code()).await.unwrap().unwrap();
+    let flags: Vec<_> = all
+        .iter()
+        .map(|r| (r.message_sid.as_str(), r.hidden))
+        .collect();
+    assert_eq!(flags, [("SMM0", false), ("SMM1", true)]);
+    assert_eq!(
+        count(&store, "MGMT").await.0,
+        2,
+        "a hidden comment's vote counts"
+    );
+
+    assert_eq!(store.reset_votes(code()).await.unwrap(), 2);
+    assert_eq!(count(&store, "MGMT").await.0, 0);
+    assert_eq!(store.reset_votes(code()).await.unwrap(), 0);
+    let gone = store.reset_votes("NOPE".parse().unwrap()).await;
+    assert!(matches!(gone, Err(StoreError::UnknownEvent(_))));
+    // The reset event takes new votes; an old MessageSid stays processed.
+    let again = store
+        .submit(sub("SMM0", "+15550000001", Some("MGMT"), 4))
+        .await
+        .unwrap();
+    assert!(again.is_duplicate());
+    store.close().await;
+}
+both_backends!(organiser_manage, organiser_management);

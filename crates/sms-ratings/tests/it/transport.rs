@@ -19,7 +19,7 @@ async fn serves_https_with_the_configured_certificate() {
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
-    let tls = sms_ratings::server::tls::server_config(&cert, &key).unwrap();
+    let tls = Arc::new(twilio_guard_serve::tls::load(&cert, &key).unwrap());
 
     let db = TestDb::sqlite();
     let store = sms_ratings::store::open(&db.location).await.unwrap();
@@ -103,5 +103,69 @@ async fn webhook_basic_auth_challenge() {
     assert_eq!(answered.status(), 200);
     assert!(message_text(&answered.text().await.unwrap()).contains("5/5"));
     assert_eq!(s.count("AUTH").await, 1);
+    s.stop().await;
+}
+
+/// The server's slow-client limits ([`twilio_guard_serve`]), through the real routes: a stalled
+/// head and a stalled webhook body are closed within the (short) limits while a normal client
+/// is served; an idle kept-alive connection is closed too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_closed_while_others_are_served() {
+    use std::time::Duration;
+
+    let slack = Duration::from_secs(10);
+    let mut limits = twilio_guard_serve::Limits::default();
+    limits.head_timeout = Duration::from_secs(1);
+    limits.body_timeout = Duration::from_secs(1);
+    limits.idle_timeout = Duration::from_secs(1);
+    let db = TestDb::sqlite();
+    let s = TestServer::start_configured(&db.location, |c| c.limits(limits)).await;
+    let addr = s.base.trim_start_matches("http://").to_owned();
+
+    let mut half_heads = Vec::new();
+    for _ in 0..50 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        c.write_all(b"POST /sms HTTP/1.1\r\nHost: x\r\nContent-Ty")
+            .await
+            .unwrap();
+        half_heads.push(c);
+    }
+    let mut stalled_body = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled_body
+        .write_all(
+            b"POST /sms HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+              X-Twilio-Signature: AAAA\r\nContent-Length: 100\r\n\r\nFr",
+        )
+        .await
+        .unwrap();
+
+    // A normal client meanwhile.
+    let live = tokio::time::timeout(slack, s.get("/livez")).await.unwrap();
+    assert_eq!(live.status(), 200);
+
+    let closed = |mut c: tokio::net::TcpStream| async move {
+        let mut sink = Vec::new();
+        tokio::time::timeout(Duration::from_secs(1) + slack, c.read_to_end(&mut sink))
+            .await
+            .is_ok()
+    };
+    assert!(
+        closed(stalled_body).await,
+        "a stalled webhook body stayed open"
+    );
+    for c in half_heads {
+        assert!(closed(c).await, "a half-sent head stayed open");
+    }
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    assert!(
+        closed(idle).await,
+        "an idle kept-alive connection stayed open"
+    );
     s.stop().await;
 }

@@ -1,7 +1,6 @@
 //! `chat` driven by piped stdin against the real rating service, in-process on loopback.
 
-use std::io::Write as _;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use crate::rating::{NUMBER, RatingService, TOKEN};
 
@@ -9,23 +8,14 @@ use crate::rating::{NUMBER, RatingService, TOKEN};
 pub(crate) async fn run_with_input(args: Vec<String>, input: &str) -> Output {
     let input = input.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
-            .args(args)
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .env_remove("TWILIO_WEBHOOK_BASIC_AUTH")
-            .env_remove("TWILIO_ACCOUNT_SID")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        crate::sign_verify::with_stdin(
+            std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+                .args(args)
+                .env("TWILIO_AUTH_TOKEN", TOKEN)
+                .env_remove("TWILIO_WEBHOOK_BASIC_AUTH")
+                .env_remove("TWILIO_ACCOUNT_SID"),
+            &input,
+        )
     })
     .await
     .unwrap()

@@ -6,4 +6,5 @@ mod proxy;
 mod rating;
 mod send;
 mod sign_verify;
+mod slow_clients;
 mod upstream;

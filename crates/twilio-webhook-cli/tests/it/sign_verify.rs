@@ -20,6 +20,23 @@ fn cli(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `command` with `input` on its stdin; stdout and stderr captured.
+pub(crate) fn with_stdin(command: &mut Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
@@ -82,13 +99,114 @@ fn verify_exit_codes() {
 }
 
 #[test]
-fn batch_answers_every_line_in_order() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
-        .arg("batch")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
+fn verify_explain_prints_each_form_and_its_result() {
+    // Signed without the port, received with it: the port-removed form is the one.
+    let with_port = URL.replacen("mycompany.com", "mycompany.com:443", 1);
+    let mut args = vec![
+        "verify",
+        "--explain",
+        "--url",
+        &with_port,
+        "--signature",
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+    ];
+    args.extend(PARAMS);
+    let out = cli(&args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let suffix =
+        "CallSidCA1234567890ABCDECaller+14158675309Digits1234From+14158675309To+18005551212";
+    let expected =
+        format!("form as-received\n  signed string: {with_port}{suffix}\n  signature:     ");
+    assert!(text.starts_with(&expected), "{text}");
+    let port_removed = format!(
+        "form port-removed\n  signed string: {URL}{suffix}\n  signature:     \
+         RSOYDt4T1cUTdK1PDd93/VVr8B8=\n  result:        matches the header\n"
+    );
+    assert!(text.contains(&port_removed), "{text}");
+    assert_eq!(text.matches("does not match").count(), 1, "{text}");
+    assert!(text.ends_with("valid (url form: port-removed, order: code-point)\n"));
+
+    // A JSON body whose hash is not the URL's: the body line says so, exit 1.
+    let dir = std::env::temp_dir().join(format!("twh-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, b"{}").unwrap();
+    let signed = format!("{URL}&bodySHA256=00");
+    let out = cli(&[
+        "verify",
+        "--explain",
+        "--url",
+        &signed,
+        "--signature",
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+        "--body-file",
+        file.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("  signed string: {signed}\n")),
+        "{text}"
+    );
+    assert!(text.contains("bodySHA256 in the URL: 00\n"), "{text}");
+    assert!(text.contains("(differ)"), "{text}");
+}
+
+/// Issue 16.9: secrets from a file or the environment, never needed on the command line.
+#[test]
+fn secrets_from_a_file_or_the_environment() {
+    let dir = std::env::temp_dir().join(format!("twh-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(&file, "12345\n").unwrap();
+    let mut args = vec!["sign", "--url", URL];
+    args.extend(PARAMS);
+    let signed = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(&args)
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env("TWILIO_AUTH_TOKEN_FILE", &file)
+        .output()
         .unwrap();
+    assert_eq!(stdout(&signed), "RSOYDt4T1cUTdK1PDd93/VVr8B8=\n");
+    for command in ["sign", "verify", "batch"] {
+        let help = stdout(&cli(&[command, "--help"]));
+        assert!(
+            help.contains("TWILIO_AUTH_TOKEN") && help.contains("--token-file"),
+            "{help}"
+        );
+        assert!(help.contains("visible to every user"), "{help}");
+    }
+    // `batch`: a line without "token" takes the one from the environment (or the file).
+    let line = format!(r#"{{"id":1,"url":"{URL}","params":{{"Digits":"1234"}}}}"#);
+    let batch = |env_token: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"));
+        command.arg("batch").env_remove("TWILIO_AUTH_TOKEN");
+        if let Some(token) = env_token {
+            command.env("TWILIO_AUTH_TOKEN", token);
+        }
+        let out = with_stdin(&mut command, &line);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let expected = Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+        .args(["sign", "--url", URL, "Digits=1234"])
+        .env("TWILIO_AUTH_TOKEN", "12345")
+        .output()
+        .unwrap();
+    let with_env = batch(Some("12345"));
+    assert_eq!(
+        format!("{}\n", with_env["signature"].as_str().unwrap()),
+        stdout(&expected)
+    );
+    let without = batch(None);
+    assert!(
+        without["error"].as_str().unwrap().starts_with("no token"),
+        "{without}"
+    );
+}
+
+#[test]
+fn batch_answers_every_line_in_order() {
     let mut input = String::new();
     for i in 0..1000 {
         input.push_str(&format!(
@@ -97,13 +215,10 @@ fn batch_answers_every_line_in_order() {
         ));
         input.push('\n');
     }
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_twilio-webhook")).arg("batch"),
+        &input,
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()

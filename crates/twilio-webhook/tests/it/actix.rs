@@ -31,6 +31,17 @@ async fn message(message: TwilioRequest<IncomingMessage>) -> String {
     describe_message(&message)
 }
 
+/// A handler whose response body breaks while it is read.
+async fn broken(probe: web::Data<Probe>, _: VerifiedWebhook) -> HttpResponse {
+    probe
+        .calls
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let error = actix_web::error::ErrorInternalServerError("broken");
+    HttpResponse::Ok().streaming(futures_util::stream::once(async move {
+        Err::<bytes::Bytes, _>(error)
+    }))
+}
+
 async fn unprotected(webhook: VerifiedWebhook) -> String {
     webhook.pairs().len().to_string()
 }
@@ -55,6 +66,7 @@ fn start(config: WebhookConfig) -> Server {
                             .wrap(middleware.clone())
                             .route("/typed", web::post().to(typed))
                             .route("/message", web::post().to(message))
+                            .route("/broken", web::post().to(broken))
                             .default_service(web::to(echo)),
                     )
             })

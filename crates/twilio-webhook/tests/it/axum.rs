@@ -38,6 +38,28 @@ async fn message(message: TwilioRequest<IncomingMessage>) -> String {
     describe_message(&message)
 }
 
+/// A handler whose response body breaks while it is read.
+async fn broken(State(probe): State<Probe>, _: VerifiedWebhook) -> axum::response::Response {
+    probe
+        .calls
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    axum::response::Response::new(axum::body::Body::new(Broken))
+}
+
+struct Broken;
+
+impl http_body::Body for Broken {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::other("broken"))))
+    }
+}
+
 async fn unprotected(webhook: VerifiedWebhook) -> String {
     webhook.pairs().len().to_string()
 }
@@ -47,6 +69,7 @@ async fn start(config: WebhookConfig) -> Server {
     let protected = Router::new()
         .route("/typed", post(typed))
         .route("/message", post(message))
+        .route("/broken", post(broken))
         .route("/{*rest}", any(echo))
         .layer(TwilioLayer::new(config));
     let app = Router::new()

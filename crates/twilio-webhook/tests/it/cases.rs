@@ -600,6 +600,18 @@ pub async fn live_key_rotation(spawn: Spawn) {
     assert_eq!(s.probe.calls(), 2);
 }
 
+/// A response body that breaks while the replay guard buffers it: the same answer under
+/// every adapter (500, fixed text), and the request is forgotten, as for a 5xx.
+pub async fn failing_response_body(spawn: Spawn) {
+    let s = spawn(config()).await;
+    let call = Call::form("/broken", &[("Body", "x")]);
+    for calls in 1..=2 {
+        let r = s.send(call.clone()).await;
+        assert_eq!((r.status, r.body.as_str()), (500, "Internal server error"));
+        assert_eq!(s.probe.calls(), calls);
+    }
+}
+
 /// `TwilioRequest<T>` with the library's own payload type.
 pub async fn library_payload_extractor(spawn: Spawn) {
     let s = spawn(config()).await;
@@ -669,6 +681,12 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("typed_extractor_and_its_rejections", |s| {
         Box::pin(typed_extractor_and_its_rejections(s))
     }),
+    ("replay_of_oversized_response_is_409", |s| {
+        Box::pin(replay_of_oversized_response_is_409(s))
+    }),
+    ("settings_header_on_token_route_is_403", |s| {
+        Box::pin(settings_header_on_token_route_is_403(s))
+    }),
     ("replay_after_hang_up", |s| {
         Box::pin(replay_after_hang_up(s))
     }),
@@ -681,6 +699,9 @@ pub const ALL: &[(&str, Scenario)] = &[
     ("live_key_rotation", |s| Box::pin(live_key_rotation(s))),
     ("library_payload_extractor", |s| {
         Box::pin(library_payload_extractor(s))
+    }),
+    ("failing_response_body", |s| {
+        Box::pin(failing_response_body(s))
     }),
 ];
 
@@ -697,7 +718,8 @@ macro_rules! framework_tests {
             replay_of_oversized_response_is_409, settings_header_on_token_route_is_403,
             tampering_cases, transport_cases, typed_extractor_and_its_rejections,
             replay_after_hang_up, get_signature_is_not_an_empty_post,
-            resplit_through_a_nameless_pair, live_key_rotation, library_payload_extractor);
+            resplit_through_a_nameless_pair, live_key_rotation, library_payload_extractor,
+            failing_response_body);
     };
     (@each $spawn:path; $($case:ident),* $(,)?) => {
         $(

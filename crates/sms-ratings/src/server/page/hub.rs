@@ -9,6 +9,10 @@
 //! so a thousand viewers cost a thousand receivers and one query set per update, and a slow
 //! viewer simply skips to the newest snapshot. The feed ends with its last viewer.
 //!
+//! Each build also derives the audience's view ([`Views::audience`]: no phone numbers) and
+//! publishes it on a second channel with the share token it is for, so share-link viewers
+//! cost no query of their own either, and their streams end when the link is revoked.
+//!
 //! Changes arrive through [`Hub::touch`]: from this process's service
 //! ([`crate::service::Ratings::changes`]) and, on PostgreSQL, from every instance through
 //! `LISTEN/NOTIFY` ([`crate::store::Store::changes`]).
@@ -45,7 +49,25 @@ pub(crate) enum Frame {
     Gone,
 }
 
-type BuildFuture = Pin<Box<dyn Future<Output = Frame> + Send>>;
+/// What a feed publishes to the audience: the public view, and the share token that may see
+/// it (none: no link is valid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PublicFrame {
+    /// The share token the view is for.
+    pub(crate) token: Option<Arc<str>>,
+    /// The public view.
+    pub(crate) frame: Frame,
+}
+
+/// What a feed builds: the organiser's snapshot, from which the audience's is derived.
+pub(crate) trait Views: Serialize {
+    /// The audience's view.
+    type Public: Serialize;
+    /// The audience's view and the share token that may see it.
+    fn audience(&self) -> (Self::Public, Option<String>);
+}
+
+type BuildFuture = Pin<Box<dyn Future<Output = (Frame, PublicFrame)> + Send>>;
 type Build = Arc<dyn Fn(EventCode) -> BuildFuture + Send + Sync>;
 
 /// The feeds of the events someone is watching.
@@ -57,6 +79,7 @@ pub(crate) struct Hub {
 
 struct Feed {
     frames: watch::Sender<Frame>,
+    public: watch::Sender<PublicFrame>,
     wake: Notify,
 }
 
@@ -64,14 +87,34 @@ impl Hub {
     /// A hub whose snapshots `build` makes (`None`: no such event).
     pub(crate) fn new<T, F, Fut>(build: F) -> Arc<Self>
     where
-        T: Serialize,
+        T: Views,
         F: Fn(EventCode) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Option<T>, StoreError>> + Send + 'static,
     {
         let build = Arc::new(build);
         let build: Build = Arc::new(move |code: EventCode| {
             let build = Arc::clone(&build);
-            Box::pin(async move { frame(build(code.clone()).await, &code) })
+            Box::pin(async move {
+                let built = build(code.clone()).await;
+                let public = match &built {
+                    Ok(Some(snapshot)) => {
+                        let (view, token) = snapshot.audience();
+                        PublicFrame {
+                            token: token.map(Into::into),
+                            frame: frame(Ok(Some(view)), &code),
+                        }
+                    }
+                    Ok(None) => PublicFrame {
+                        token: None,
+                        frame: Frame::Gone,
+                    },
+                    Err(_) => PublicFrame {
+                        token: None,
+                        frame: Frame::Unavailable,
+                    },
+                };
+                (frame(built, &code), public)
+            })
         });
         Arc::new(Self {
             build,
@@ -95,15 +138,28 @@ impl Hub {
 
     /// A receiver of `code`'s snapshots, starting its feed if nobody watched it yet.
     pub(crate) fn subscribe(self: &Arc<Self>, code: &EventCode) -> watch::Receiver<Frame> {
+        self.with_feed(code, |feed| feed.frames.subscribe())
+    }
+
+    /// A receiver of `code`'s public views (for share links), like [`Hub::subscribe`].
+    pub(crate) fn subscribe_public(
+        self: &Arc<Self>,
+        code: &EventCode,
+    ) -> watch::Receiver<PublicFrame> {
+        self.with_feed(code, |feed| feed.public.subscribe())
+    }
+
+    /// `subscribe` on `code`'s feed, starting it if nobody watched it yet.
+    fn with_feed<R>(self: &Arc<Self>, code: &EventCode, subscribe: impl Fn(&Feed) -> R) -> R {
         let Ok(mut feeds) = self.feeds.lock() else {
             // Poisoned only by a panic elsewhere; a lone feed still serves this viewer.
-            return self.start(code).frames.subscribe();
+            return subscribe(&self.start(code));
         };
         if let Some(feed) = feeds.get(code) {
-            return feed.frames.subscribe();
+            return subscribe(feed);
         }
         let feed = self.start(code);
-        let rx = feed.frames.subscribe();
+        let rx = subscribe(&feed);
         feeds.insert(code.clone(), feed);
         rx
     }
@@ -133,6 +189,11 @@ impl Hub {
     fn start(self: &Arc<Self>, code: &EventCode) -> Arc<Feed> {
         let feed = Arc::new(Feed {
             frames: watch::channel(Frame::Pending).0,
+            public: watch::channel(PublicFrame {
+                token: None,
+                frame: Frame::Pending,
+            })
+            .0,
             wake: Notify::new(),
         });
         tokio::spawn(run_feed(
@@ -151,7 +212,7 @@ impl Hub {
         let Ok(mut feeds) = self.feeds.lock() else {
             return true;
         };
-        if !always && feed.frames.receiver_count() > 0 {
+        if !always && feed.frames.receiver_count() + feed.public.receiver_count() > 0 {
             return false;
         }
         if feeds.get(code).is_some_and(|f| Arc::ptr_eq(f, feed)) {
@@ -181,18 +242,11 @@ fn frame<T: Serialize>(built: Result<Option<T>, StoreError>, code: &EventCode) -
 /// One event's feed: build, publish if changed, wait for a change (paced) or the refresh.
 async fn run_feed(hub: Weak<Hub>, build: Build, code: EventCode, feed: Arc<Feed>) {
     loop {
-        let built = build(code.clone()).await;
+        let (built, public) = build(code.clone()).await;
         let last_build = Instant::now();
         let gone = built == Frame::Gone;
-        feed.frames.send_if_modified(|current| {
-            // A failed re-read keeps the last snapshot on the pages.
-            let keep = *current == built
-                || (built == Frame::Unavailable && matches!(current, Frame::Ready(_)));
-            if !keep {
-                *current = built;
-            }
-            !keep
-        });
+        publish(&feed.frames, built, |f| f);
+        publish(&feed.public, public, |p| &p.frame);
         if gone {
             if let Some(hub) = hub.upgrade() {
                 let _ = hub.retire(&code, &feed, true);
@@ -206,7 +260,7 @@ async fn run_feed(hub: Weak<Hub>, build: Build, code: EventCode, feed: Arc<Feed>
                 let _ = feed.wake.notified().now_or_never();
             }
             () = tokio::time::sleep(REFRESH) => {}
-            () = feed.frames.closed() => {
+            () = async { feed.frames.closed().await; feed.public.closed().await } => {
                 match hub.upgrade() {
                     Some(hub) if !hub.retire(&code, &feed, false) => {}
                     _ => return,
@@ -214,6 +268,19 @@ async fn run_feed(hub: Weak<Hub>, build: Build, code: EventCode, feed: Arc<Feed>
             }
         }
     }
+}
+
+/// Sends `built` unless it equals what `tx` holds; a failed re-read keeps the last snapshot
+/// on the pages.
+fn publish<T: PartialEq>(tx: &watch::Sender<T>, built: T, frame: impl Fn(&T) -> &Frame) {
+    tx.send_if_modified(|current| {
+        let keep = *current == built
+            || (*frame(&built) == Frame::Unavailable && matches!(frame(current), Frame::Ready(_)));
+        if !keep {
+            *current = built;
+        }
+        !keep
+    });
 }
 
 /// Forwards one source of changes to the hub until either is gone.
@@ -234,6 +301,13 @@ async fn forward(hub: Weak<Hub>, mut source: broadcast::Receiver<Change>) {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
+
+    impl Views for u64 {
+        type Public = u64;
+        fn audience(&self) -> (u64, Option<String>) {
+            (self + 1000, None)
+        }
+    }
 
     /// A hub over a counter: each build reads it, and counts builds.
     fn counting() -> (Arc<Hub>, Arc<AtomicU64>, Arc<AtomicU64>) {
@@ -300,5 +374,38 @@ mod tests {
         // Nobody announced it: the refresh picks it up.
         rx.changed().await.unwrap();
         assert_eq!(*rx.borrow(), Frame::Ready("3".into()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn public_views_come_from_the_same_build() {
+        let (hub, value, builds) = counting();
+        let code: EventCode = "BOTH".parse().unwrap();
+        let mut organiser = hub.subscribe(&code);
+        let mut public = hub.subscribe_public(&code);
+        assert_eq!(&*next_ready(&mut organiser).await, "0");
+        let view = loop {
+            if let Frame::Ready(json) = public.borrow_and_update().frame.clone() {
+                break json;
+            }
+            public.changed().await.unwrap();
+        };
+        assert_eq!(&*view, "1000", "derived from the organiser's snapshot");
+        value.store(2, Ordering::SeqCst);
+        hub.touch("BOTH");
+        public.changed().await.unwrap();
+        assert_eq!(public.borrow().frame, Frame::Ready("1002".into()));
+        assert_eq!(
+            builds.load(Ordering::SeqCst),
+            2,
+            "one build per update for both"
+        );
+        drop(organiser);
+        drop(public);
+        tokio::time::sleep(REFRESH * 2).await;
+        assert_eq!(
+            hub.watched(),
+            0,
+            "the feed ends with its last viewer of either kind"
+        );
     }
 }

@@ -18,9 +18,10 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use tokio::sync::watch;
 
-use super::hub::{Frame, Hub};
+use super::hub::{Frame, Hub, PublicFrame};
 use super::view::Snapshot;
 use super::{App, HttpError, code};
+use crate::model::EventCode;
 use crate::server::auth::client_address;
 use crate::store::Store;
 
@@ -108,8 +109,48 @@ impl Streams {
     }
 }
 
-struct Live {
-    frames: watch::Receiver<Frame>,
+/// What a stream does with the newest item of its feed.
+enum Step {
+    /// Send this snapshot.
+    Push(Arc<str>),
+    /// Nothing yet, or the database could not be read: keep what the page has.
+    Wait,
+    /// The event is gone (or the share link no longer valid): 404 at first, else end.
+    Gone,
+    /// The first read failed: 503.
+    Unavailable,
+}
+
+/// An item of a feed's channel, as a stream reads it; `gate` is the share token a public
+/// stream was opened with.
+trait Published: Clone + Send + Sync + 'static {
+    fn step(&self, gate: Option<&str>) -> Step;
+}
+
+impl Published for Frame {
+    fn step(&self, _gate: Option<&str>) -> Step {
+        match self {
+            Frame::Ready(json) => Step::Push(Arc::clone(json)),
+            Frame::Gone => Step::Gone,
+            Frame::Unavailable => Step::Unavailable,
+            Frame::Pending => Step::Wait,
+        }
+    }
+}
+
+impl Published for PublicFrame {
+    /// A view for another token (the link was replaced or revoked) ends the stream.
+    fn step(&self, gate: Option<&str>) -> Step {
+        match (&self.frame, self.token.as_deref()) {
+            (Frame::Ready(_), token) if token != gate => Step::Gone,
+            (frame, _) => frame.step(gate),
+        }
+    }
+}
+
+struct Live<F> {
+    frames: watch::Receiver<F>,
+    gate: Option<String>,
     stopping: watch::Receiver<bool>,
     first: Option<std::sync::Arc<str>>,
     _slot: Slot,
@@ -121,8 +162,34 @@ pub(crate) async fn stream(
     extensions: Extensions,
 ) -> Result<impl IntoResponse, HttpError> {
     let code = code(&raw)?;
+    serve(&app, &extensions, None, move |hub| hub.subscribe(&code)).await
+}
+
+/// The stream of a share link: `code`'s public views while `token` is the event's link.
+pub(crate) async fn public_stream(
+    app: &App,
+    extensions: &Extensions,
+    code: EventCode,
+    token: String,
+) -> Result<impl IntoResponse + use<>, HttpError> {
+    serve(app, extensions, Some(token), move |hub| {
+        hub.subscribe_public(&code)
+    })
+    .await
+}
+
+async fn serve<F, S>(
+    app: &App,
+    extensions: &Extensions,
+    gate: Option<String>,
+    subscribe: S,
+) -> Result<impl IntoResponse + use<F, S>, HttpError>
+where
+    F: Published,
+    S: FnOnce(&Arc<Hub>) -> watch::Receiver<F>,
+{
     let streams = &app.streams;
-    let client = client_address(&extensions);
+    let client = client_address(extensions);
     let Some(slot) = streams.acquire(client) else {
         tracing::warn!(client = ?client, "live stream refused: too many open streams");
         return Err(HttpError::TooManyStreams);
@@ -134,10 +201,11 @@ pub(crate) async fn stream(
             .flatten()
             .collect()
     });
-    let mut frames = streams.hub.subscribe(&code);
-    let first = first_frame(&mut frames).await?;
+    let mut frames = subscribe(&streams.hub);
+    let first = first_frame(&mut frames, gate.as_deref()).await?;
     let live = Live {
         frames,
+        gate,
         stopping: app.stopping.subscribe(),
         first: Some(first),
         _slot: slot,
@@ -158,19 +226,22 @@ pub(crate) async fn stream(
 }
 
 /// The feed's first snapshot: an unknown event is 404, an unreadable database 503.
-async fn first_frame(frames: &mut watch::Receiver<Frame>) -> Result<Arc<str>, HttpError> {
+async fn first_frame<F: Published>(
+    frames: &mut watch::Receiver<F>,
+    gate: Option<&str>,
+) -> Result<Arc<str>, HttpError> {
     loop {
-        match frames.borrow_and_update().clone() {
-            Frame::Ready(json) => return Ok(json),
-            Frame::Gone => return Err(HttpError::NotFound),
-            Frame::Unavailable => return Err(HttpError::Unavailable),
-            Frame::Pending => {}
+        match frames.borrow_and_update().step(gate) {
+            Step::Push(json) => return Ok(json),
+            Step::Gone => return Err(HttpError::NotFound),
+            Step::Unavailable => return Err(HttpError::Unavailable),
+            Step::Wait => {}
         }
         frames.changed().await.map_err(|_| HttpError::Unavailable)?;
     }
 }
 
-impl Live {
+impl<F: Published> Live<F> {
     /// The next snapshot to push; `None` ends the stream (shutdown, event gone).
     async fn next(&mut self) -> Option<Arc<str>> {
         if let Some(first) = self.first.take() {
@@ -184,11 +255,12 @@ impl Live {
                 }
                 changed = self.frames.changed() => changed.ok()?,
             }
-            match self.frames.borrow_and_update().clone() {
-                Frame::Ready(json) => return Some(json),
-                Frame::Gone => return None,
+            let step = self.frames.borrow_and_update().step(self.gate.as_deref());
+            match step {
+                Step::Push(json) => return Some(json),
+                Step::Gone => return None,
                 // The page keeps its last figures until the database answers again.
-                Frame::Pending | Frame::Unavailable => {}
+                Step::Wait | Step::Unavailable => {}
             }
         }
     }

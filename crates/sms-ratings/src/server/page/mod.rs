@@ -1,13 +1,26 @@
-//! The organiser's results pages: the events list, an event's live results page, its live
-//! stream and the embedded assets.
+//! The organiser's pages (events list, event management, the projector's live results page
+//! and its stream), the audience's share-link pages and the embedded assets.
 //!
 //! | route | auth | what |
 //! |---|---|---|
-//! | `GET /` | basic | events, their numbers, state and figures |
-//! | `GET /events/{code}` | basic | the results page (add `?transport=poll` to skip SSE) |
-//! | `GET /events/{code}/live` | basic | server-sent events: a `snapshot` on connect and after each vote |
+//! | `GET /` (`?archived=1`) | basic | events, their numbers, state and figures |
+//! | `GET /events/new`, `POST /events` | basic + CSRF | create an event |
+//! | `GET /events/{code}/manage` | basic | state, results, audience link, comments, details, reset |
+//! | `POST /events/{code}/edit` | basic + CSRF | change name, number, times |
+//! | `POST /events/{code}/state` | basic + CSRF | `action=open\|close\|archive\|unarchive` |
+//! | `POST /events/{code}/results` | basic + CSRF | `action=hide\|reveal` |
+//! | `POST /events/{code}/share` | basic + CSRF | `action=new\|revoke` (the audience link) |
+//! | `POST /events/{code}/comments` | basic + CSRF | `id=…&action=hide\|unhide` |
+//! | `POST /events/{code}/reset` | basic + CSRF | `confirm={code}`: removes every vote |
+//! | `GET /events/{code}` | basic | the projector page (add `?transport=poll` to skip SSE) |
+//! | `GET /events/{code}/live` | basic | server-sent events: a `snapshot` on connect and after each change |
 //! | `GET /api/events/{code}/snapshot` | basic | the same snapshot as JSON (the page's polling fallback) |
+//! | `GET /events/{code}/qr.svg` | basic | QR code of the `sms:` link |
+//! | `GET /p/{token}`, `/p/{token}/live`, `/p/{token}/snapshot`, `/p/{token}/qr.svg` | the link | the audience's read-only view |
 //! | `GET /assets/app.css`, `/assets/app.js` | none | compiled into the binary |
+//!
+//! Pages are askama templates (`templates/`), HTML-escaped by default. Every state-changing
+//! route sits behind [`super::csrf::protect`].
 //!
 //! Every response here carries a Content-Security-Policy that allows only same-origin
 //! scripts, styles and connections (no inline script, no inline event handlers), plus
@@ -15,9 +28,11 @@
 //! reads its data from a `data-` attribute and from JSON, and writes text with
 //! `textContent` only, so a comment can never become markup.
 
-mod html;
 mod hub;
 mod live;
+mod manage;
+mod public;
+mod qr;
 mod render;
 mod view;
 
@@ -25,23 +40,25 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::App;
+use super::csrf::{self, SecureCookie};
 use super::error::HttpError;
 use crate::model::EventCode;
 pub use live::StreamLimits;
 pub(crate) use live::Streams;
+pub(crate) use public::Audience;
 pub use view::{BucketView, CommentView, Snapshot, Timeline};
 
 /// The Content-Security-Policy of every page and asset.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
-    form-action 'none'; frame-ancestors 'none'";
+    form-action 'self'; frame-ancestors 'none'";
 
 const APP_CSS: &str = include_str!("assets/app.css");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -73,13 +90,38 @@ impl Stopping {
     }
 }
 
-/// The pages and the live stream (the caller puts them behind basic auth).
-pub(crate) fn routes() -> Router<App> {
+/// The organiser's pages, forms and live stream (the caller puts them behind basic auth).
+/// `secure`: the anti-forgery cookie is marked `Secure` (served over HTTPS).
+pub(crate) fn routes(secure: bool) -> Router<App> {
     Router::new()
         .route("/", get(index))
+        .route("/events", post(manage::create))
+        .route("/events/new", get(manage::new_form))
         .route("/events/{code}", get(event_page))
+        .route("/events/{code}/manage", get(manage::page))
+        .route("/events/{code}/edit", post(manage::edit))
+        .route("/events/{code}/state", post(manage::state))
+        .route("/events/{code}/results", post(manage::results))
+        .route("/events/{code}/share", post(manage::share))
+        .route("/events/{code}/comments", post(manage::comments))
+        .route("/events/{code}/reset", post(manage::reset))
+        .route("/events/{code}/qr.svg", get(qr_svg))
         .route("/events/{code}/live", get(live::stream))
         .route("/api/events/{code}/snapshot", get(snapshot))
+        .layer(axum::middleware::from_fn_with_state(
+            SecureCookie(secure),
+            csrf::protect,
+        ))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The audience's pages behind a share link: no credentials, the link is the key.
+pub(crate) fn public_routes() -> Router<App> {
+    Router::new()
+        .route("/p/{token}", get(public::page))
+        .route("/p/{token}/live", get(public::stream))
+        .route("/p/{token}/snapshot", get(public::snapshot))
+        .route("/p/{token}/qr.svg", get(public::qr_svg))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -133,15 +175,39 @@ fn code(raw: &str) -> Result<EventCode, HttpError> {
     raw.parse().map_err(|_| HttpError::NotFound)
 }
 
-async fn index(State(app): State<App>) -> Result<Html<String>, HttpError> {
+/// `?archived=1` lists the archived events instead.
+#[derive(Debug, Deserialize)]
+struct IndexQuery {
+    archived: Option<String>,
+}
+
+async fn index(
+    State(app): State<App>,
+    Query(query): Query<IndexQuery>,
+) -> Result<Response, HttpError> {
     let store = app.ratings().store();
-    let events = store.events().await?;
-    let mut rows = Vec::with_capacity(events.len());
-    for event in events {
-        let results = store.results(event.code.clone()).await?;
-        rows.push((event, results));
+    let archived = query.archived.is_some_and(|a| a == "1");
+    let mut rows = Vec::new();
+    let mut archived_count = 0;
+    for event in store.events().await? {
+        let settings = store.event_settings(event.code.clone()).await?;
+        let is_archived = settings.is_some_and(|s| s.archived);
+        archived_count += usize::from(is_archived);
+        if is_archived != archived {
+            continue;
+        }
+        if let Some(results) = store.results(event.code.clone()).await? {
+            rows.push(render::IndexRow::new(&event, &results));
+        }
     }
-    Ok(Html(render::index(&rows)))
+    Ok(render::page(
+        StatusCode::OK,
+        &render::IndexPage {
+            rows,
+            archived,
+            archived_count,
+        },
+    ))
 }
 
 /// `?transport=poll` makes the page poll instead of using the event stream.
@@ -150,11 +216,20 @@ struct PageQuery {
     transport: Option<String>,
 }
 
+impl PageQuery {
+    fn transport(&self) -> &'static str {
+        match self.transport.as_deref() {
+            Some("poll") => "poll",
+            _ => "sse",
+        }
+    }
+}
+
 async fn event_page(
     State(app): State<App>,
     Path(raw): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>, HttpError> {
+) -> Result<Response, HttpError> {
     let code = code(&raw)?;
     let store = app.ratings().store();
     let all = store.events().await?;
@@ -162,25 +237,36 @@ async fn event_page(
         .iter()
         .find(|e| e.code == code)
         .ok_or(HttpError::NotFound)?;
-    let snap = view::Snapshot::read(store.as_ref(), code.clone())
+    let snap = Audience::Organiser
+        .read(store.as_ref(), &code)
         .await?
         .ok_or(HttpError::NotFound)?;
     let urls = render::PageUrls {
         live: format!("/events/{code}/live"),
         poll: format!("/api/events/{code}/snapshot"),
-        transport: match query.transport.as_deref() {
-            Some("poll") => "poll",
-            _ => "sse",
-        },
+        transport: query.transport(),
     };
     let how = render::HowToVote::of(event, &all);
-    Ok(Html(render::event_page(event, &how, &snap, &urls)))
+    let mut page = render::EventPage::new(event, how, snap, urls);
+    page.manage_url = Some(format!("/events/{code}/manage"));
+    page.qr_url = page
+        .sms_link
+        .as_ref()
+        .map(|_| format!("/events/{code}/qr.svg"));
+    Ok(render::page(StatusCode::OK, &page))
 }
 
 async fn snapshot(
     State(app): State<App>,
     Path(raw): Path<String>,
 ) -> Result<axum::Json<Snapshot>, HttpError> {
-    let snap = view::Snapshot::read(app.ratings().store().as_ref(), code(&raw)?).await?;
+    let snap = Audience::Organiser
+        .read(app.ratings().store().as_ref(), &code(&raw)?)
+        .await?;
     snap.map(axum::Json).ok_or(HttpError::NotFound)
+}
+
+async fn qr_svg(State(app): State<App>, Path(raw): Path<String>) -> Result<Response, HttpError> {
+    let event = app.ratings().store().event(code(&raw)?).await?;
+    qr::svg_response(&event.ok_or(HttpError::NotFound)?)
 }

@@ -1,21 +1,29 @@
-//! The HTML of the events list and of an event's results page.
+//! The pages' templates (askama, in `templates/`: HTML-escaped by default, checked at compile
+//! time) and the values they show.
 
-use super::html::Html;
-use super::view::{CommentView, Snapshot, state_name};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::view::{Snapshot, state_name};
 use crate::model::{Event, Results};
+use crate::rules::{EventRuleError, Field};
+use crate::server::error::HttpError;
+use crate::store::EventSettings;
 
-/// The `<head>` and the opening of `<body>`; assets are same-origin files (the CSP forbids
-/// inline script).
-fn head(h: &mut Html, title: &str) {
-    h.raw("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .raw("<meta name=\"color-scheme\" content=\"light dark\">")
-        .element("title", &[], title)
-        .raw("<link rel=\"stylesheet\" href=\"/assets/app.css\">")
-        .raw("<script src=\"/assets/app.js\" defer></script></head><body>");
+/// Renders a template as an HTML response with `status`.
+pub(crate) fn page(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            HttpError::Internal.into_response()
+        }
+    }
 }
 
-fn state_label(state: &str) -> &'static str {
+/// What the state chips say.
+pub(crate) fn state_label(state: &str) -> &'static str {
     match state {
         "open" => "open",
         "not_open" => "not open yet",
@@ -23,52 +31,43 @@ fn state_label(state: &str) -> &'static str {
     }
 }
 
-/// `GET /`: every event with its number, state and figures.
-pub(crate) fn index(events: &[(Event, Option<Results>)]) -> String {
-    let mut h = Html::default();
-    head(&mut h, "Events · sms-ratings");
-    h.raw("<main class=\"index\"><h1>Events</h1>");
-    if events.is_empty() {
-        h.raw("<p class=\"empty\">No events yet. Add one with ")
-            .raw("<code>sms-ratings events add CODE \"Name\" --number +1…</code></p>");
-    } else {
-        h.raw("<table><thead><tr><th>Code</th><th>Name</th><th>Number</th><th>State</th>")
-            .raw("<th class=\"num\">Votes</th><th class=\"num\">Average</th></tr></thead><tbody>");
-        for (event, results) in events {
-            let href = format!("/events/{}", event.code);
-            let state = state_name(event);
-            h.raw("<tr><td>")
-                .element("a", &[("href", &href)], event.code.as_str())
-                .raw("</td><td>")
-                .text(&event.name)
-                .raw("</td><td>")
-                .text(
-                    &event
-                        .number
-                        .as_deref()
-                        .map(display_number)
-                        .unwrap_or_default(),
-                )
-                .raw("</td><td>")
-                .element(
-                    "span",
-                    &[("class", "state"), ("data-state", state)],
-                    state_label(state),
-                )
-                .raw("</td><td class=\"num\">");
-            if let Some(r) = results {
-                h.display(r.count)
-                    .raw("</td><td class=\"num\">")
-                    .text(&super::view::average_text(r));
-            } else {
-                h.raw("</td><td class=\"num\">");
-            }
-            h.raw("</td></tr>");
+/// One row of the events list.
+pub(crate) struct IndexRow {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) number: String,
+    pub(crate) state: &'static str,
+    pub(crate) state_label: &'static str,
+    pub(crate) count: u64,
+    pub(crate) average: String,
+}
+
+impl IndexRow {
+    pub(crate) fn new(event: &Event, results: &Results) -> Self {
+        let state = state_name(event);
+        Self {
+            code: event.code.to_string(),
+            name: event.name.clone(),
+            number: event
+                .number
+                .as_deref()
+                .map(display_number)
+                .unwrap_or_default(),
+            state,
+            state_label: state_label(state),
+            count: results.count,
+            average: super::view::average_text(results),
         }
-        h.raw("</tbody></table>");
     }
-    h.raw("</main></body></html>");
-    h.finish()
+}
+
+/// `GET /`: the events, current or archived.
+#[derive(Template)]
+#[template(path = "index.html")]
+pub(crate) struct IndexPage {
+    pub(crate) rows: Vec<IndexRow>,
+    pub(crate) archived: bool,
+    pub(crate) archived_count: usize,
 }
 
 /// How people vote for `event`: the number to text and whether the code must lead the text
@@ -95,54 +94,6 @@ impl HowToVote {
     }
 }
 
-/// `GET /events/{code}`.
-pub(crate) fn event_page(
-    event: &Event,
-    how: &HowToVote,
-    snap: &Snapshot,
-    urls: &PageUrls,
-) -> String {
-    let json = serde_json::to_string(snap).unwrap_or_default();
-    let mut h = Html::default();
-    head(&mut h, &format!("{} · ratings", event.name));
-    h.open(
-        "main",
-        &[
-            ("class", "event"),
-            ("data-live", &urls.live),
-            ("data-poll", &urls.poll),
-            ("data-transport", urls.transport),
-            ("data-snapshot", &json),
-        ],
-    );
-    h.raw("<header><a class=\"back\" href=\"/\">Events</a><h1>")
-        .text(&event.name)
-        .raw("</h1><p class=\"meta\"><span class=\"code\">")
-        .text(event.code.as_str())
-        .raw("</span> ")
-        .element(
-            "span",
-            &[
-                ("class", "state"),
-                ("data-field", "state"),
-                ("data-state", snap.state),
-            ],
-            state_label(snap.state),
-        )
-        .raw(" <span class=\"transport\" data-field=\"transport\"></span></p></header>");
-    call_to_action(&mut h, event, how, snap.state);
-    figures(&mut h, snap);
-    histogram(&mut h, &snap.results);
-    h.raw("<section class=\"card timeline\"><h2>Ratings over time</h2>")
-        .raw("<svg data-chart=\"timeline\" viewBox=\"0 0 600 360\" role=\"img\" ")
-        .raw("aria-label=\"Votes per time interval and running average\"></svg>")
-        .raw("<p class=\"stroke-legend\"><span class=\"key-votes\">■</span> votes (left scale) ")
-        .raw("<span class=\"key-avg\">━</span> running average (right scale, 1–5)</p></section>");
-    comments(&mut h, &snap.comments);
-    h.raw("</main></body></html>");
-    h.finish()
-}
-
 /// Where the page script connects.
 pub(crate) struct PageUrls {
     /// The server-sent events stream.
@@ -153,103 +104,162 @@ pub(crate) struct PageUrls {
     pub(crate) transport: &'static str,
 }
 
-/// The big "Text 4 to …" panel for the projector; the state picks which line shows.
-fn call_to_action(h: &mut Html, event: &Event, how: &HowToVote, state: &str) {
-    h.open(
-        "section",
-        &[
-            ("class", "cta"),
-            ("data-field", "cta"),
-            ("data-state", state),
-        ],
-    );
-    h.raw("<p class=\"cta-open\">Text <kbd>");
-    if how.needs_code {
-        h.text(event.code.as_str()).raw(" ");
-    }
-    h.raw("4</kbd>");
-    match &how.number {
-        Some(number) => h
-            .raw(" to ")
-            .element("span", &[("class", "number")], number),
-        None => h.raw(" to the event number"),
-    };
-    h.raw("</p><p class=\"cta-hint cta-open\">Any rating from 1 to 5, a comment after it if you like</p>")
-        .raw("<p class=\"cta-closed\">Voting is closed</p>")
-        .raw("<p class=\"cta-soon\">Voting opens soon</p></section>");
+/// One bar of the histogram, 5 at the top.
+pub(crate) struct Bar {
+    rating: &'static str,
+    n: u64,
+    width: String,
 }
 
-fn figures(h: &mut Html, snap: &Snapshot) {
-    h.raw("<section class=\"figures\"><div class=\"figure\"><span class=\"value\" data-field=\"average\">")
-        .text(&snap.average_text)
-        .raw("</span><span class=\"label\">average</span></div>")
-        .raw("<div class=\"figure\"><span class=\"value\" data-field=\"count\">")
-        .display(snap.results.count)
-        .raw("</span><span class=\"label\">votes</span></div></section>");
+/// `GET /events/{code}` (the projector) and `GET /p/{token}` (the audience).
+#[derive(Template)]
+#[template(path = "event.html")]
+pub(crate) struct EventPage {
+    pub(crate) name: String,
+    pub(crate) code: String,
+    pub(crate) state_label: &'static str,
+    pub(crate) how: HowToVote,
+    pub(crate) snap: Snapshot,
+    pub(crate) snapshot_json: String,
+    pub(crate) bars: Vec<Bar>,
+    pub(crate) urls: PageUrls,
+    /// The organiser's manage page; none on the audience's page.
+    pub(crate) manage_url: Option<String>,
+    /// `sms:` link with the number and code filled in (when the event has a number).
+    pub(crate) sms_link: Option<String>,
+    /// The QR code of [`EventPage::sms_link`].
+    pub(crate) qr_url: Option<String>,
 }
 
-/// Five horizontal bars, 5 at the top; widths relative to the largest.
-fn histogram(h: &mut Html, results: &Results) {
-    let max = results
-        .histogram
-        .values()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    h.raw("<section class=\"card histogram\"><h2>Ratings</h2><div class=\"bars\">");
-    for rating in ["5", "4", "3", "2", "1"] {
-        let n = results.histogram.get(rating).copied().unwrap_or(0);
-        let width = bar_width(n, max);
-        h.raw("<div class=\"bar-row\"><span class=\"bar-label\">")
-            .text(rating)
-            .raw("★</span><svg class=\"bar\" aria-hidden=\"true\">")
-            .open(
-                "rect",
-                &[
-                    ("data-bar", rating),
-                    ("width", &width),
-                    ("height", "100%"),
-                    ("rx", "4"),
-                ],
-            )
-            .close("rect")
-            .raw("</svg>")
-            .element(
-                "span",
-                &[("class", "bar-n"), ("data-n", rating)],
-                &n.to_string(),
-            )
-            .raw("</div>");
+impl EventPage {
+    /// The page for `event` showing `snap`.
+    pub(crate) fn new(event: &Event, how: HowToVote, snap: Snapshot, urls: PageUrls) -> Self {
+        let max = snap
+            .results
+            .histogram
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let bars = ["5", "4", "3", "2", "1"]
+            .into_iter()
+            .map(|rating| {
+                let n = snap.results.histogram.get(rating).copied().unwrap_or(0);
+                Bar {
+                    rating,
+                    n,
+                    width: bar_width(n, max),
+                }
+            })
+            .collect();
+        Self {
+            name: event.name.clone(),
+            code: event.code.to_string(),
+            state_label: state_label(snap.state),
+            how,
+            snapshot_json: serde_json::to_string(&snap).unwrap_or_default(),
+            snap,
+            bars,
+            urls,
+            manage_url: None,
+            sms_link: super::qr::sms_link(event),
+            qr_url: None,
+        }
     }
-    h.raw("</div></section>");
 }
 
-/// A bar's width as an SVG percentage, one decimal (the page script computes the same).
-pub(crate) fn bar_width(n: u64, max: u64) -> String {
-    let tenths = n * 1000 / max.max(1);
-    format!("{}.{}%", tenths / 10, tenths % 10)
+/// The fields of the event form, as typed, with their errors.
+#[derive(Debug, Default)]
+pub(crate) struct EventForm {
+    pub(crate) code_editable: bool,
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) number: String,
+    pub(crate) opens: String,
+    pub(crate) closes: String,
+    pub(crate) errors: Vec<EventRuleError>,
 }
 
-fn comments(h: &mut Html, comments: &[CommentView]) {
-    h.raw("<section class=\"card comments\"><h2>Latest comments</h2>")
-        .raw("<ol class=\"comment-list\" data-field=\"comments\">");
-    for c in comments {
-        h.raw("<li><span class=\"stars\">")
-            .display(c.rating)
-            .raw("★</span> ")
-            .element("q", &[], &c.comment)
-            .raw(" <span class=\"who\">")
-            .text(&c.phone)
-            .raw("</span> ")
-            .element("time", &[("datetime", &c.at)], &c.at)
-            .raw("</li>");
+impl EventForm {
+    /// The form filled in from a stored event (its times in the `datetime-local` format).
+    pub(crate) fn of(event: &Event) -> Self {
+        let local = |t: Option<crate::model::Timestamp>| {
+            t.map(|t| t.rfc3339().chars().take(16).collect())
+                .unwrap_or_default()
+        };
+        Self {
+            code_editable: false,
+            code: event.code.to_string(),
+            name: event.name.clone(),
+            number: event.number.clone().unwrap_or_default(),
+            opens: local(event.opens),
+            closes: local(event.closes),
+            errors: Vec::new(),
+        }
     }
-    h.raw("</ol><p class=\"empty\" data-field=\"no-comments\"");
-    if !comments.is_empty() {
-        h.raw(" hidden");
+
+    /// The first error for the field named `name` (`code`, `name`, `number`, `opens`,
+    /// `closes`), as shown next to it.
+    pub(crate) fn error(&self, name: &str) -> Option<String> {
+        let field = match name {
+            "code" => Field::Code,
+            "name" => Field::Name,
+            "number" => Field::Number,
+            "opens" => Field::Opens,
+            _ => Field::Closes,
+        };
+        self.errors
+            .iter()
+            .find(|e| e.field() == field)
+            .map(ToString::to_string)
     }
-    h.raw(">No comments yet</p></section>");
+}
+
+/// `GET /events/new`, and the form again with its errors.
+#[derive(Template)]
+#[template(path = "event_form.html")]
+pub(crate) struct NewEventPage {
+    pub(crate) form: EventForm,
+    pub(crate) csrf: String,
+}
+
+/// A comment in the organiser's moderation list.
+pub(crate) struct ModeratedComment {
+    pub(crate) id: String,
+    pub(crate) phone: String,
+    pub(crate) rating: u8,
+    pub(crate) comment: String,
+    pub(crate) hidden: bool,
+}
+
+/// What the last action did, shown at the top of the manage page.
+pub(crate) struct Notice {
+    pub(crate) kind: &'static str,
+    pub(crate) text: String,
+}
+
+/// `GET /events/{code}/manage`.
+#[derive(Template)]
+#[template(path = "manage.html")]
+pub(crate) struct ManagePage {
+    pub(crate) event: Event,
+    pub(crate) settings: EventSettings,
+    pub(crate) state: &'static str,
+    pub(crate) state_label: &'static str,
+    pub(crate) opens_text: String,
+    pub(crate) count: u64,
+    pub(crate) average: String,
+    /// Votes and latest vote time as the page shows them (`count/updated_at`); the page
+    /// script says "new votes" when the snapshot's differ.
+    pub(crate) stamp: String,
+    pub(crate) share_url: Option<String>,
+    pub(crate) comments: Vec<ModeratedComment>,
+    pub(crate) form: EventForm,
+    pub(crate) csrf: String,
+    pub(crate) notice: Option<Notice>,
+    pub(crate) state_error: Option<String>,
+    pub(crate) reset_error: Option<String>,
 }
 
 /// `+15005550006` → `+1 500 555 0006`; other numbers as they are.
@@ -263,6 +273,12 @@ pub(crate) fn display_number(number: &str) -> String {
     }
 }
 
+/// A bar's width as an SVG percentage, one decimal (the page script computes the same).
+pub(crate) fn bar_width(n: u64, max: u64) -> String {
+    let tenths = n * 1000 / max.max(1);
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +290,16 @@ mod tests {
         assert_eq!(bar_width(0, 0), "0.0%");
         assert_eq!(bar_width(1, 3), "33.3%");
         assert_eq!(bar_width(3, 3), "100.0%");
+    }
+
+    #[test]
+    fn form_errors_sit_next_to_their_field() {
+        let form = EventForm {
+            errors: vec![EventRuleError::Code, EventRuleError::ClosesBeforeOpens],
+            ..EventForm::default()
+        };
+        assert!(form.error("code").unwrap().contains("2-32"));
+        assert!(form.error("closes").unwrap().contains("after"));
+        assert_eq!(form.error("name"), None);
     }
 }

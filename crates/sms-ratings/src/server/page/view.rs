@@ -17,10 +17,16 @@ const MAX_BARS: usize = 48;
 /// Bucket widths tried, in multiples of [`BASE_BUCKET`]; past the last, whole days.
 const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 
-/// Everything the results page shows about one event. `results` is exactly what
-/// `GET /api/events/{code}/results` returns.
+/// Everything the results page (the projector) shows about one event. `results` is exactly
+/// what `GET /api/events/{code}/results` returns, unless the organiser hid the results: then
+/// only the count is real (no average, an empty histogram and timeline).
+///
+/// `Snapshot::read` builds the organiser's snapshot (the one function that does);
+/// [`Snapshot::public`] derives the audience's from it, so one read per update serves both.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
+    /// False while the organiser hides the results (the page shows the vote count only).
+    pub revealed: bool,
     /// Count, average, histogram.
     pub results: Results,
     /// The average as shown: one decimal, rounded half up from the exact fraction ("–" when
@@ -32,6 +38,17 @@ pub struct Snapshot {
     pub timeline: Timeline,
     /// Latest comments, newest first (phones masked, numbers in the text masked).
     pub comments: Vec<CommentView>,
+    /// The event's share token, which may see [`Snapshot::public`] (never serialised).
+    #[serde(skip)]
+    pub(crate) share_token: Option<String>,
+}
+
+impl super::hub::Views for Snapshot {
+    type Public = Self;
+
+    fn audience(&self) -> (Self, Option<String>) {
+        (self.public(), self.share_token.clone())
+    }
 }
 
 /// Votes over time, in buckets of equal width with empty ones included.
@@ -54,11 +71,12 @@ pub struct BucketView {
     pub sum: u64,
 }
 
-/// A comment as the page shows it.
+/// A comment as the page shows it (hidden comments never are).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommentView {
-    /// The sender, masked.
-    pub phone: String,
+    /// The sender, masked; none in the public view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     /// The rating.
     pub rating: u8,
     /// The text, phone numbers in it masked (still hostile: escape it).
@@ -76,19 +94,51 @@ impl Snapshot {
         let Some(event) = store.event(code.clone()).await? else {
             return Ok(None);
         };
+        let settings = store.event_settings(code.clone()).await?;
         let results = store.results(code.clone()).await?;
         let timeline = store.timeline(code.clone(), BASE_BUCKET).await?;
         let comments = store.latest_comments(code, COMMENTS).await?;
-        let (Some(results), Some(timeline), Some(comments)) = (results, timeline, comments) else {
+        let (Some(settings), Some(results), Some(timeline), Some(comments)) =
+            (settings, results, timeline, comments)
+        else {
             return Ok(None);
         };
-        Ok(Some(Self {
+        let snapshot = Self {
+            share_token: settings.share_token.clone(),
+            revealed: true,
             average_text: average_text(&results),
             state: state_name(&event),
             timeline: timeline_view(&timeline),
             comments: comments.iter().map(comment_view).collect(),
             results,
+        };
+        Ok(Some(if settings.results_hidden {
+            snapshot.count_only()
+        } else {
+            snapshot
         }))
+    }
+
+    /// The audience's view: the same figures and comments without the senders (masked or
+    /// not, a phone number is the organiser's data).
+    #[must_use]
+    pub fn public(&self) -> Self {
+        let mut public = self.clone();
+        public.share_token = None;
+        for comment in &mut public.comments {
+            comment.phone = None;
+        }
+        public
+    }
+
+    /// Results hidden until revealed: the vote count only.
+    fn count_only(mut self) -> Self {
+        self.revealed = false;
+        self.results.average = None;
+        self.results.histogram.values_mut().for_each(|n| *n = 0);
+        self.average_text = "–".to_owned();
+        self.timeline.buckets.clear();
+        self
     }
 }
 
@@ -117,7 +167,7 @@ pub(crate) fn average_text(results: &Results) -> String {
 
 fn comment_view(row: &RatingRow) -> CommentView {
     CommentView {
-        phone: mask_phone(&row.phone),
+        phone: Some(mask_phone(&row.phone)),
         rating: row.rating.get(),
         comment: mask_numbers_in(&row.comment),
         at: row.updated_at.rfc3339(),
@@ -248,10 +298,43 @@ mod tests {
             channel: crate::model::Channel::Sms,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),
+            message_sid: "SM1".into(),
+            hidden: false,
         };
         let v = comment_view(&row);
-        assert_eq!(v.phone, "+1•••••0123");
+        assert_eq!(v.phone.as_deref(), Some("+1•••••0123"));
         assert!(!v.comment.contains("7700"), "{}", v.comment);
         assert!(v.comment.ends_with("<b>"), "escaping is the renderer's job");
+    }
+
+    #[test]
+    fn public_view_drops_senders_and_hidden_results_show_the_count_only() {
+        let snap = Snapshot {
+            revealed: true,
+            results: results([0, 1, 0, 0, 2]),
+            average_text: "4.0".into(),
+            state: "open",
+            timeline: timeline_view(&[bucket(1, 3, 12)]),
+            share_token: None,
+            comments: vec![CommentView {
+                phone: Some("+1•••••0123".into()),
+                rating: 5,
+                comment: "great".into(),
+                at: "1970-01-01T00:00:00Z".into(),
+            }],
+        };
+        let public = snap.public();
+        assert_eq!(public.comments[0].phone, None);
+        assert_eq!(public.comments[0].comment, "great");
+        assert!(!serde_json::to_string(&public).unwrap().contains("•"));
+        assert_eq!(public.results, snap.results);
+
+        let hidden = snap.clone().count_only();
+        assert!(!hidden.revealed);
+        assert_eq!(hidden.results.count, 3);
+        assert_eq!(hidden.results.average, None);
+        assert!(hidden.results.histogram.values().all(|n| *n == 0));
+        assert!(hidden.timeline.buckets.is_empty());
+        assert_eq!(hidden.average_text, "–");
     }
 }

@@ -108,7 +108,8 @@
       li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
       li.appendChild(document.createTextNode(' '));
       li.appendChild(el(null, 'q', {}, c.comment));
-      li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone));
+      // The audience's view carries no sender at all.
+      if (c.phone) { li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone)); }
       li.appendChild(el(null, 'time', { datetime: c.at }, hhmm(c.at)));
       list.appendChild(li);
     });
@@ -126,6 +127,8 @@
     drawTimeline($('[data-chart="timeline"]'), snap.timeline);
     drawComments(field('comments'), field('no-comments'), snap.comments);
     root.setAttribute('data-updated', snap.results.updated_at || '');
+    // Results hidden until revealed: the stylesheet shows the vote count only.
+    root.setAttribute('data-revealed', String(snap.revealed !== false));
   }
 
   function start(root) {
@@ -144,7 +147,10 @@
       fetch(root.getAttribute('data-poll'), { credentials: 'same-origin', cache: 'no-store' })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(receive)
-        .catch(function () { show('offline, retrying'); });
+        .catch(function (status) {
+          // 404: the event is gone or its audience link was revoked.
+          show(status === 404 ? 'no longer available' : 'offline, retrying');
+        });
     }
 
     function startPolling() {
@@ -178,8 +184,29 @@
     });
   }
 
+  // The manage page: says when new votes arrived (it does not reload by itself: the
+  // organiser may be typing in a form). It polls rather than holding an event stream, so
+  // the organiser's tabs do not use up the browser's few connections per server.
+  var WATCH_MS = 3000;
+
+  function watch(root) {
+    var first = root.getAttribute('data-stamp');
+    function check() {
+      fetch(root.getAttribute('data-watch'), { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (snap) {
+          var stamp = snap.results.count + '/' + (snap.results.updated_at || '');
+          if (stamp !== first) { field('fresh').hidden = false; }
+        })
+        .catch(function () {});
+    }
+    setInterval(check, WATCH_MS);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     localizeTimes(document);
+    var manage = $('main[data-watch]');
+    if (manage) { watch(manage); }
     var root = $('main[data-snapshot]');
     if (!root) { return; }
     var snap;

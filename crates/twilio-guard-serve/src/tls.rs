@@ -1,7 +1,7 @@
-//! `--tls-cert/--tls-key`: a rustls server configuration with an explicit crypto provider.
+//! The one TLS server configuration: rustls 0.23 with the `ring` provider chosen here (not
+//! whatever a dependency installed process-wide), certificate chain and key from PEM files.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject as _;
@@ -27,15 +27,15 @@ pub enum TlsError {
         /// Why (never the key itself).
         reason: String,
     },
-    /// rustls refused the pair (key does not match, unsupported algorithm).
+    /// rustls refused the pair (the key does not match, an unsupported algorithm).
     #[error("TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
 }
 
-/// A server configuration for the PEM certificate chain at `cert` and key at `key`, with the
-/// `ring` provider chosen here rather than by whatever is installed process-wide. HTTP/1.1
-/// only: Twilio speaks HTTP/1.1 to webhooks.
-pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
+/// A server configuration for the PEM certificate chain at `cert` and the key at `key`,
+/// offering HTTP/2 and HTTP/1.1 by ALPN ([`crate::serve`] speaks whichever was agreed).
+/// Set `alpn_protocols` to `[b"http/1.1"]` on the result to keep HTTP/2 off.
+pub fn load(cert: &Path, key: &Path) -> Result<ServerConfig, TlsError> {
     let certificate_error = |reason: String| TlsError::Certificate {
         path: cert.display().to_string(),
         reason,
@@ -51,11 +51,11 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsEr
         path: key.display().to_string(),
         reason: e.to_string(),
     })?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, private)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }

@@ -1,0 +1,433 @@
+//! Event management in the browser: create, edit, open / close / archive, hide and reveal
+//! results, the audience link, comment moderation and resetting votes.
+//!
+//! Every handler here is a POST behind [`crate::server::csrf::protect`]. Details follow the
+//! same rules as `sms-ratings events add` ([`crate::rules`]); a refused form comes back with
+//! its values and an error next to each field (422), having stored nothing. Success answers
+//! 303 to the manage page with a notice naming what happened.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::render::{self, EventForm, ManagePage, ModeratedComment, NewEventPage, Notice};
+use super::view::{average_text, state_name};
+use super::{App, code};
+use crate::mask::{mask_numbers_in, mask_phone};
+use crate::model::{Event, EventCode, NewEvent, Timestamp};
+use crate::rules::{self, EventRuleError, Field};
+use crate::server::csrf::{CsrfToken, new_token};
+use crate::server::error::HttpError;
+use crate::store::{EventChange, StoreError};
+
+/// A posted form's fields.
+struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    fn parse(body: &Bytes) -> Self {
+        Self(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The field's value, `""` when absent.
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A form posted to `/events/{code}/…`: the event's code and the fields.
+pub(crate) struct Posted {
+    code: EventCode,
+    form: FormData,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let Path(raw) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let code = code(&raw).map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            code,
+            form: FormData::parse(&body),
+        })
+    }
+}
+
+/// The event form as posted, and the event it describes when every rule holds.
+fn checked(form: &FormData, code: &str) -> (EventForm, Result<NewEvent, Vec<EventRuleError>>) {
+    let mut errors = Vec::new();
+    let mut time = |field, name| {
+        rules::parse_time(field, form.get(name)).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        })
+    };
+    let opens = time(Field::Opens, "opens");
+    let closes = time(Field::Closes, "closes");
+    let result = match rules::check_event(code, form.get("name"), form.get("number"), opens, closes)
+    {
+        Ok(event) if errors.is_empty() => Ok(event),
+        Ok(_) => Err(errors),
+        Err(mut found) => {
+            found.append(&mut errors);
+            Err(found)
+        }
+    };
+    let shown = EventForm {
+        code_editable: true,
+        code: code.to_owned(),
+        name: form.get("name").to_owned(),
+        number: form.get("number").to_owned(),
+        opens: form.get("opens").to_owned(),
+        closes: form.get("closes").to_owned(),
+        errors: result.as_ref().err().cloned().unwrap_or_default(),
+    };
+    (shown, result)
+}
+
+/// [`checked`], then the one-open-event-per-number rule against the stored events.
+async fn checked_with_others(
+    app: &App,
+    form: &FormData,
+    code: &str,
+) -> Result<(EventForm, Result<NewEvent, ()>), HttpError> {
+    let (mut shown, result) = checked(form, code);
+    let Ok(event) = result else {
+        return Ok((shown, Err(())));
+    };
+    let all = app.ratings().store().events().await?;
+    match rules::check_number_free(&event, &all, Timestamp::now()) {
+        Ok(()) => Ok((shown, Ok(event))),
+        Err(e) => {
+            shown.errors.push(e);
+            Ok((shown, Err(())))
+        }
+    }
+}
+
+/// 303 to the manage page, with a notice.
+fn to_manage(code: &EventCode, notice: &str) -> Response {
+    let location = format!("/events/{code}/manage?notice={notice}");
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+pub(crate) async fn new_form(Extension(csrf): Extension<CsrfToken>) -> Response {
+    let form = EventForm {
+        code_editable: true,
+        ..EventForm::default()
+    };
+    render::page(StatusCode::OK, &NewEventPage { form, csrf: csrf.0 })
+}
+
+pub(crate) async fn create(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    let form = FormData::parse(&body);
+    let (mut shown, result) = checked_with_others(&app, &form, form.get("code")).await?;
+    let refused = |form| {
+        let page = NewEventPage { form, csrf: csrf.0 };
+        Ok(render::page(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    };
+    let Ok(event) = result else {
+        return refused(shown);
+    };
+    match app.ratings().store().add_event(event).await {
+        Ok(event) => {
+            tracing::info!(code = %event.code, "event created");
+            Ok(to_manage(&event.code, "created"))
+        }
+        Err(StoreError::DuplicateEvent(code)) => {
+            shown.errors.push(EventRuleError::CodeTaken(code));
+            refused(shown)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `?notice=…&removed=N` on the manage page.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ManageQuery {
+    notice: Option<String>,
+    removed: Option<u64>,
+}
+
+fn notice(query: &ManageQuery) -> Option<Notice> {
+    let (kind, text) = match query.notice.as_deref()? {
+        "created" => ("created", "Event created. Open it when you are ready."),
+        "saved" => ("saved", "Changes saved."),
+        "opened" => ("opened", "Voting is open."),
+        "closed" => ("closed", "Voting is closed."),
+        "archived" => ("archived", "Event archived (and closed)."),
+        "unarchived" => ("unarchived", "Event back from the archive."),
+        "results-hidden" => (
+            "results-hidden",
+            "Results hidden: the projector and the audience link show the vote count only.",
+        ),
+        "results-revealed" => ("results-revealed", "Results revealed."),
+        "shared" => (
+            "shared",
+            "New audience link: any earlier link no longer works.",
+        ),
+        "revoked" => ("revoked", "Audience link revoked: it now answers 404."),
+        "comment-hidden" => (
+            "comment-hidden",
+            "Comment hidden from the projector and the audience.",
+        ),
+        "comment-shown" => ("comment-shown", "Comment shown again."),
+        "comment-gone" => (
+            "comment-gone",
+            "That vote changed meanwhile (its sender voted again): check the list.",
+        ),
+        "reset" => {
+            let n = query.removed.unwrap_or(0);
+            let votes = if n == 1 { "vote" } else { "votes" };
+            return Some(Notice {
+                kind: "reset",
+                text: format!("Removed {n} {votes}."),
+            });
+        }
+        _ => return None,
+    };
+    Some(Notice {
+        kind,
+        text: text.to_owned(),
+    })
+}
+
+/// What to show on the manage page besides the stored event.
+#[derive(Default)]
+struct Shown {
+    notice: Option<Notice>,
+    form: Option<EventForm>,
+    state_error: Option<String>,
+    reset_error: Option<String>,
+}
+
+async fn manage_page(
+    app: &App,
+    code: EventCode,
+    csrf: String,
+    shown: Shown,
+    status: StatusCode,
+) -> Result<Response, HttpError> {
+    let store = app.ratings().store();
+    let event = store
+        .event(code.clone())
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let settings = store.event_settings(code.clone()).await?;
+    let results = store.results(code.clone()).await?;
+    let ratings = store.ratings(code).await?;
+    let (Some(settings), Some(results), Some(ratings)) = (settings, results, ratings) else {
+        return Err(HttpError::NotFound);
+    };
+    let mut comments: Vec<_> = ratings
+        .into_iter()
+        .filter(|r| !r.comment.is_empty())
+        .collect();
+    comments.sort_by_key(|r| std::cmp::Reverse(r.updated_at));
+    let state = state_name(&event);
+    let page = ManagePage {
+        state,
+        state_label: render::state_label(state),
+        opens_text: event.opens.map(Timestamp::rfc3339).unwrap_or_default(),
+        count: results.count,
+        average: average_text(&results),
+        stamp: format!(
+            "{}/{}",
+            results.count,
+            results.updated_at.as_deref().unwrap_or_default()
+        ),
+        share_url: settings
+            .share_token
+            .as_ref()
+            .map(|t| format!("{}/p/{t}", app.public_url)),
+        comments: comments
+            .into_iter()
+            .map(|r| ModeratedComment {
+                id: r.message_sid,
+                phone: mask_phone(&r.phone),
+                rating: r.rating.get(),
+                comment: mask_numbers_in(&r.comment),
+                hidden: r.hidden,
+            })
+            .collect(),
+        form: shown.form.unwrap_or_else(|| EventForm::of(&event)),
+        settings,
+        event,
+        csrf,
+        notice: shown.notice,
+        state_error: shown.state_error,
+        reset_error: shown.reset_error,
+    };
+    Ok(render::page(status, &page))
+}
+
+pub(crate) async fn page(
+    State(app): State<App>,
+    Path(raw): Path<String>,
+    Query(query): Query<ManageQuery>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, HttpError> {
+    let shown = Shown {
+        notice: notice(&query),
+        ..Shown::default()
+    };
+    manage_page(&app, code(&raw)?, csrf.0, shown, StatusCode::OK).await
+}
+
+pub(crate) async fn edit(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let (mut shown, result) = checked_with_others(&app, &form, code.as_str()).await?;
+    shown.code_editable = false;
+    let Ok(event) = result else {
+        let shown = Shown {
+            form: Some(shown),
+            ..Shown::default()
+        };
+        return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    app.ratings().store().edit_event(event).await?;
+    app.ratings().changed(code.as_str());
+    Ok(to_manage(&code, "saved"))
+}
+
+/// Stores `change`, tells the live pages (streams of a revoked link end at this update)
+/// and answers 303 to the manage page with the notice `done`.
+async fn apply(
+    app: &App,
+    code: EventCode,
+    change: EventChange,
+    done: &str,
+) -> Result<Response, HttpError> {
+    app.ratings()
+        .store()
+        .change_event(code.clone(), change)
+        .await?;
+    tracing::info!(%code, action = done, "event changed");
+    app.ratings().changed(code.as_str());
+    Ok(to_manage(&code, done))
+}
+
+/// Opening must not put a second open event on the event's number.
+fn check_can_open(event: &Event, all: &[Event], now: Timestamp) -> Result<(), EventRuleError> {
+    let candidate = NewEvent {
+        code: event.code.clone(),
+        name: event.name.clone(),
+        number: event.number.clone(),
+        opens: None,
+        closes: event.closes.filter(|c| *c > now),
+    };
+    rules::check_number_free(&candidate, all, now)
+}
+
+pub(crate) async fn state(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let store = app.ratings().store();
+    let now = Timestamp::now();
+    let (change, done) = match form.get("action") {
+        "open" => (EventChange::OpenNow(now), "opened"),
+        "close" => (EventChange::Close, "closed"),
+        "archive" => (EventChange::Archive, "archived"),
+        "unarchive" => (EventChange::Unarchive, "unarchived"),
+        _ => return Err(HttpError::BadRequest),
+    };
+    if matches!(change, EventChange::OpenNow(_)) {
+        let all = store.events().await?;
+        let event = all
+            .iter()
+            .find(|e| e.code == code)
+            .ok_or(HttpError::NotFound)?;
+        if let Err(e) = check_can_open(event, &all, now) {
+            let shown = Shown {
+                state_error: Some(e.to_string()),
+                ..Shown::default()
+            };
+            return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    }
+    apply(&app, code, change, done).await
+}
+
+pub(crate) async fn results(
+    State(app): State<App>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let (hidden, done) = match form.get("action") {
+        "hide" => (true, "results-hidden"),
+        "reveal" => (false, "results-revealed"),
+        _ => return Err(HttpError::BadRequest),
+    };
+    apply(&app, code, EventChange::HideResults(hidden), done).await
+}
+
+pub(crate) async fn share(
+    State(app): State<App>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let (token, done) = match form.get("action") {
+        "new" => (Some(new_token().ok_or(HttpError::Internal)?), "shared"),
+        "revoke" => (None, "revoked"),
+        _ => return Err(HttpError::BadRequest),
+    };
+    apply(&app, code, EventChange::Share(token), done).await
+}
+
+pub(crate) async fn comments(
+    State(app): State<App>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let (hidden, done) = match form.get("action") {
+        "hide" => (true, "comment-hidden"),
+        "unhide" => (false, "comment-shown"),
+        _ => return Err(HttpError::BadRequest),
+    };
+    let id = form.get("id").to_owned();
+    let store = app.ratings().store();
+    if store.event(code.clone()).await?.is_none() {
+        return Err(HttpError::NotFound);
+    }
+    let found = store.hide_comment(code.clone(), id, hidden).await?;
+    app.ratings().changed(code.as_str());
+    Ok(to_manage(&code, if found { done } else { "comment-gone" }))
+}
+
+pub(crate) async fn reset(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let confirm = form.get("confirm").trim().to_ascii_uppercase();
+    if confirm != code.as_str() {
+        let shown = Shown {
+            reset_error: Some(format!("Type {code} to confirm; nothing was removed.")),
+            ..Shown::default()
+        };
+        return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let removed = app.ratings().store().reset_votes(code.clone()).await?;
+    tracing::info!(%code, removed, "votes reset");
+    app.ratings().changed(code.as_str());
+    let location = format!("/events/{code}/manage?notice=reset&removed={removed}");
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+}

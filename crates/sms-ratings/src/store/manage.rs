@@ -1,0 +1,92 @@
+//! Organiser management (schema version 2): event edits and state changes, moderation,
+//! share links. The statements are the same text for both dialects; each backend binds
+//! [`EventChange::arg`] with its own types.
+
+use crate::model::Timestamp;
+
+/// What an event shows to its audience, and whether it is archived.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSettings {
+    /// Archived: closed and listed apart.
+    pub archived: bool,
+    /// Results hidden until revealed: the projector and the public view show the vote
+    /// count only.
+    pub results_hidden: bool,
+    /// The public share link's token (`/p/{token}`), when there is one.
+    pub share_token: Option<String>,
+}
+
+/// A change to an event's state, as the organiser's buttons make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventChange {
+    /// Take votes from now on: not closed, not archived, opening time cleared, a closing
+    /// time already past cleared.
+    OpenNow(Timestamp),
+    /// Stop taking votes.
+    Close,
+    /// Close and archive.
+    Archive,
+    /// Back from the archive (still closed).
+    Unarchive,
+    /// Hide (`true`) or reveal (`false`) the results.
+    HideResults(bool),
+    /// Set (a new token) or revoke (`None`) the share link.
+    Share(Option<String>),
+}
+
+/// The second parameter of a [`EventChange`]'s statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Arg {
+    /// The statement takes only the code.
+    None,
+    /// Milliseconds since the epoch.
+    Millis(i64),
+    /// A flag.
+    Flag(bool),
+    /// Text or NULL.
+    Text(Option<String>),
+}
+
+impl EventChange {
+    /// The statement (`$1` = code, `$2` = [`EventChange::arg`] when there is one).
+    pub(crate) fn sql(&self) -> &'static str {
+        match self {
+            Self::OpenNow(_) => {
+                "UPDATE events SET closed = FALSE, archived = FALSE, opens = NULL,
+                 closes = CASE WHEN closes <= $2 THEN NULL ELSE closes END WHERE code = $1"
+            }
+            Self::Close => "UPDATE events SET closed = TRUE WHERE code = $1",
+            Self::Archive => "UPDATE events SET closed = TRUE, archived = TRUE WHERE code = $1",
+            Self::Unarchive => "UPDATE events SET archived = FALSE WHERE code = $1",
+            Self::HideResults(_) => "UPDATE events SET results_hidden = $2 WHERE code = $1",
+            Self::Share(_) => "UPDATE events SET share_token = $2 WHERE code = $1",
+        }
+    }
+
+    /// The value bound to `$2`.
+    pub(crate) fn arg(&self) -> Arg {
+        match self {
+            Self::OpenNow(now) => Arg::Millis(now.millis()),
+            Self::HideResults(hidden) => Arg::Flag(*hidden),
+            Self::Share(token) => Arg::Text(token.clone()),
+            Self::Close | Self::Archive | Self::Unarchive => Arg::None,
+        }
+    }
+}
+
+/// Changes an event's name, number and times (`$1` = code); its state stays.
+pub(crate) const EDIT_EVENT_SQL: &str =
+    "UPDATE events SET name = $2, number = $3, opens = $4, closes = $5 WHERE code = $1";
+
+/// An event's settings (`$1` = code).
+pub(crate) const SETTINGS_SQL: &str =
+    "SELECT archived, results_hidden, share_token FROM events WHERE code = $1";
+
+/// Hides or shows one comment (`$1` = code, `$2` = the vote's `MessageSid`, `$3` = hidden).
+pub(crate) const HIDE_COMMENT_SQL: &str = "UPDATE ratings SET hidden = $3
+    WHERE event_id = (SELECT id FROM events WHERE code = $1) AND message_sid = $2";
+
+/// Removes every vote of an event (`$1` = event id). Processed `MessageSid`s stay, so a
+/// retried old message still gets its stored reply and no second effect.
+pub(crate) const RESET_VOTES_SQL: &str = "DELETE FROM ratings WHERE event_id = $1";

@@ -1,0 +1,71 @@
+//! The per-address connection cap: how many connections each peer IP holds right now.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Open connections per peer address; entries leave the map when their count drops to zero,
+/// so the map holds only addresses with open connections (at most `max_connections`).
+#[derive(Debug, Default)]
+pub(crate) struct PerIp {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection's share of its address's count, given back on drop.
+#[derive(Debug)]
+pub(crate) struct IpSlot {
+    per_ip: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl PerIp {
+    // Each update is a single insert or remove, so a poisoned lock still holds good counts.
+    fn open(&self) -> MutexGuard<'_, HashMap<IpAddr, usize>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A slot for `ip` if it holds fewer than `max` connections.
+    pub(crate) fn take(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<IpSlot> {
+        let mut open = self.open();
+        let count = open.entry(ip).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(IpSlot {
+            per_ip: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut open = self.per_ip.open();
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_address_and_forgets_closed_ones() {
+        let per_ip = Arc::new(PerIp::default());
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let first = per_ip.take(a, 2).unwrap();
+        let _second = per_ip.take(a, 2).unwrap();
+        assert!(per_ip.take(a, 2).is_none());
+        let _other = per_ip.take(b, 2).unwrap();
+        drop(first);
+        let _again = per_ip.take(a, 2).unwrap();
+        drop((_second, _again, _other));
+        assert!(per_ip.open().is_empty());
+    }
+}
