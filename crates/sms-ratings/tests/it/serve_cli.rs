@@ -6,24 +6,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::server::{NUMBER, form, sms_params};
-use crate::support::{KillOnDrop, free_port};
+use crate::support::{KillOnDrop, free_port, wait_healthy};
 
-async fn wait_healthy(port: u16) {
-    let started = Instant::now();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    while crate::support::http_client()
-        .get(&url)
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Sends SIGHUP to `server`.
+fn hangup(server: &KillOnDrop) {
+    let pid = server.0.id().to_string();
+    let sent = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    assert!(sent.success());
 }
 
 /// A signed SMS with `token`; its status.
@@ -86,14 +75,7 @@ async fn token_file_reloads_on_sighup() {
     assert_eq!(sms(port, new, "SM2").await, 403, "not in the file yet");
 
     std::fs::write(&tokens, format!("primary {new}\nsecondary {old}\n")).unwrap();
-    let pid = server.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    hangup(&server);
     let started = Instant::now();
     while sms(port, new, "SM3").await != 200 {
         assert!(
@@ -110,13 +92,7 @@ async fn token_file_reloads_on_sighup() {
 
     // A broken file keeps the keys in force.
     std::fs::write(&tokens, "AC1 primary x extra words\n").unwrap();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    hangup(&server);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sms(port, new, "SM5").await, 200);
     drop(server);
