@@ -381,30 +381,16 @@ fn validator(serve: &Serve) -> Result<Validator, CliError> {
 /// connections and the replay store stay). A file that does not parse keeps the old keys.
 /// Logs what happened, never a key.
 async fn reload_on_hangup(path: PathBuf, token: Option<String>, live: LiveKeys) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut hangups = match signal(SignalKind::hangup()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot watch SIGHUP: the token file is read once");
-                return;
-            }
-        };
-        while hangups.recv().await.is_some() {
-            match key_store(Some(&path), token.as_deref()) {
-                Ok(keys) => {
-                    live.replace(Validator::new(keys));
-                    tracing::info!(file = %path.display(), "SIGHUP: token file reloaded, new keys in force");
-                }
-                Err(e) => {
-                    tracing::warn!(file = %path.display(), error = %e, "SIGHUP: token file not reloaded, the previous keys stay");
-                }
-            }
+    twilio_guard_serve::on_hangup(move || match key_store(Some(&path), token.as_deref()) {
+        Ok(keys) => {
+            live.replace(Validator::new(keys));
+            tracing::info!(file = %path.display(), "SIGHUP: token file reloaded, new keys in force");
         }
-    }
-    #[cfg(not(unix))]
-    let _ = (path, token, live);
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "SIGHUP: token file not reloaded, the previous keys stay");
+        }
+    })
+    .await;
 }
 
 fn server_config(

@@ -161,8 +161,8 @@ impl Config {
         Config::new(public, vec![Route::new("/", upstream, webhook)?])
     }
 
-    /// How long the upstream may take to answer (head) before the client gets 504. Keep it
-    /// under Twilio's 15 s.
+    /// How long the upstream may take to answer, head and body, before the client gets 504.
+    /// Keep it under Twilio's 15 s.
     #[must_use]
     pub fn upstream_timeout(mut self, deadline: Duration) -> Config {
         self.upstream_timeout = deadline;

@@ -105,7 +105,7 @@ pub struct ProxyArgs {
     #[arg(long, env = "TWILIO_PROXY_BASIC_AUTH_FILE")]
     pub basic_auth_file: Option<PathBuf>,
     /// Largest body accepted, in bytes (413 above).
-    #[arg(long, env = "TWILIO_PROXY_BODY_LIMIT", default_value_t = 64 * 1024)]
+    #[arg(long, env = "TWILIO_PROXY_BODY_LIMIT", default_value_t = twilio_webhook::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
     /// Methods accepted (405 for others); comma-separated.
     #[arg(

@@ -82,20 +82,8 @@ pub fn reload_all(routes: &[Reloadable], env: &impl Fn(&str) -> Option<String>) 
 
 /// Reloads on every `SIGHUP` until the process ends (Unix only; elsewhere a no-op).
 pub async fn on_sighup(routes: Vec<Reloadable>) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut hangups = match signal(SignalKind::hangup()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP: keys reload only on restart");
-                return;
-            }
-        };
-        while hangups.recv().await.is_some() {
-            reload_all(&routes, &|name: &str| std::env::var(name).ok());
-        }
-    }
-    #[cfg(not(unix))]
-    drop(routes);
+    twilio_guard_serve::on_hangup(move || {
+        reload_all(&routes, &|name: &str| std::env::var(name).ok());
+    })
+    .await;
 }

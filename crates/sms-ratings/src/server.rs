@@ -131,7 +131,7 @@ impl Config {
     /// Organiser credentials; without them the organiser API refuses every request.
     #[must_use]
     pub fn admin(mut self, credentials: BasicAuth) -> Self {
-        self.admin = Some(credentials.realm("sms-ratings organisers"));
+        self.admin = Some(credentials.realm(auth::REALM));
         self
     }
 
