@@ -1,17 +1,18 @@
 //! The `sms-ratings` command line: `serve` and `events add|list|close`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
-use twilio_webhook::BasicAuth;
 use twilio_webhook::Scheme;
+use twilio_webhook::keys::{KeyKind, TokenFile, TokenFileError};
+use twilio_webhook::{BasicAuth, KeyStore, LiveKeys, Validator};
 
-use crate::server::{self, App, Config};
+use crate::server::{self, App, Config, StreamLimits};
 use crate::service::Ratings;
 use crate::store::{self, Store, StoreError};
 
@@ -20,7 +21,7 @@ use crate::store::{self, Store, StoreError};
 #[command(name = "sms-ratings", version, about, long_about = None)]
 pub struct Cli {
     /// SQLite file, or a `postgres://` URL to use PostgreSQL [default: ratings.db;
-    /// with --demo: a new file in the temp directory]
+    /// with --demo: a new private file in the temp directory]
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
     #[command(subcommand)]
@@ -30,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the webhook and organiser API server.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Manage events.
     #[command(subcommand)]
     Events(Events),
@@ -42,8 +43,13 @@ struct Serve {
     #[arg(long, default_value = "127.0.0.1:8080", env = "LISTEN")]
     listen: SocketAddr,
     /// Twilio auth token that signs the webhooks (Console > Account > API keys & tokens).
+    /// Prefer the environment variable or --token-file: a flag's value shows in `ps`.
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     auth_token: Option<String>,
+    /// File of auth tokens: one token, or `SLOT TOKEN` / `ACCOUNT_SID SLOT TOKEN` lines
+    /// (rotation, several accounts). Re-read on SIGHUP: rotate keys without a restart.
+    #[arg(long, env = "TOKEN_FILE", visible_alias = "auth-token-file")]
+    token_file: Option<PathBuf>,
     /// Scheme and host Twilio calls, e.g. https://ratings.example.com (the webhook URL
     /// configured in Twilio, without the path) [default: derived from --listen].
     #[arg(long, env = "PUBLIC_URL")]
@@ -51,14 +57,20 @@ struct Serve {
     /// Organiser user name for the API and pages.
     #[arg(long, env = "ADMIN_USER", default_value = "admin")]
     admin_user: String,
-    /// Organiser password; without it the organiser API refuses every request.
+    /// Organiser password (12+ characters beyond common words); without it the organiser
+    /// API refuses every request. Prefer the environment variable or --admin-password-file:
+    /// a flag's value shows in `ps`.
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// File holding the organiser password (its first line).
+    #[arg(long, env = "ADMIN_PASSWORD_FILE", conflicts_with = "admin_password")]
+    admin_password_file: Option<PathBuf>,
     /// Also require basic auth on the webhook: user name (put `user:password@` in the
     /// webhook URL in Twilio's console).
-    #[arg(long, env = "WEBHOOK_USER", requires = "webhook_password")]
+    #[arg(long, env = "WEBHOOK_USER")]
     webhook_user: Option<String>,
-    /// Password for --webhook-user.
+    /// Password for --webhook-user. Prefer the environment variable or
+    /// --webhook-password-file: a flag's value shows in `ps`.
     #[arg(
         long,
         env = "WEBHOOK_PASSWORD",
@@ -66,6 +78,20 @@ struct Serve {
         requires = "webhook_user"
     )]
     webhook_password: Option<String>,
+    /// File holding the --webhook-user password (its first line).
+    #[arg(
+        long,
+        env = "WEBHOOK_PASSWORD_FILE",
+        conflicts_with = "webhook_password",
+        requires = "webhook_user"
+    )]
+    webhook_password_file: Option<PathBuf>,
+    /// Most live result streams open at once on this server (beyond: 503 + Retry-After).
+    #[arg(long, env = "MAX_STREAMS", default_value_t = StreamLimits::default().total)]
+    max_streams: usize,
+    /// Most live result streams open at once from one client address.
+    #[arg(long, env = "MAX_STREAMS_PER_CLIENT", default_value_t = StreamLimits::default().per_client)]
+    max_streams_per_client: usize,
     /// TLS certificate chain (PEM); serve HTTPS.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -163,7 +189,7 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve(serve) => run_serve(cli.database, serve).await,
+        Command::Serve(serve) => run_serve(cli.database, *serve).await,
         Command::Events(events) => {
             let location = cli.database.unwrap_or_else(|| "ratings.db".into());
             let store = store::open(&location).await?;
@@ -239,7 +265,7 @@ fn random_secret() -> Result<String, CliError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-const NO_TOKEN: &str = "no Twilio auth token: set TWILIO_AUTH_TOKEN (or --auth-token) to the \
+const NO_TOKEN: &str = "no Twilio auth token: set TWILIO_AUTH_TOKEN (or --token-file) to the \
     auth token of the Twilio account whose number calls this server (Twilio Console > Account \
     > API keys & tokens), or try `sms-ratings serve --demo`";
 
@@ -248,11 +274,8 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
         serve.auth_token = Some(random_secret()?);
         serve.admin_password = Some(random_secret()?);
     }
-    let token = serve
-        .auth_token
-        .clone()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| CliError::Usage(NO_TOKEN.into()))?;
+    read_secret_files(&mut serve)?;
+    let validator = validator(&serve)?;
     check_plain_http(&serve)?;
     let location = match (database, serve.demo) {
         (Some(db), _) => db,
@@ -278,9 +301,17 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
         }
         None => format!("{scheme}://{addr}"),
     };
-    let config = server_config(&serve, &token, &public_url)?;
+    let config = server_config(&serve, validator, &public_url)?;
+    if let (Some(path), true) = (&serve.token_file, cfg!(unix)) {
+        tokio::spawn(reload_on_hangup(
+            path.clone(),
+            serve.auth_token.clone(),
+            config.live_keys(),
+        ));
+    }
     if serve.demo {
-        demo_setup(store.as_ref(), &serve, &public_url, &token, &location).await?;
+        let token = serve.auth_token.as_deref().unwrap_or_default();
+        demo_setup(store.as_ref(), &serve, &public_url, token, &location).await?;
     }
     tracing::info!(%addr, %public_url, database = %redact(&location), "listening");
     let app = App::new(Ratings::new(store), config);
@@ -296,11 +327,85 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     Ok(())
 }
 
-fn server_config(serve: &Serve, token: &str, public_url: &str) -> Result<Config, CliError> {
+/// Replaces each `--…-file` secret by the file's first line.
+fn read_secret_files(serve: &mut Serve) -> Result<(), CliError> {
+    if let Some(path) = &serve.admin_password_file {
+        serve.admin_password = Some(secret_file(path)?);
+    }
+    if let Some(path) = &serve.webhook_password_file {
+        serve.webhook_password = Some(secret_file(path)?);
+    }
+    if serve.webhook_user.is_some() != serve.webhook_password.is_some() {
+        return Err(CliError::Usage(
+            "--webhook-user and a webhook password (WEBHOOK_PASSWORD or \
+             --webhook-password-file) go together"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The first line of a secret file, without its line end.
+fn secret_file(path: &Path) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let line = text.lines().next().unwrap_or_default();
+    if line.trim().is_empty() {
+        return Err(CliError::Usage(format!("{} is empty", path.display())));
+    }
+    Ok(line.to_owned())
+}
+
+/// The webhook keys: the token file's, plus `--auth-token` / `TWILIO_AUTH_TOKEN` as `primary`.
+fn key_store(file: Option<&Path>, token: Option<&str>) -> Result<KeyStore, CliError> {
+    let bad = |e: TokenFileError| match e {
+        TokenFileError::Empty => CliError::Usage(NO_TOKEN.into()),
+        e => CliError::Usage(format!("token file: {e}")),
+    };
+    let mut keys = match file {
+        Some(path) => TokenFile::read(path, KeyKind::AuthToken).map_err(bad)?,
+        None => TokenFile::new(KeyKind::AuthToken),
+    };
+    if let Some(token) = token.filter(|t| !t.trim().is_empty()) {
+        keys.add("primary", token).map_err(bad)?;
+    }
+    keys.into_key_store().map_err(bad)
+}
+
+fn validator(serve: &Serve) -> Result<Validator, CliError> {
+    let keys = key_store(serve.token_file.as_deref(), serve.auth_token.as_deref())?;
+    Ok(Validator::new(keys))
+}
+
+/// On each SIGHUP, re-reads the token file and swaps the keys of the running server (open
+/// connections and the replay store stay). A file that does not parse keeps the old keys.
+/// Logs what happened, never a key.
+async fn reload_on_hangup(path: PathBuf, token: Option<String>, live: LiveKeys) {
+    twilio_guard_serve::on_hangup(move || match key_store(Some(&path), token.as_deref()) {
+        Ok(keys) => {
+            live.replace(Validator::new(keys));
+            tracing::info!(file = %path.display(), "SIGHUP: token file reloaded, new keys in force");
+        }
+        Err(e) => {
+            tracing::warn!(file = %path.display(), error = %e, "SIGHUP: token file not reloaded, the previous keys stay");
+        }
+    })
+    .await;
+}
+
+fn server_config(
+    serve: &Serve,
+    validator: Validator,
+    public_url: &str,
+) -> Result<Config, CliError> {
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
-    let mut config = Config::new(token, public_url)
+    let mut config = Config::with_validator(validator, public_url)
         .map_err(|e| usage(&e))?
-        .limits(serve.limits.limits());
+        .limits(serve.limits.limits())
+        .stream_limits(StreamLimits {
+            total: serve.max_streams,
+            per_client: serve.max_streams_per_client,
+        });
     if serve.tls_cert.is_some() {
         config = config.listener_scheme(Scheme::Https);
     }
@@ -376,9 +481,21 @@ fn redact(location: &str) -> String {
     format!("{scheme}://{base}?{}", query.join("&"))
 }
 
+/// A new demo database nobody else can read or guess: `ratings.db` (mode 0600) in a new
+/// directory (mode 0700) with a random name in the temp directory. SQLite gives its `-wal`
+/// and `-shm` files the database file's mode. Kept after the run, so it can be inspected.
 fn demo_database() -> Result<String, CliError> {
-    let name = format!("sms-ratings-demo-{}.db", std::process::id());
-    let path = std::env::temp_dir().join(name);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("sms-ratings-demo-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let dir = builder.tempdir()?.keep();
+    let path = dir.join("ratings.db");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&path)?;
     path.to_str()
         .map(str::to_owned)
         .ok_or_else(|| CliError::Usage("the temp directory path is not UTF-8".into()))

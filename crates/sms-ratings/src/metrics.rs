@@ -58,7 +58,6 @@ pub(crate) fn batch_committed(backend: &'static str, size: usize, took: Duration
 }
 
 /// A webhook was answered with this outcome label (`recorded`, `duplicate`, `help`, ...).
-#[allow(dead_code)] // used by the webhook handler
 pub(crate) fn webhook(outcome: &'static str) {
     metrics::counter!("sms_ratings_webhooks_total", "outcome" => outcome).increment(1);
 }

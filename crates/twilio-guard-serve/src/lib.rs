@@ -81,6 +81,7 @@
 mod body;
 mod clock;
 mod connection;
+mod hangup;
 mod limits;
 mod per_ip;
 mod server;
@@ -90,6 +91,7 @@ pub mod tls;
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody};
+pub use hangup::on_hangup;
 pub use limits::{Limits, LimitsArgs};
 pub use server::serve;
 pub use service::{ResponseBody, Service};

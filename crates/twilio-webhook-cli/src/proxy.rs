@@ -2,35 +2,46 @@
 //!
 //! Every request goes through the library's request-validation core (the tower layer of
 //! [`twilio_webhook::tower`]: method, basic auth, body limit, public URL, signature, replay
-//! guard, and the one rejection-to-status mapping). Only what passes reaches [`forward`],
-//! which sends the verified bytes upstream with `X-Forwarded-*` and `X-Twilio-Verified: <key
-//! slot>` and relays the answer back (502 if the upstream refuses or breaks off, 504 if the
-//! whole answer is not in by the deadline).
+//! guard, and the one rejection-to-status mapping) of the [`Route`] its path falls under.
+//! Only what passes reaches [`forward`], which sends the verified bytes to the route's
+//! upstream with our own `X-Forwarded-*` and `X-Twilio-Verified: <key slot>` (and, if asked,
+//! a Standard Webhooks signature, see [`resign`]) and relays the answer back (502 if the
+//! upstream refuses or breaks off, 504 if the whole answer is not in by the deadline).
 //! `/healthz` and `/metrics` are answered by the proxy itself.
 //!
+//! The URL Twilio signed comes from a configured public URL or from listed proxies in front
+//! ([`Public`]); never from the client's `Host` alone.
+//!
 //! ```no_run
-//! use twilio_webhook::{PublicUrl, Validator, WebhookConfig};
-//! use twilio_webhook_cli::proxy::{self, Config};
+//! use twilio_webhook::{Validator, WebhookConfig};
+//! use twilio_webhook_cli::proxy::{self, Config, Public};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let webhook = WebhookConfig::new(
-//!     Validator::from_token("your-auth-token")?,
-//!     PublicUrl::base("https://hooks.example.com")?,
-//! );
-//! let config = Config::new("http://127.0.0.1:3000", webhook)?;
+//! let validator = Validator::from_token("your-auth-token")?;
+//! let config = Config::single(
+//!     Public::base("https://hooks.example.com")?,
+//!     "http://127.0.0.1:3000",
+//!     move |public| WebhookConfig::new(validator, public),
+//! )?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! proxy::run(listener, config, async { let _ = tokio::signal::ctrl_c().await; }).await?;
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: [`config`] turns flags and environment into a [`Config`]; [`forward`] talks to
-//! the upstream; `metrics` counts; this module hands the service to
-//! [`twilio_guard_serve::serve`], which accepts connections, holds slow clients to their
-//! limits, serves TLS and drains on shutdown.
+//! Layout: [`config`] turns flags, environment and the routes file into a [`Config`];
+//! [`route`] picks the route; [`public`] knows where the signed URL comes from; [`forward`]
+//! talks to the upstream; [`resign`] signs the hop behind us; [`reload`] swaps keys on
+//! `SIGHUP`; `metrics` counts; this module runs each request to its end even if the client
+//! hangs up, and hands the service to [`twilio_guard_serve::serve`], which accepts
+//! connections, holds slow clients to their limits, serves TLS and drains on shutdown.
 
 pub mod config;
 pub mod forward;
 mod metrics;
+pub mod public;
+pub mod reload;
+pub mod resign;
+pub mod route;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -45,12 +56,15 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 use twilio_guard_serve::{ConnectInfo, Limits, RequestBody};
 use twilio_webhook::tower::{PeerAddr, TwilioLayer, TwilioService};
-use twilio_webhook::{Scheme, TrustedProxies, WebhookConfig};
+use twilio_webhook::{Scheme, WebhookConfig};
 
 pub use config::ProxyArgs;
 use forward::{Answered, Forwarder};
 pub use forward::{MAX_ANSWER, UpstreamError, VERIFIED_HEADER};
 use metrics::{Metrics, Outcome};
+pub use public::Public;
+pub use resign::Resigner;
+pub use route::{Refusal, Route, Upstream};
 
 /// The body of every response the proxy sends.
 pub type ResponseBody = twilio_webhook::tower::ResponseBody;
@@ -62,6 +76,20 @@ pub enum ProxyError {
     /// The upstream URL is not `http://host[:port][/prefix]`.
     #[error("upstream URL must be http://host[:port][/prefix] without credentials or query")]
     Upstream,
+    /// Neither a public URL nor trusted proxies: the client's `Host` would decide the URL
+    /// Twilio signed, so a request signed for another app of the account would pass.
+    #[error(
+        "refusing to start without --public-url (the URL Twilio calls, e.g. https://hooks.example.com) \
+         or --trusted-proxy (the proxies in front whose X-Forwarded-Proto/-Host name it): \
+         otherwise the client's Host header would decide which URL the signature is checked against"
+    )]
+    NoPublicUrl,
+    /// The public URL is malformed.
+    #[error("--public-url: {0}")]
+    PublicUrl(String),
+    /// A route is malformed, or two routes share a prefix, or there is none.
+    #[error("route: {0}")]
+    Route(String),
     /// Configuration from flags, files or environment is unusable.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
@@ -70,60 +98,71 @@ pub enum ProxyError {
     Io(#[from] std::io::Error),
 }
 
-/// Where verified requests go: an `http://` origin and an optional path prefix.
-#[derive(Debug, Clone)]
-pub struct Upstream {
-    origin: String,
+/// A route with its checks built.
+#[derive(Debug)]
+pub(crate) struct Built {
     prefix: String,
-}
-
-impl Upstream {
-    /// Parses `http://host[:port][/prefix]`.
-    pub fn parse(url: &str) -> Result<Upstream, ProxyError> {
-        let rest = url.strip_prefix("http://").ok_or(ProxyError::Upstream)?;
-        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let bad = authority.is_empty()
-            || authority.contains('@')
-            || path.contains(['?', '#'])
-            || format!("http://{authority}/").parse::<http::Uri>().is_err();
-        if bad {
-            return Err(ProxyError::Upstream);
-        }
-        Ok(Upstream {
-            origin: format!("http://{authority}"),
-            prefix: path.trim_end_matches('/').to_owned(),
-        })
-    }
+    upstream: Upstream,
+    webhook: WebhookConfig,
+    resign: Option<Arc<Resigner>>,
+    keys: Option<reload::KeySource>,
 }
 
 /// Everything one proxy instance needs.
 #[derive(Debug)]
 pub struct Config {
-    upstream: Upstream,
-    webhook: WebhookConfig,
+    public: Public,
+    routes: Vec<Built>,
     upstream_timeout: Duration,
     drain_timeout: Duration,
     tls: Option<Arc<rustls::ServerConfig>>,
-    trusted: TrustedProxies,
     limits: Limits,
 }
 
 impl Config {
-    /// Forward what `webhook` accepts to `upstream`; 10 s upstream deadline, 30 s drain.
-    pub fn new(upstream: &str, webhook: WebhookConfig) -> Result<Config, ProxyError> {
+    /// Forward what each route accepts to its upstream, with the signed URL from `public`;
+    /// 10 s upstream deadline, 30 s drain.
+    pub fn new(public: Public, routes: Vec<Route>) -> Result<Config, ProxyError> {
+        if routes.is_empty() {
+            return Err(ProxyError::Route("no route".into()));
+        }
+        let mut built: Vec<Built> = Vec::with_capacity(routes.len());
+        for route in routes {
+            if built.iter().any(|b| b.prefix == route.prefix) {
+                return Err(ProxyError::Route(format!(
+                    "two routes for {}",
+                    route.prefix
+                )));
+            }
+            built.push(Built {
+                webhook: (route.make)(public.url()),
+                prefix: route.prefix,
+                upstream: route.upstream,
+                resign: route.resign,
+                keys: route.keys,
+            });
+        }
         Ok(Config {
-            upstream: Upstream::parse(upstream)?,
-            webhook,
+            public,
+            routes: built,
             upstream_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(30),
             tls: None,
-            trusted: TrustedProxies::default(),
             limits: Limits::default(),
         })
     }
 
-    /// How long the upstream may take to answer (head) before the client gets 504. Keep it
-    /// under Twilio's 15 s.
+    /// One route for every path.
+    pub fn single(
+        public: Public,
+        upstream: &str,
+        webhook: impl FnOnce(twilio_webhook::PublicUrl) -> WebhookConfig + Send + 'static,
+    ) -> Result<Config, ProxyError> {
+        Config::new(public, vec![Route::new("/", upstream, webhook)?])
+    }
+
+    /// How long the upstream may take to answer, head and body, before the client gets 504.
+    /// Keep it under Twilio's 15 s.
     #[must_use]
     pub fn upstream_timeout(mut self, deadline: Duration) -> Config {
         self.upstream_timeout = deadline;
@@ -155,18 +194,43 @@ impl Config {
         self
     }
 
-    /// Peers whose `X-Forwarded-Proto/-Host/-For` are passed on (and extended) rather than
-    /// replaced. Give the same list to the [`PublicUrl`](twilio_webhook::PublicUrl).
-    #[must_use]
-    pub fn trusted_proxies(mut self, trusted: TrustedProxies) -> Config {
-        self.trusted = trusted;
-        self
+    /// `upstream` for one route, `prefix → upstream, …` for several (no secrets in either).
+    pub fn describe_upstreams(&self) -> String {
+        match self.routes.as_slice() {
+            [only] if only.prefix == "/" => only.upstream.to_string(),
+            routes => routes
+                .iter()
+                .map(|r| format!("{} → {}", r.prefix, r.upstream))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// Each route's checks, by prefix (e.g. to take their live key handles).
+    pub fn webhooks(&self) -> impl Iterator<Item = (&str, &WebhookConfig)> {
+        self.routes.iter().map(|r| (r.prefix.as_str(), &r.webhook))
+    }
+
+    /// The routes whose keys can be reloaded (those built with a [`Route::key_source`]).
+    pub fn reloadable(&self) -> Vec<reload::Reloadable> {
+        self.routes
+            .iter()
+            .filter_map(|r| {
+                Some(reload::Reloadable {
+                    prefix: r.prefix.clone(),
+                    live: r.webhook.live_keys(),
+                    source: r.keys.clone()?,
+                })
+            })
+            .collect()
     }
 }
 
 /// What every connection shares.
 struct Shared {
-    guarded: TwilioService<Handler>,
+    public: Public,
+    prefixes: Vec<String>,
+    guarded: Vec<TwilioService<Handler>>,
     metrics: Arc<Metrics>,
 }
 
@@ -193,6 +257,31 @@ impl tower::Service<Request<Full<Bytes>>> for Handler {
     }
 }
 
+/// The shared state: one validation layer and forwarder per route.
+fn shared(config: &Config, scheme: Scheme, metrics: &Arc<Metrics>) -> Shared {
+    let guarded = config
+        .routes
+        .iter()
+        .map(|route| {
+            let webhook = route.webhook.clone().listener_scheme(scheme);
+            let forwarder = Forwarder::new(
+                route,
+                config.upstream_timeout,
+                config.public.clone(),
+                webhook.clone(),
+                Arc::clone(metrics),
+            );
+            tower::Layer::layer(&TwilioLayer::new(webhook), Handler(Arc::new(forwarder)))
+        })
+        .collect();
+    Shared {
+        public: config.public.clone(),
+        prefixes: config.routes.iter().map(|r| r.prefix.clone()).collect(),
+        guarded,
+        metrics: Arc::clone(metrics),
+    }
+}
+
 /// Serves `listener` until `shutdown` resolves, then stops accepting and waits (up to the
 /// drain timeout) for in-flight requests to finish. Slow and flooding clients are held to
 /// the configured [`Limits`] by [`twilio_guard_serve::serve`].
@@ -207,15 +296,7 @@ pub async fn run(
         Scheme::Http
     };
     let metrics = Arc::new(Metrics::new());
-    let forwarder = Forwarder::new(
-        &config.upstream,
-        config.upstream_timeout,
-        config.trusted.clone(),
-        scheme.as_str(),
-        Arc::clone(&metrics),
-    );
-    let webhook = config.webhook.listener_scheme(scheme);
-    let guarded = tower::Layer::layer(&TwilioLayer::new(webhook), Handler(Arc::new(forwarder)));
+    let shared = Arc::new(shared(&config, scheme, &metrics));
     let upkeep = tokio::spawn({
         let metrics = Arc::clone(&metrics);
         async move {
@@ -226,7 +307,6 @@ pub async fn run(
             }
         }
     });
-    let shared = Arc::new(Shared { guarded, metrics });
     let service = tower::service_fn(move |mut request: Request<RequestBody>| {
         // The forwarder reads the library's peer type (it has no axum).
         if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
@@ -234,12 +314,29 @@ pub async fn run(
             request.extensions_mut().insert(peer);
         }
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(dispatch(&shared, request).await) }
+        async move { Ok::<_, Infallible>(detached(shared, request).await) }
     });
     let limits = config.limits.drain_timeout(config.drain_timeout);
     let served = twilio_guard_serve::serve(listener, config.tls, service, limits, shutdown).await;
     upkeep.abort();
     Ok(served?)
+}
+
+/// Runs `request` to its end in a task of its own, so a client that hangs up cannot cut the
+/// flow short: once the upstream has been called, the request is delivered and its answer
+/// recorded for the replay guard (issue 16 item 1: a dropped future delivered a signed
+/// request once per reconnect, or — with the mark held — not at all and 409 until the lease
+/// ran out). Bounded by the upstream deadline.
+async fn detached(shared: Arc<Shared>, request: Request<RequestBody>) -> Response<ResponseBody> {
+    let task = tokio::spawn(async move { dispatch(&shared, request).await });
+    task.await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "request task failed");
+        text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain; charset=utf-8",
+            "Internal server error".into(),
+        )
+    })
 }
 
 async fn dispatch(shared: &Shared, request: Request<RequestBody>) -> Response<ResponseBody> {
@@ -251,7 +348,14 @@ async fn dispatch(shared: &Shared, request: Request<RequestBody>) -> Response<Re
         let body = shared.metrics.render();
         return text(StatusCode::OK, "text/plain; version=0.0.4", body);
     }
-    let Ok(response) = shared.guarded.clone().oneshot(request).await;
+    let peer = request.extensions().get::<PeerAddr>().map(|p| p.0.ip());
+    if !shared.public.admits(peer) {
+        return refuse(&shared.metrics, Refusal::UntrustedPeer);
+    }
+    let Some(route) = route::pick(shared.prefixes.iter().map(String::as_str), path) else {
+        return refuse(&shared.metrics, Refusal::NoRoute);
+    };
+    let Ok(response) = shared.guarded[route].clone().oneshot(request).await;
     let outcome = match response.extensions().get::<Answered>() {
         Some(Answered(outcome)) => *outcome,
         // Not answered by the forwarder: the core turned it away or replayed a stored answer.
@@ -284,9 +388,14 @@ pub fn main(args: &ProxyArgs) -> Result<(), ProxyError> {
         eprintln!(
             "twilio-webhook proxy: listening on {}, forwarding to {}",
             listener.local_addr()?,
-            args.upstream
+            config.describe_upstreams()
         );
-        run(listener, config, shutdown_signal()).await
+        // Requests keep flowing while the keys are swapped: the reload only replaces each
+        // route's live key slot.
+        let reloader = tokio::spawn(reload::on_sighup(config.reloadable()));
+        let served = run(listener, config, shutdown_signal()).await;
+        reloader.abort();
+        served
     })
 }
 
@@ -314,6 +423,17 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: draining in-flight requests");
 }
 
+/// The proxy's own refusal, counted as a rejection.
+fn refuse(metrics: &Metrics, refusal: Refusal) -> Response<ResponseBody> {
+    tracing::info!(reason = %refusal, "request refused");
+    metrics.request(Outcome::Rejected, refusal.status().as_u16());
+    text(
+        refusal.status(),
+        twilio_webhook::Rejection::CONTENT_TYPE,
+        refusal.body().into(),
+    )
+}
+
 fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<ResponseBody> {
     let mut response = Response::new(
         Full::new(Bytes::from(body))
@@ -326,30 +446,4 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> Respons
         http::HeaderValue::from_static(content_type),
     );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn upstream_urls() {
-        let u = Upstream::parse("http://127.0.0.1:3000/app/").unwrap();
-        assert_eq!(
-            (u.origin.as_str(), u.prefix.as_str()),
-            ("http://127.0.0.1:3000", "/app")
-        );
-        let u = Upstream::parse("http://backend").unwrap();
-        assert_eq!(u.prefix, "");
-        for bad in [
-            "https://x",
-            "http://",
-            "http://u:p@x/",
-            "http://x/?a=1",
-            "ftp://x",
-            "http://bad host/",
-        ] {
-            assert!(Upstream::parse(bad).is_err(), "{bad}");
-        }
-    }
 }

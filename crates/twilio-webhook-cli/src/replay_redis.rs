@@ -39,10 +39,40 @@ impl std::fmt::Debug for RedisReplayGuard {
 }
 
 impl RedisReplayGuard {
-    /// Connects to `url` (`redis://[:password@]host[:port][/db]`); keys start with `prefix`
-    /// and completed entries live for `ttl`. In-flight marks lapse after 30 s.
+    /// Connects to `url` (`redis://[:password@]host[:port][/db]`, or `rediss://` for TLS
+    /// checked against the system's root certificates); keys start with `prefix` and
+    /// completed entries live for `ttl`. In-flight marks lapse after 30 s.
     pub async fn connect(url: &str, prefix: &str, ttl: Duration) -> Result<Self, ReplayError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
+        RedisReplayGuard::connect_with_ca(url, prefix, ttl, None).await
+    }
+
+    /// As [`connect`](Self::connect), a `rediss://` server's certificate checked against
+    /// `root_ca_pem` (a private CA) instead of the system's roots.
+    pub async fn connect_with_ca(
+        url: &str,
+        prefix: &str,
+        ttl: Duration,
+        root_ca_pem: Option<Vec<u8>>,
+    ) -> Result<Self, ReplayError> {
+        let tls = url.starts_with("rediss://");
+        if root_ca_pem.is_some() && !tls {
+            return Err(ReplayError::Unavailable(
+                "redis: a CA file needs a rediss:// URL".into(),
+            ));
+        }
+        let client = if tls {
+            // redis builds its rustls client from the process default: make it ring, as
+            // every other TLS connection here.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let certificates = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: root_ca_pem,
+            };
+            redis::Client::build_with_tls(url, certificates)
+        } else {
+            redis::Client::open(url)
+        }
+        .map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
@@ -68,9 +98,14 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// Redis errors can quote the command, never the URL's password; keep only the kind.
+/// Redis errors can quote the command, never the URL's password; keep only the kind, and
+/// for I/O errors (TLS included) the operating system's or rustls's reason.
 fn unavailable(e: redis::RedisError) -> ReplayError {
-    ReplayError::Unavailable(format!("redis: {:?}", e.kind()))
+    let reason = std::error::Error::source(&e)
+        .filter(|_| e.kind() == redis::ErrorKind::Io)
+        .map(|io| format!(" ({io})"))
+        .unwrap_or_default();
+    ReplayError::Unavailable(format!("redis: {:?}{reason}", e.kind()))
 }
 
 impl ReplayGuard for RedisReplayGuard {

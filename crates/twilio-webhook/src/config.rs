@@ -235,9 +235,7 @@ impl WebhookConfig {
             .map(std::str::from_utf8)
             .transpose()
             .map_err(|_| ValidationError::MalformedSignatureSettings)?;
-        let url = self
-            .public_url
-            .resolve(request.target(), &self.origin(request)?)?;
+        let url = self.signed_url(request)?;
         let (kind, form) = self.body_mode(request, &url, &body)?;
         let verified = self
             .validate(&url, kind, &form, &body, signature, settings)
@@ -265,6 +263,15 @@ impl WebhookConfig {
                 notes.explanation = explain(&facts, error);
             })?;
         Ok(VerifiedWebhook::new(verified, form, body, kind))
+    }
+
+    /// The URL `request`'s signature is checked against: the configured base, or what the
+    /// trusted proxy forwarded, or `Host` and the listener's scheme, joined with the target.
+    /// (The proxy writes its `X-Forwarded-*` from this, so the upstream hears what verified.)
+    pub fn signed_url(&self, request: &WebhookRequest<'_>) -> Result<String, Rejection> {
+        Ok(self
+            .public_url
+            .resolve(request.target(), &self.origin(request)?)?)
     }
 
     /// The header values URL reconstruction may use; none are read under a configured base.

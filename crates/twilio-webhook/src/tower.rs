@@ -30,7 +30,6 @@ use crate::config::WebhookConfig;
 use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
 use crate::request::{HeaderSource, Repeated, WebhookRequest};
-use crate::url::Scheme;
 
 /// A boxed error, as `tower` and `hyper` use them.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -187,14 +186,12 @@ fn path_and_query(uri: &http::Uri) -> &str {
 }
 
 fn webhook_request(parts: &Parts) -> WebhookRequest<'_> {
-    let request = WebhookRequest::new(parts.method.as_str(), target(parts), &parts.headers)
+    // Never the URI's scheme: an absolute-form target (HTTP/1.1) or `:scheme` (HTTP/2) is
+    // whatever the client wrote, so `POST https://…` on a plain listener would verify against
+    // an https URL. The scheme is the listener's (`WebhookConfig::listener_scheme`).
+    WebhookRequest::new(parts.method.as_str(), target(parts), &parts.headers)
         .peer(peer(parts))
-        .authority(parts.uri.authority().map(|a| a.as_str()));
-    // Only an https URI says more than `WebhookConfig::listener_scheme` does.
-    match parts.uri.scheme_str() {
-        Some(s) if s.eq_ignore_ascii_case("https") => request.scheme(Scheme::Https),
-        _ => request,
-    }
+        .authority(parts.uri.authority().map(|a| a.as_str()))
 }
 
 fn peer(parts: &Parts) -> Option<SocketAddr> {

@@ -61,10 +61,12 @@ impl IntoResponse for HttpError {
         let headers = response.headers_mut();
         match self {
             Self::Unauthorized => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Basic realm=\"sms-ratings\", charset=\"UTF-8\""),
-                );
+                // The same realm as the configured credentials' challenge.
+                let challenge =
+                    format!("Basic realm=\"{}\", charset=\"UTF-8\"", super::auth::REALM);
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
             }
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

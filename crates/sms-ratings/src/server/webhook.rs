@@ -15,8 +15,9 @@ use twilio_webhook::twiml::MessagingResponse;
 use super::App;
 use super::error::HttpError;
 
-/// The largest body accepted (an SMS webhook is a few KiB; `Body` is at most 1600 chars).
-pub const BODY_LIMIT: usize = 64 * 1024;
+/// The largest body accepted: the library's default (an SMS webhook is a few KiB; `Body` is
+/// at most 1600 characters).
+pub const BODY_LIMIT: usize = twilio_webhook::DEFAULT_BODY_LIMIT;
 
 /// The library reads the verified pairs as an `IncomingMessage` (a request without
 /// `MessageSid`, `AccountSid`, `From` or `To` is its 400).

@@ -168,21 +168,7 @@ async fn serve_command(mut cmd: Command, port: u16, stderr: Stdio) -> Binary {
         .stderr(stderr)
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    while crate::support::http_client()
-        .get(&url)
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::support::wait_healthy(port).await;
     KillOnDrop(child)
 }
 

@@ -17,6 +17,7 @@ mod manage;
 mod outage;
 mod page;
 mod secrets;
+mod serve_cli;
 mod server;
 mod store;
 mod store_views;

@@ -123,3 +123,22 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Waits (up to 20 s) until a server on `port` answers `GET /healthz` with 200.
+pub async fn wait_healthy(port: u16) {
+    let started = std::time::Instant::now();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    while http_client()
+        .get(&url)
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

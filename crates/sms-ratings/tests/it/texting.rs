@@ -94,6 +94,14 @@ async fn opted_out_numbers_get_no_replies(db: TestDb) {
     // Another number is answered as usual.
     let (_, other) = s.sms("SMq4", "+14155550004", "5").await;
     assert!(other.contains("5/5"), "{other}");
+    // The organiser's manage page shows it too.
+    let page = s.get_admin("/events/QUIET/manage").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("By text 2 · WhatsApp 0 · phone call 0 · 1 of these voters opted out"),
+        "{page}"
+    );
     // START: replies come back.
     assert_eq!(sms_raw(&s, "SMq5", phone, "start", &[]).await.1, EMPTY);
     let (status, reply) = s.sms("SMq6", phone, "five").await;

@@ -1,8 +1,11 @@
-//! Flags (each with an environment fallback), token sources and the [`Config`] they make.
+//! Flags (each with an environment fallback), token sources, the routes file (module
+//! [`file`](mod@file)) and the [`Config`] they make.
 //!
 //! Secrets never come from the command line, where other users of the machine can read
 //! them: Auth Tokens from `TWILIO_AUTH_TOKEN` / `TWILIO_AUTH_TOKEN_SECONDARY` or a token
 //! file, basic-auth credentials from `TWILIO_PROXY_BASIC_AUTH` or a file.
+
+pub mod file;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,17 +13,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use twilio_webhook::keys::{self, TokenFile, TokenFileError};
+use twilio_webhook::keys::{self, TokenFileError};
 use twilio_webhook::replay::ReplayError;
 use twilio_webhook::{
-    BasicAuth, CredentialsError, KeyStore, MemoryReplayGuard, PublicUrl, ReplayGuard,
-    TrustedProxies, Validator, WebhookConfig,
+    BasicAuth, CredentialsError, MemoryReplayGuard, ReplayGuard, TrustedProxies, Validator,
+    WebhookConfig,
 };
 
 use twilio_guard_serve::{LimitsArgs, tls};
 
-use super::{Config, ProxyError};
+use super::reload::KeySource;
+use super::{Config, ProxyError, Public, Resigner, Route};
 use crate::replay_redis::RedisReplayGuard;
+use file::{RouteEntry, RoutesFile};
 
 const SECRETS_HELP: &str = "\
 Secrets (never on the command line):
@@ -30,7 +35,21 @@ Secrets (never on the command line):
                                (# starts a comment); with account SIDs, each request is
                                checked only against its AccountSid's tokens
   TWILIO_PROXY_BASIC_AUTH      USER:PASS to require basic auth (or --basic-auth-file)
-The upstream receives X-Twilio-Verified: <slot> naming the key that matched.";
+  --resign-secret-file FILE    Standard Webhooks secret (whsec_...) for the hop behind us
+  --replay-store rediss://...  a Redis password belongs in the URL: prefer the environment
+                               variable TWILIO_PROXY_REPLAY_STORE to the flag (ps shows flags)
+Files and environment variables keep secrets out of `ps`; no flag takes a secret itself.
+The upstream receives X-Twilio-Verified: <slot> naming the key that matched, and
+X-Forwarded-For/-Proto/-Host and Forwarded written by the proxy (client-sent ones removed).
+
+Routes: --config FILE (TOML) gives several routes, each with its own upstream, methods,
+body limit, basic auth, replay guard, key kind, token file and re-signing secret:
+  [[route]]
+  prefix = \"/voice/gather\"
+  upstream = \"http://127.0.0.1:4000\"
+  replay_guard = false
+Keys a route leaves out take the flag's value; unknown keys are an error naming the line.
+SIGHUP reloads every token file (the log says how many keys, never which).";
 
 /// Arguments of `proxy`.
 #[derive(Debug, Args)]
@@ -40,16 +59,31 @@ pub struct ProxyArgs {
     #[arg(long, env = "TWILIO_PROXY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Where verified requests go: `http://host[:port][/prefix]`; the request path and query
-    /// are appended unchanged.
-    #[arg(long, env = "TWILIO_PROXY_UPSTREAM")]
-    pub upstream: String,
+    /// are appended unchanged. Not with --config (each route names its upstream).
+    #[arg(
+        long,
+        env = "TWILIO_PROXY_UPSTREAM",
+        required_unless_present = "config",
+        conflicts_with = "config"
+    )]
+    pub upstream: Option<String>,
+    /// Routes file (TOML, see below): several routes by path prefix.
+    #[arg(long, env = "TWILIO_PROXY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// File holding a Standard Webhooks secret (`whsec_<base64>`): re-sign every forwarded
+    /// request (`webhook-id`, `webhook-timestamp`, `webhook-signature`) so the upstream can
+    /// verify the hop behind the proxy.
+    #[arg(long, env = "TWILIO_PROXY_RESIGN_SECRET_FILE")]
+    pub resign_secret_file: Option<PathBuf>,
     /// The public base URL Twilio calls (scheme, host, port, optional path prefix), e.g.
-    /// `https://hooks.example.com`. Without it the URL is rebuilt from Host and, for
-    /// --trusted-proxy peers, X-Forwarded-Proto/-Host.
+    /// `https://hooks.example.com`. Required unless --trusted-proxy is given; then the URL
+    /// comes from those proxies' Forwarded / X-Forwarded-Proto/-Host and requests from any
+    /// other peer are refused (never from the client's Host alone).
     #[arg(long, env = "TWILIO_PROXY_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// A proxy or load balancer in front (IP or CIDR) whose X-Forwarded-* headers are
-    /// believed; repeat or comma-separate.
+    /// A proxy or load balancer in front (IP or CIDR) whose Forwarded / X-Forwarded-*
+    /// headers are believed; repeat or comma-separate. Other clients' forwarding headers are
+    /// removed before forwarding.
     #[arg(
         long = "trusted-proxy",
         env = "TWILIO_PROXY_TRUSTED_PROXIES",
@@ -71,7 +105,7 @@ pub struct ProxyArgs {
     #[arg(long, env = "TWILIO_PROXY_BASIC_AUTH_FILE")]
     pub basic_auth_file: Option<PathBuf>,
     /// Largest body accepted, in bytes (413 above).
-    #[arg(long, env = "TWILIO_PROXY_BODY_LIMIT", default_value_t = 64 * 1024)]
+    #[arg(long, env = "TWILIO_PROXY_BODY_LIMIT", default_value_t = twilio_webhook::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
     /// Methods accepted (405 for others); comma-separated.
     #[arg(
@@ -81,9 +115,10 @@ pub struct ProxyArgs {
         default_value = "POST"
     )]
     pub methods: Vec<String>,
-    /// Replay store: "memory" (this process), "redis://host:6379/" (shared by every
-    /// instance), or "off" (only for `<Gather>`/`<Record>`/`<Dial>` action URLs, which Twilio may
-    /// legitimately repeat byte for byte).
+    /// Replay store: "memory" (this process), "redis://host:6379/" or "rediss://…" (TLS;
+    /// shared by every instance), or "off" (only for `<Gather>`/`<Record>`/`<Dial>` action
+    /// URLs, which Twilio may legitimately repeat byte for byte). A URL with a password:
+    /// give it in the environment variable, not as a flag (`ps` shows flags).
     #[arg(
         long,
         env = "TWILIO_PROXY_REPLAY_STORE",
@@ -97,6 +132,10 @@ pub struct ProxyArgs {
     /// Most requests remembered by the memory store (oldest forgotten first): bounds memory.
     #[arg(long, env = "TWILIO_PROXY_REPLAY_CAPACITY", default_value_t = 100_000)]
     pub replay_capacity: usize,
+    /// PEM file of the CA that signed a `rediss://` replay store's certificate (default: the
+    /// system's root certificates).
+    #[arg(long, env = "TWILIO_PROXY_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
     /// Key prefix in the Redis replay store.
     #[arg(
         long,
@@ -123,7 +162,8 @@ pub struct ProxyArgs {
 }
 
 /// The kind of secret that signs the webhooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum KeyKind {
     /// Account Auth Tokens (HMAC-SHA1), Twilio's default.
     AuthToken,
@@ -171,6 +211,17 @@ pub enum ConfigError {
     /// The TLS certificate or key is unusable.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The routes file is not valid TOML or has a key it does not know.
+    #[error("{path}: {message}")]
+    RoutesFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// The Standard Webhooks secret is unusable.
+    #[error(transparent)]
+    Resign(#[from] super::resign::ResignError),
 }
 
 impl From<ReplayError> for ConfigError {
@@ -189,35 +240,103 @@ impl ProxyArgs {
     /// The configuration these arguments describe, with secrets from `env` (a lookup such as
     /// `|name| std::env::var(name).ok()`).
     pub async fn config(&self, env: impl Fn(&str) -> Option<String>) -> Result<Config, ProxyError> {
-        let keys = key_store(&env, self.token_file.as_deref(), self.key_kind)?;
         let trusted = TrustedProxies::new(&self.trusted_proxies)
             .map_err(|e| ConfigError::Url(format!("--trusted-proxy: {e}")))?;
         let public = match &self.public_url {
-            Some(url) => {
-                PublicUrl::base(url).map_err(|e| ConfigError::Url(format!("--public-url: {e}")))?
-            }
-            None => PublicUrl::trusting(trusted.clone()),
+            Some(url) => Public::base(url)?.trusting(trusted),
+            None => Public::behind(trusted)?,
         };
-        let mut webhook = WebhookConfig::new(Validator::new(keys), public)
-            .body_limit(self.body_limit)
-            .methods(self.methods.iter().map(|m| m.trim().to_ascii_uppercase()));
-        if let Some(auth) = basic_auth(&env, self.basic_auth_file.as_deref())? {
-            webhook = webhook.basic_auth(auth);
-        }
-        webhook = match self.replay_guard().await? {
-            Some(guard) => webhook.replay_guard(guard),
-            None => webhook.without_replay_guard(),
+        let entries = match (&self.config, &self.upstream) {
+            (Some(path), _) => RoutesFile::load(path)?.route,
+            (None, Some(upstream)) => vec![self.flags_route(upstream)],
+            (None, None) => return Err(ConfigError::Url("--upstream or --config".into()).into()),
         };
-        let mut config = Config::new(&self.upstream, webhook)?
+        // One store for every route: fingerprints differ by URL, so routes never collide.
+        let shared_guard = self.replay_guard().await?;
+        let routes = entries
+            .into_iter()
+            .map(|entry| self.route(&env, entry, shared_guard.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut config = Config::new(public, routes)?
             .upstream_timeout(self.upstream_timeout)
             .drain_timeout(self.drain_timeout)
-            .limits(self.limits.limits())
-            .trusted_proxies(trusted);
+            .limits(self.limits.limits());
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             let tls = tls::load(cert, key).map_err(ConfigError::from)?;
             config = config.tls(Arc::new(tls));
         }
         Ok(config)
+    }
+
+    /// The one route the flags describe.
+    fn flags_route(&self, upstream: &str) -> RouteEntry {
+        RouteEntry {
+            prefix: "/".into(),
+            upstream: upstream.to_owned(),
+            methods: None,
+            body_limit: None,
+            basic_auth_file: None,
+            replay_guard: None,
+            key_kind: None,
+            token_file: None,
+            resign_secret_file: None,
+        }
+    }
+
+    /// A route from its entry, the flags filling in what it leaves out.
+    fn route(
+        &self,
+        env: &impl Fn(&str) -> Option<String>,
+        entry: RouteEntry,
+        shared_guard: Option<Arc<dyn ReplayGuard>>,
+    ) -> Result<Route, ProxyError> {
+        let kind = entry.key_kind.unwrap_or(self.key_kind);
+        let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
+        let source = KeySource::new(token_file.map(Path::to_path_buf), kind);
+        let (keys, _) = source.load(env)?;
+        let basic_file = entry.basic_auth_file.as_deref();
+        let basic = match basic_file {
+            Some(path) => basic_auth(env, Some(path))?,
+            None => basic_auth(env, self.basic_auth_file.as_deref())?,
+        };
+        let replay = match (entry.replay_guard, shared_guard) {
+            (Some(false), _) | (None, None) => None,
+            (_, Some(guard)) => Some(guard),
+            (Some(true), None) => {
+                return Err(ConfigError::Replay(format!(
+                    "route {}: replay_guard = true needs a --replay-store other than off",
+                    entry.prefix
+                ))
+                .into());
+            }
+        };
+        let limit = entry.body_limit.unwrap_or(self.body_limit);
+        let methods = entry.methods.unwrap_or_else(|| self.methods.clone());
+        let resign_file = entry
+            .resign_secret_file
+            .as_deref()
+            .or(self.resign_secret_file.as_deref());
+        let resigner = resign_file
+            .map(Resigner::from_file)
+            .transpose()
+            .map_err(ConfigError::from)?;
+        let route = Route::new(&entry.prefix, &entry.upstream, move |public| {
+            let mut webhook = WebhookConfig::new(Validator::new(keys), public)
+                .body_limit(limit)
+                .methods(methods.iter().map(|m| m.trim().to_ascii_uppercase()));
+            if let Some(auth) = basic {
+                webhook = webhook.basic_auth(auth);
+            }
+            match replay {
+                Some(guard) => webhook.replay_guard(guard),
+                None => webhook.without_replay_guard(),
+            }
+        })?;
+        let route = route.key_source(source);
+        Ok(match resigner {
+            Some(resigner) => route.resign(resigner),
+            None => route,
+        })
     }
 
     async fn replay_guard(&self) -> Result<Option<Arc<dyn ReplayGuard>>, ConfigError> {
@@ -228,40 +347,25 @@ impl ProxyArgs {
                 self.replay_ttl,
             )))),
             url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                let ca = match &self.redis_ca_file {
+                    Some(path) => {
+                        Some(std::fs::read(path).map_err(|source| ConfigError::File {
+                            path: path.clone(),
+                            source,
+                        })?)
+                    }
+                    None => None,
+                };
                 let guard =
-                    RedisReplayGuard::connect(url, &self.redis_prefix, self.replay_ttl).await?;
+                    RedisReplayGuard::connect_with_ca(url, &self.redis_prefix, self.replay_ttl, ca)
+                        .await?;
                 Ok(Some(Arc::new(guard)))
             }
             _ => Err(ConfigError::Replay(
-                "expected memory, off or redis://host:port/".into(),
+                "expected memory, off, redis://host:port/ or rediss://host:port/".into(),
             )),
         }
     }
-}
-
-/// The tokens from the environment and the token file (format: [`twilio_webhook::keys::file`]).
-fn key_store(
-    env: &impl Fn(&str) -> Option<String>,
-    file: Option<&Path>,
-    kind: KeyKind,
-) -> Result<KeyStore, ConfigError> {
-    let kind = keys::KeyKind::from(kind);
-    let mut store = match file {
-        Some(path) => TokenFile::read(path, kind).map_err(ConfigError::Tokens)?,
-        None => TokenFile::new(kind),
-    };
-    for (var, slot) in [
-        ("TWILIO_AUTH_TOKEN", "primary"),
-        ("TWILIO_AUTH_TOKEN_SECONDARY", "secondary"),
-    ] {
-        if let Some(token) = env(var).filter(|_| kind == keys::KeyKind::AuthToken) {
-            store.add(slot, &token).map_err(ConfigError::Tokens)?;
-        }
-    }
-    store.into_key_store().map_err(|e| match e {
-        TokenFileError::Empty => ConfigError::NoToken,
-        e => ConfigError::Tokens(e),
-    })
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -309,6 +413,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokens from the environment and the token file (format: [`twilio_webhook::keys::file`]).
+    fn key_store(
+        env: &impl Fn(&str) -> Option<String>,
+        file: Option<&Path>,
+        kind: KeyKind,
+    ) -> Result<twilio_webhook::KeyStore, ConfigError> {
+        let source = KeySource::new(file.map(Path::to_path_buf), kind);
+        Ok(source.load(env)?.0)
+    }
 
     #[test]
     fn durations() {

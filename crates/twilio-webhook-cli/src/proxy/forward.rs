@@ -2,6 +2,13 @@
 //!
 //! Runs behind the validation core's tower layer, so every request reaching the forwarder
 //! carries its [`VerifiedWebhook`]; the body is the exact bytes that were verified.
+//!
+//! What the upstream hears about the request comes from us, never from the client: every
+//! client-sent forwarding header ([`FORWARDING`], any `X-Forwarded-*`, `X-Twilio-Verified*`,
+//! the Standard Webhooks headers) is removed, and `X-Forwarded-For/-Proto/-Host` and
+//! `Forwarded` are written from the peer address and the URL that verified. A client's
+//! `Connection:` list removes hop-by-hop headers only, never an end-to-end one
+//! (`Content-Type`, `Content-Length`, the signature headers, ours).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,10 +22,12 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use twilio_webhook::tower::{PeerAddr, rejection_response};
-use twilio_webhook::{Rejection, TrustedProxies, VerifiedWebhook};
+use twilio_webhook::{Rejection, VerifiedWebhook, WebhookConfig, WebhookRequest};
 
-use super::ResponseBody;
 use super::metrics::{Metrics, Outcome};
+use super::public::{self, Public};
+use super::resign::{self, Resigner};
+use super::{Built, ResponseBody};
 
 /// The header naming the key slot that verified the request.
 pub const VERIFIED_HEADER: &str = "x-twilio-verified";
@@ -33,6 +42,35 @@ const HOP_BY_HOP: [&str; 8] = [
     "te",
     "trailer",
     "transfer-encoding",
+];
+
+/// Headers a client may name in `Connection:` that are never removed for it: the ones the
+/// verification read or the upstream needs to read the verified body (RFC 9110 lets a
+/// `Connection` list name any field; a proxy that obeys blindly forwards a body without its
+/// `Content-Type`).
+const END_TO_END: [&str; 7] = [
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "x-twilio-signature",
+    "x-twilio-webhooks-signature-settings",
+    "i-twilio-idempotency-token",
+    "authorization",
+];
+
+/// Headers that claim where a request came from or what verified it. From a client they are
+/// forgeries (an app behind us that trusts us would believe them); we write our own.
+pub const FORWARDING: [&str; 10] = [
+    "forwarded",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "x-cluster-client-ip",
+    "x-original-forwarded-for",
+    "x-original-host",
+    "x-original-url",
+    "x-host",
 ];
 
 /// The largest upstream answer the proxy relays; a larger one is a 502. Twilio caps a TwiML
@@ -80,7 +118,7 @@ impl UpstreamError {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Answered(pub(crate) Outcome);
 
-/// The upstream half of the proxy.
+/// The upstream half of the proxy (one per route).
 #[derive(Debug)]
 pub(crate) struct Forwarder {
     client: Client<HttpConnector, Full<Bytes>>,
@@ -89,18 +127,19 @@ pub(crate) struct Forwarder {
     /// Path prefix of the upstream URL, without a trailing `/`.
     prefix: String,
     deadline: Duration,
-    trusted: TrustedProxies,
-    /// `http` or `https`: what this proxy's listener speaks.
-    scheme: &'static str,
+    public: Public,
+    /// The route's checks (with the listener's scheme): they say which URL verified.
+    webhook: WebhookConfig,
+    resign: Option<Arc<Resigner>>,
     metrics: Arc<Metrics>,
 }
 
 impl Forwarder {
     pub(crate) fn new(
-        upstream: &super::Upstream,
+        route: &Built,
         deadline: Duration,
-        trusted: TrustedProxies,
-        scheme: &'static str,
+        public: Public,
+        webhook: WebhookConfig,
         metrics: Arc<Metrics>,
     ) -> Forwarder {
         let mut connector = HttpConnector::new();
@@ -111,26 +150,23 @@ impl Forwarder {
             .build(connector);
         Forwarder {
             client,
-            origin: upstream.origin.clone(),
-            prefix: upstream.prefix.clone(),
+            origin: route.upstream.origin.clone(),
+            prefix: route.upstream.prefix.clone(),
             deadline,
-            trusted,
-            scheme,
+            public,
+            webhook,
+            resign: route.resign.clone(),
             metrics,
         }
     }
 
     /// Forwards `request` (already verified) and answers with the upstream's response.
     pub(crate) async fn forward(&self, request: Request<Full<Bytes>>) -> Response<ResponseBody> {
-        let Some(slot) = request
-            .extensions()
-            .get::<VerifiedWebhook>()
-            .map(|w| w.verified().key().to_owned())
-        else {
+        let Some(webhook) = request.extensions().get::<VerifiedWebhook>().cloned() else {
             // Unreachable behind the layer; fail closed all the same.
             return rejection_response(&Rejection::NotVerified);
         };
-        let upstream = match self.upstream_request(request, &slot) {
+        let upstream = match self.upstream_request(request, &webhook) {
             Some(r) => r,
             None => return self.gateway_error(UpstreamError::Refused),
         };
@@ -175,7 +211,7 @@ impl Forwarder {
     fn upstream_request(
         &self,
         request: Request<Full<Bytes>>,
-        slot: &str,
+        webhook: &VerifiedWebhook,
     ) -> Option<Request<Full<Bytes>>> {
         let (mut parts, body) = request.into_parts();
         let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
@@ -183,47 +219,41 @@ impl Forwarder {
             .parse()
             .ok()?;
         let peer = parts.extensions.get::<PeerAddr>().map(|p| p.0);
-        let host = parts.headers.get(HOST).cloned();
+        let ip = peer.map(|p| p.ip());
+        // Read before anything is removed: the same inputs, and the same code, that verified.
+        let request = WebhookRequest::new(parts.method.as_str(), target, &parts.headers).peer(peer);
+        let signed = self.webhook.signed_url(&request).ok()?;
+        let (proto, host) = public::scheme_and_host(&signed)?;
+        let chain = self
+            .public
+            .trusts(ip)
+            .then(|| joined(&parts.headers, "x-forwarded-for"))
+            .flatten();
         let headers = &mut parts.headers;
         strip_hop_by_hop(headers);
-        // Whatever came from outside under this name is a forgery: only we say what verified.
-        headers.remove(VERIFIED_HEADER);
+        strip_forwarding(headers);
         headers.remove(HOST);
-        self.forwarded_headers(headers, peer, host);
-        headers.insert(VERIFIED_HEADER, HeaderValue::from_str(slot).ok()?);
+        let ours = Ours {
+            peer,
+            chain,
+            proto,
+            host,
+        };
+        ours.write(headers)?;
+        headers.insert(
+            VERIFIED_HEADER,
+            HeaderValue::from_str(webhook.verified().key()).ok()?,
+        );
+        if let Some(resigner) = &self.resign {
+            let id = format!("msg_{}", webhook.fingerprint().to_hex());
+            let values = resigner.headers(&id, webhook.body());
+            for (name, value) in resign::HEADERS.into_iter().zip(values) {
+                headers.insert(name, HeaderValue::from_str(&value).ok()?);
+            }
+        }
         parts.uri = uri;
         parts.version = http::Version::HTTP_11;
         Some(Request::from_parts(parts, body))
-    }
-
-    /// `X-Forwarded-For` gains the peer; `-Proto`/`-Host` are ours unless a trusted proxy in
-    /// front of us set them.
-    fn forwarded_headers(
-        &self,
-        headers: &mut HeaderMap,
-        peer: Option<SocketAddr>,
-        host: Option<HeaderValue>,
-    ) {
-        let trusted = peer.is_some_and(|p| self.trusted.contains(p.ip()));
-        if let Some(peer) = peer {
-            let ip = peer.ip().to_string();
-            let value = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-                Some(list) if trusted => format!("{list}, {ip}"),
-                _ => ip,
-            };
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert("x-forwarded-for", value);
-            }
-        }
-        if !(trusted && headers.contains_key("x-forwarded-proto")) {
-            headers.insert("x-forwarded-proto", HeaderValue::from_static(self.scheme));
-        }
-        if !(trusted && headers.contains_key("x-forwarded-host")) {
-            match host {
-                Some(host) => headers.insert("x-forwarded-host", host),
-                None => headers.remove("x-forwarded-host"),
-            };
-        }
     }
 
     fn gateway_error(&self, error: UpstreamError) -> Response<ResponseBody> {
@@ -241,7 +271,72 @@ impl Forwarder {
     }
 }
 
-/// Removes hop-by-hop headers, including any the `Connection` header names.
+/// What we tell the upstream about the request: all of it verified or seen by us.
+struct Ours {
+    peer: Option<SocketAddr>,
+    /// A trusted proxy's `X-Forwarded-For` list, extended rather than replaced.
+    chain: Option<String>,
+    proto: String,
+    host: String,
+}
+
+impl Ours {
+    fn write(&self, headers: &mut HeaderMap) -> Option<()> {
+        let ip = self.peer.map(|p| p.ip());
+        if let Some(ip) = ip {
+            let value = match &self.chain {
+                Some(list) => format!("{list}, {ip}"),
+                None => ip.to_string(),
+            };
+            headers.insert("x-forwarded-for", HeaderValue::from_str(&value).ok()?);
+        }
+        headers.insert(
+            "x-forwarded-proto",
+            HeaderValue::from_str(&self.proto).ok()?,
+        );
+        headers.insert("x-forwarded-host", HeaderValue::from_str(&self.host).ok()?);
+        // RFC 7239: an IPv6 node is quoted and bracketed; the host is quoted as it may hold `:`.
+        let node = match ip {
+            Some(std::net::IpAddr::V6(v6)) => format!("\"[{v6}]\""),
+            Some(v4) => v4.to_string(),
+            None => "unknown".to_owned(),
+        };
+        let forwarded = format!("for={node};proto={};host=\"{}\"", self.proto, self.host);
+        headers.insert("forwarded", HeaderValue::from_str(&forwarded).ok()?);
+        Some(())
+    }
+}
+
+/// Every value of `name`, joined with `, ` (a list header may come on several lines).
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+/// Removes every header that claims where the request came from or what verified it.
+fn strip_forwarding(headers: &mut HeaderMap) {
+    let forged: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| {
+            let name = name.as_str();
+            name.starts_with("x-forwarded-")
+                || name.starts_with(VERIFIED_HEADER)
+                || FORWARDING.contains(&name)
+                || resign::HEADERS.contains(&name)
+        })
+        .cloned()
+        .collect();
+    for name in forged {
+        headers.remove(name);
+    }
+}
+
+/// Removes hop-by-hop headers, including any the `Connection` header names, except the
+/// end-to-end ones in [`END_TO_END`].
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
     let named: Vec<HeaderName> = headers
         .get_all(CONNECTION)
@@ -249,6 +344,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .filter(|name| !END_TO_END.contains(&name.as_str()))
         .collect();
     for name in named {
         headers.remove(name);
@@ -277,6 +373,14 @@ mod tests {
         strip_hop_by_hop(&mut h);
         assert_eq!(h.len(), 1);
         assert!(h.contains_key("x-twilio-signature"));
+        // End-to-end headers stay whatever `Connection` says.
+        h.insert(
+            "connection",
+            HeaderValue::from_static("Content-Type, x-twilio-signature, content-length"),
+        );
+        h.insert("content-type", HeaderValue::from_static("text/plain"));
+        strip_hop_by_hop(&mut h);
+        assert!(h.contains_key("content-type") && h.contains_key("x-twilio-signature"));
     }
 
     #[test]

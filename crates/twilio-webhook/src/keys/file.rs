@@ -175,6 +175,16 @@ impl TokenFile {
             })
     }
 
+    /// How many keys the file (and what was added) holds, for a log line that names no key.
+    pub fn key_count(&self) -> usize {
+        self.unkeyed.iter().count()
+            + self
+                .by_id
+                .iter()
+                .map(|(_, set)| set.iter().count())
+                .sum::<usize>()
+    }
+
     /// The key store: one set for every request, a set per account SID, or shared keys by
     /// id. Refuses an empty file and a mix of lines with and without an account.
     pub fn into_key_store(self) -> Result<KeyStore, TokenFileError> {

@@ -277,6 +277,12 @@ impl PublicUrl {
     }
 
     /// The `Host` header and the listener's scheme; forwarded headers are never believed.
+    ///
+    /// **The client chooses `Host`**: a request Twilio signed for another URL of the same
+    /// account verifies here too. Use it only where one host name can reach the server;
+    /// on the internet configure [`PublicUrl::base`]. The scheme is never read from the
+    /// request (an absolute-form target or HTTP/2 `:scheme` is client input), and an
+    /// absolute-form target contributes only its path and query.
     pub fn from_host() -> Self {
         PublicUrl::trusting(TrustedProxies::default())
     }

@@ -14,6 +14,9 @@ mod vectors;
 mod client;
 
 #[cfg(any(feature = "axum", feature = "actix"))]
+mod request_target;
+
+#[cfg(any(feature = "axum", feature = "actix"))]
 mod support;
 
 #[cfg(any(feature = "axum", feature = "actix"))]

@@ -247,6 +247,7 @@ async fn manage_page(
         opens_text: event.opens.map(Timestamp::rfc3339).unwrap_or_default(),
         count: results.count,
         average: average_text(&results),
+        reach: results.reach.clone(),
         stamp: format!(
             "{}/{}",
             results.count,

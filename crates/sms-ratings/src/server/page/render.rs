@@ -250,6 +250,8 @@ pub(crate) struct ManagePage {
     pub(crate) opens_text: String,
     pub(crate) count: u64,
     pub(crate) average: String,
+    /// Votes per channel and voters who opted out of texts.
+    pub(crate) reach: crate::model::Reach,
     /// Votes and latest vote time as the page shows them (`count/updated_at`); the page
     /// script says "new votes" when the snapshot's differ.
     pub(crate) stamp: String,

@@ -106,11 +106,13 @@ impl Config {
     /// appended for the signature. Bodies over [`BODY_LIMIT`] get 413; replays of a handled
     /// request get its stored answer.
     pub fn new(auth_token: &str, public_url: &str) -> Result<Self, ConfigError> {
-        let webhook = WebhookConfig::new(
-            Validator::from_token(auth_token)?,
-            PublicUrl::base(public_url)?,
-        )
-        .body_limit(BODY_LIMIT);
+        Self::with_validator(Validator::from_token(auth_token)?, public_url)
+    }
+
+    /// [`Config::new`] with every key of `validator` (several tokens, per account).
+    pub fn with_validator(validator: Validator, public_url: &str) -> Result<Self, ConfigError> {
+        let webhook =
+            WebhookConfig::new(validator, PublicUrl::base(public_url)?).body_limit(BODY_LIMIT);
         Ok(Self {
             webhook,
             admin: None,
@@ -121,10 +123,15 @@ impl Config {
         })
     }
 
+    /// The handle that swaps the webhook keys of the running server (token-file reload).
+    pub fn live_keys(&self) -> twilio_webhook::LiveKeys {
+        self.webhook.live_keys()
+    }
+
     /// Organiser credentials; without them the organiser API refuses every request.
     #[must_use]
     pub fn admin(mut self, credentials: BasicAuth) -> Self {
-        self.admin = Some(credentials.realm("sms-ratings organisers"));
+        self.admin = Some(credentials.realm(auth::REALM));
         self
     }
 

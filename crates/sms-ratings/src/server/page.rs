@@ -60,8 +60,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
     style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
-const APP_CSS: &str = include_str!("assets/app.css");
-const APP_JS: &str = include_str!("assets/app.js");
+const APP_CSS: &str = include_str!("page/assets/app.css");
+const APP_JS: &str = include_str!("page/assets/app.js");
 
 /// Tells live streams the server is stopping, so graceful shutdown does not wait on them
 /// forever (an event stream never ends by itself).
