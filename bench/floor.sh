@@ -64,7 +64,7 @@ stop_all() {
 }
 PUBLIC=https://bench.example.com
 LOAD=${LOAD:-$(command -v wrk >/dev/null && echo wrk || echo send)}
-REQUESTS=${REQUESTS:-$((100000 * SECS))}
+REQUESTS=${REQUESTS:-$((250000 * SECS))}
 if [ "$LOAD" = wrk ]; then
     echo "signing $REQUESTS requests for wrk ..." >&2
     python3 bench/signed_sms.py "$TWILIO_AUTH_TOKEN" "$PUBLIC/sms" bench.example.com "$REQUESTS" \

@@ -44,7 +44,8 @@ db="$WORK/viewers.db"
 "$BIN" --database "$db" events add BENCH "Bench event" >/dev/null
 RUST_LOG=warn TWILIO_AUTH_TOKEN=$TOKEN ADMIN_PASSWORD=$PASSWORD \
   "$BIN" --database "$db" serve --listen "127.0.0.1:$port" \
-  --max-streams $((VIEWERS + 100)) --max-streams-per-client $((VIEWERS + 100)) 2>"$WORK/server.log" &
+  --max-streams $((VIEWERS + 100)) --max-streams-per-client $((VIEWERS + 100)) \
+  --max-connections $((VIEWERS + CONCURRENCY + 256)) 2>"$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
 
