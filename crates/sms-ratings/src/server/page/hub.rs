@@ -35,6 +35,19 @@ use crate::store::{Change, StoreError};
 pub(crate) const MIN_GAP: Duration = Duration::from_millis(200);
 /// Rebuild this often even when nothing was announced.
 pub(crate) const REFRESH: Duration = Duration::from_secs(5);
+/// After a build that took `t`, the next waits at least `t` times this: an event's snapshot
+/// takes at most a tenth of the time, so a very large event under a flood of votes refreshes
+/// less often instead of slowing the votes down (a small event's build takes milliseconds and
+/// keeps the [`MIN_GAP`] pace).
+const BUILD_GAP_FACTOR: u32 = 9;
+/// The longest the spacing of [`BUILD_GAP_FACTOR`] may grow to.
+const MAX_GAP: Duration = Duration::from_secs(10);
+
+/// The least time between the end of a build that took `took` and the start of the next.
+fn gap_after(took: Duration) -> Duration {
+    took.saturating_mul(BUILD_GAP_FACTOR)
+        .clamp(MIN_GAP, MAX_GAP)
+}
 
 /// What a feed publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,8 +255,10 @@ fn frame<T: Serialize>(built: Result<Option<T>, StoreError>, code: &EventCode) -
 /// One event's feed: build, publish if changed, wait for a change (paced) or the refresh.
 async fn run_feed(hub: Weak<Hub>, build: Build, code: EventCode, feed: Arc<Feed>) {
     loop {
+        let started = Instant::now();
         let (built, public) = build(code.clone()).await;
         let last_build = Instant::now();
+        let gap = gap_after(last_build - started);
         let gone = built == Frame::Gone;
         publish(&feed.frames, built, |f| f);
         publish(&feed.public, public, |p| &p.frame);
@@ -255,7 +270,7 @@ async fn run_feed(hub: Weak<Hub>, build: Build, code: EventCode, feed: Arc<Feed>
         }
         tokio::select! {
             () = feed.wake.notified() => {
-                tokio::time::sleep_until(last_build + MIN_GAP).await;
+                tokio::time::sleep_until(last_build + gap).await;
                 // Changes announced while pacing are covered by the build about to start.
                 let _ = feed.wake.notified().now_or_never();
             }
@@ -301,6 +316,16 @@ async fn forward(hub: Weak<Hub>, mut source: broadcast::Receiver<Change>) {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn a_slow_build_spaces_the_next_so_building_takes_a_tenth_at_most() {
+        assert_eq!(gap_after(Duration::from_millis(3)), MIN_GAP);
+        assert_eq!(
+            gap_after(Duration::from_millis(500)),
+            Duration::from_millis(4500)
+        );
+        assert_eq!(gap_after(Duration::from_secs(4)), MAX_GAP);
+    }
 
     impl Views for u64 {
         type Public = u64;
