@@ -35,16 +35,22 @@ use crate::store::{Change, StoreError};
 pub(crate) const MIN_GAP: Duration = Duration::from_millis(200);
 /// Rebuild this often even when nothing was announced.
 pub(crate) const REFRESH: Duration = Duration::from_secs(5);
-/// After a build that took `t`, the next waits at least `t` times this: an event's snapshot
-/// takes at most a tenth of the time, so a very large event under a flood of votes refreshes
-/// less often instead of slowing the votes down (a small event's build takes milliseconds and
-/// keeps the [`MIN_GAP`] pace).
+/// A build this slow is a very large event (hundreds of thousands of votes): from here on the
+/// next build waits [`BUILD_GAP_FACTOR`] times as long as this one took. A small event's build
+/// takes milliseconds and keeps the [`MIN_GAP`] pace (a vote on the page within a second).
+const SLOW_BUILD: Duration = Duration::from_millis(250);
+/// After a slow build that took `t`, the next waits at least `t` times this, so an event's
+/// snapshot takes at most a tenth of the time and a huge event under a flood of votes
+/// refreshes less often instead of slowing the votes down.
 const BUILD_GAP_FACTOR: u32 = 9;
 /// The longest the spacing of [`BUILD_GAP_FACTOR`] may grow to.
 const MAX_GAP: Duration = Duration::from_secs(10);
 
 /// The least time between the end of a build that took `took` and the start of the next.
 fn gap_after(took: Duration) -> Duration {
+    if took < SLOW_BUILD {
+        return MIN_GAP;
+    }
     took.saturating_mul(BUILD_GAP_FACTOR)
         .clamp(MIN_GAP, MAX_GAP)
 }
@@ -320,6 +326,7 @@ mod tests {
     #[test]
     fn a_slow_build_spaces_the_next_so_building_takes_a_tenth_at_most() {
         assert_eq!(gap_after(Duration::from_millis(3)), MIN_GAP);
+        assert_eq!(gap_after(Duration::from_millis(200)), MIN_GAP);
         assert_eq!(
             gap_after(Duration::from_millis(500)),
             Duration::from_millis(4500)
