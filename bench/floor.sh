@@ -30,18 +30,8 @@ cargo build --release --quiet -p sms-ratings --bin sms-ratings
 REL=${CARGO_TARGET_DIR:-target}/release
 CLI=$REL/twilio-webhook
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-TWILIO_AUTH_TOKEN="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-export TWILIO_AUTH_TOKEN
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+. bench/common.sh
 wait_port() { # $1 = port: waits until something accepts on it
     for _ in $(seq 200); do
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return

@@ -24,18 +24,8 @@ cargo build --release --quiet -p twilio-webhook-cli --bin twilio-webhook --examp
 BIN=target/release/twilio-webhook
 UPSTREAM_BIN=target/release/examples/bench_upstream
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# A throw-away token: the bench signs and verifies with it, nothing else.
-TWILIO_AUTH_TOKEN="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-export TWILIO_AUTH_TOKEN
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 # Waits for "listening on ADDR" in file $1 and prints ADDR.
 address_in() {
