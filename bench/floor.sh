@@ -7,6 +7,8 @@
 #
 #   bench/floor.sh [SECONDS_PER_PATH=10] [CONCURRENCY=32]
 #   LOAD=send bench/floor.sh        # the project's own generator instead of wrk
+#   PERF=DIR bench/floor.sh         # also profile each path's servers while loaded (perf, on
+#                                   # core 1): DIR/NAME.txt, self time by symbol
 #
 # The generator is wrk (Debian package `wrk`) when installed: `signed_sms.py` signs
 # REQUESTS distinct requests up front and `floor.lua` sends each once, so the generator does
@@ -17,6 +19,9 @@
 # Paths: the no-op floor; `examples/axum_sms` (layer + replay guard + TwiML);
 # `examples/actix_sms`; `twilio-webhook proxy` in front of the no-op upstream (both on core 0);
 # `sms-ratings serve` on SQLite (durable: a 2xx means committed). Needs 2 cores.
+#
+# `cpu` is how many cores the path's servers kept busy while loaded (CPU time / wall time): a
+# path at 1.00 is bound by its own computing; below it, by waiting (sms-ratings on its flushes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,11 +83,37 @@ load() { # load URL: prints a summary line (rps, p50_ms, p99_ms, failed)
     taskset -c 1 "$CLI" send "$url" --public-url "$PUBLIC/sms" --duration "${SECS}s" \
         --concurrency "$CONC" --timeout 5 --body "BENCH 4 great talk" | grep '^summary'
 }
+cpu_ticks() { # CPU time (clock ticks, user + system) used so far by the processes in `pids`
+    local total=0 pid
+    for pid in "${pids[@]}"; do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 declare -A RESULT
-run_path() { # run_path NAME URL
-    RESULT[$1]=$(load "$2")
+run_path() { # run_path NAME URL: loads the servers started since the last run_path
+    local recorder=
+    if [ -n "${PERF:-}" ]; then
+        mkdir -p "$PERF"
+        taskset -c 1 perf record -q -F 1999 -p "$(IFS=,; echo "${pids[*]}")" -o "$PERF/$1.data" \
+            -- sleep "$SECS" >/dev/null 2>&1 &
+        recorder=$!
+    fi
+    local before after
+    before=$(cpu_ticks)
+    RESULT[$1]="$(load "$2")"
+    after=$(cpu_ticks)
+    # Cores the path's servers kept busy: 1.00 is all of core 0; less means they were waiting
+    # (on a disk flush, say) rather than computing.
+    RESULT[$1]+=" cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v s="$SECS" \
+        'BEGIN {printf "%.2f", t / hz / s}')"
+    if [ -n "$recorder" ]; then
+        wait "$recorder" || true
+        perf report -i "$PERF/$1.data" --no-children --sort dso,sym --percent-limit 0.4 --stdio \
+            >"$PERF/$1.txt" 2>/dev/null || true
+    fi
     stop_all
 }
 
@@ -114,11 +145,11 @@ ADMIN_PASSWORD="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
 run_path sms_ratings "http://127.0.0.1:$port/sms"
 
 echo "# $(date -u +%FT%TZ) servers on core 0, load ($LOAD) on core 1, ${SECS}s per path, concurrency $CONC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-12s %10s %9s %9s %8s %8s\n' path req/s p50_ms p99_ms failed share
+printf '%-12s %10s %9s %9s %8s %5s %8s\n' path req/s p50_ms p99_ms failed cpu share
 floor=$(field "${RESULT[floor]}" rps)
 for name in floor axum_sms actix_sms proxy sms_ratings; do
     line=${RESULT[$name]}
-    printf '%-12s %10s %9s %9s %8s %8s\n' "$name" "$(field "$line" rps)" "$(field "$line" p50_ms)" \
-        "$(field "$line" p99_ms)" "$(field "$line" failed)" \
+    printf '%-12s %10s %9s %9s %8s %5s %8s\n' "$name" "$(field "$line" rps)" "$(field "$line" p50_ms)" \
+        "$(field "$line" p99_ms)" "$(field "$line" failed)" "$(field "$line" cpu)" \
         "$(awk -v a="$(field "$line" rps)" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
 done

@@ -180,9 +180,13 @@ fn path_prefix(public_url: &str) -> &str {
         .trim_end_matches('/')
 }
 
-/// What every handler can reach.
+/// What every handler can reach: a shared handle, because axum clones the state for every
+/// request (the fields by value cost an allocation and a dozen reference counts per vote).
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<Shared>);
+
+/// The state behind [`App`] (its fields are the server's own).
+pub struct Shared {
     ratings: Ratings,
     webhook: Arc<WebhookConfig>,
     /// The same checks without the replay guard, for `<Gather>` actions (see `voice`).
@@ -206,7 +210,7 @@ impl std::fmt::Debug for App {
 impl App {
     /// The application over a rating service.
     pub fn new(ratings: Ratings, config: Config) -> Self {
-        Self {
+        App(Arc::new(Shared {
             gather_webhook: Arc::new(config.webhook.clone().without_replay_guard()),
             webhook: Arc::new(config.webhook),
             voice_action: config.voice_action,
@@ -217,12 +221,20 @@ impl App {
             limits: config.limits,
             streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
             ratings,
-        }
+        }))
     }
 
     /// The rating service (store, live notifications).
     pub fn ratings(&self) -> &Ratings {
         &self.ratings
+    }
+}
+
+impl std::ops::Deref for App {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

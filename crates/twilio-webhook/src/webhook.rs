@@ -4,6 +4,8 @@
 //! `T` is any type [`FromWebhook`]: the library's own [`payload`](crate::payload) types
 //! (`TwilioRequest<IncomingMessage>`), or any `serde` `Deserialize` struct of yours.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -30,8 +32,15 @@ pub enum BodyKind {
 
 /// A request that passed every check: how it verified, the pairs exactly as verified (in
 /// received order, repeats kept) and the raw body.
+///
+/// Cloning is cheap (a reference count): extractors hand out copies of the one in the
+/// request's extensions.
 #[derive(Debug, Clone)]
-pub struct VerifiedWebhook {
+pub struct VerifiedWebhook(Arc<Parts>);
+
+/// What a [`VerifiedWebhook`] holds, shared by its clones.
+#[derive(Debug)]
+struct Parts {
     verified: Verified,
     form: Form,
     body: Bytes,
@@ -40,49 +49,49 @@ pub struct VerifiedWebhook {
 
 impl VerifiedWebhook {
     pub(crate) fn new(verified: Verified, form: Form, body: Bytes, kind: BodyKind) -> Self {
-        VerifiedWebhook {
+        VerifiedWebhook(Arc::new(Parts {
             verified,
             form,
             body,
             kind,
-        }
+        }))
     }
 
     /// Which key, account and URL form verified the request.
     pub fn verified(&self) -> &Verified {
-        &self.verified
+        &self.0.verified
     }
 
     /// The verified pairs in received order, repeats kept, as owned strings (made on the
     /// first call; [`form`](VerifiedWebhook::form) borrows them instead).
     pub fn pairs(&self) -> &[(String, String)] {
-        self.form.pairs()
+        self.0.form.pairs()
     }
 
     /// The verified pairs in received order, repeats kept, borrowed:
     /// [`Form::iter`] gives them as `(&str, &str)` without allocating.
     pub fn form(&self) -> &Form {
-        &self.form
+        &self.0.form
     }
 
     /// The first value of parameter `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.form.get(name)
+        self.0.form.get(name)
     }
 
     /// The raw body as received.
     pub fn body(&self) -> &Bytes {
-        &self.body
+        &self.0.body
     }
 
     /// Form, query or raw body.
     pub fn kind(&self) -> BodyKind {
-        self.kind
+        self.0.kind
     }
 
     /// The replay key: identifies the signed string under the key that verified it.
     pub fn fingerprint(&self) -> Fingerprint {
-        self.verified.fingerprint().into()
+        self.0.verified.fingerprint().into()
     }
 
     /// The verified pairs as a `T` (with `serde_html_form`'s rules: repeated names into
@@ -93,11 +102,11 @@ impl VerifiedWebhook {
     /// verified pairs (a property test holds the two parsers to it), so it is read as it
     /// came; other pairs (a `GET`'s query) are re-encoded first, losslessly.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
-        let read = if self.kind == BodyKind::Form {
-            serde_html_form::from_bytes(&self.body)
+        let read = if self.0.kind == BodyKind::Form {
+            serde_html_form::from_bytes(&self.0.body)
         } else {
             let encoded = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(self.form.iter())
+                .extend_pairs(self.0.form.iter())
                 .finish();
             serde_html_form::from_str(&encoded)
         };
