@@ -45,6 +45,7 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
@@ -55,6 +56,7 @@ use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use crate::rejection::Rejection;
+use crate::twiml::Twiml;
 
 /// The largest response body a replay store keeps: 64 KiB, the size Twilio allows a TwiML
 /// document. Shared by every store (the in-memory one here, the CLI's Redis one) so a
@@ -101,16 +103,31 @@ impl fmt::Debug for Fingerprint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
     status: u16,
-    content_type: Option<String>,
+    content_type: Option<Cow<'static, str>>,
     body: Vec<u8>,
 }
+
+/// Content types kept without a copy of their own: TwiML's and the rejections', which are
+/// nearly every stored response.
+const COMMON_CONTENT_TYPES: [&str; 4] = [
+    Twiml::CONTENT_TYPE,
+    Rejection::CONTENT_TYPE,
+    "text/xml",
+    "application/xml",
+];
 
 impl StoredResponse {
     /// A response with `status`, optional `Content-Type` and `body`.
     pub fn new(status: u16, content_type: Option<&str>, body: Vec<u8>) -> Self {
+        let content_type = content_type.map(|c| {
+            COMMON_CONTENT_TYPES
+                .iter()
+                .find(|&&common| common == c)
+                .map_or_else(|| Cow::Owned(c.to_owned()), |&common| Cow::Borrowed(common))
+        });
         StoredResponse {
             status,
-            content_type: content_type.map(str::to_owned),
+            content_type,
             body,
         }
     }
@@ -154,7 +171,7 @@ impl StoredResponse {
 
     /// The bytes this response holds on the heap (body and content type).
     fn size(&self) -> usize {
-        self.body.len() + self.content_type.as_ref().map_or(0, String::len)
+        self.body.len() + self.content_type.as_ref().map_or(0, |c| c.len())
     }
 }
 
