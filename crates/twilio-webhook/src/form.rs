@@ -144,7 +144,8 @@ impl Form {
     }
 
     /// The pairs read as a `T` with `serde_html_form`'s rules, without parsing anything
-    /// again: see [`de`] for the rules.
+    /// again: see [`de`] for the rules. `T` may borrow from the form (`&str` fields), even
+    /// text that was escaped in the body.
     ///
     /// ```
     /// use twilio_webhook::form::Form;

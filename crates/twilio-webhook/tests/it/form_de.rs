@@ -198,3 +198,17 @@ fn structs_rename_default_flatten_and_deny() {
     assert!(read::<Strict>("a=1").is_ok());
     assert!(read::<Strict>("a=1&b=2").is_err());
 }
+
+#[test]
+fn fields_may_borrow_from_the_form() {
+    #[derive(Deserialize)]
+    struct Borrowed<'a> {
+        #[serde(rename = "Body")]
+        body: &'a str,
+        #[serde(rename = "To")]
+        to: Vec<&'a str>,
+    }
+    let form = Form::parse(b"Body=Hi+there%21&To=%2B1&To=x").unwrap();
+    let sms: Borrowed<'_> = form.deserialize().unwrap();
+    assert_eq!((sms.body, sms.to), ("Hi there!", vec!["+1", "x"]));
+}
