@@ -7,7 +7,11 @@
 
 use std::sync::OnceLock;
 
+use serde::Deserialize;
+
 use crate::Rejection;
+
+pub mod de;
 
 /// Whether a `Content-Type` value names a form body (parameters such as `charset` allowed).
 pub(crate) fn is_form(content_type: &str) -> bool {
@@ -116,6 +120,46 @@ impl Form {
                 self.text.get(mid..end).unwrap_or_default(),
             )
         })
+    }
+
+    /// The name of pair `index`.
+    fn name(&self, index: usize) -> Option<&str> {
+        let &(start, mid, _) = self.ends.get(index)?;
+        Some(self.text.get(start..mid).unwrap_or_default())
+    }
+
+    /// The value of pair `index` (empty past the end).
+    fn value(&self, index: usize) -> &str {
+        let Some(&(_, mid, end)) = self.ends.get(index) else {
+            return "";
+        };
+        self.text.get(mid..end).unwrap_or_default()
+    }
+
+    /// The names of pairs `from..to`.
+    fn names(&self, from: usize, to: usize) -> impl Iterator<Item = &str> + '_ {
+        let ends = self.ends.get(from..to).unwrap_or_default();
+        ends.iter()
+            .map(|&(start, mid, _)| self.text.get(start..mid).unwrap_or_default())
+    }
+
+    /// The pairs read as a `T` with `serde_html_form`'s rules, without parsing anything
+    /// again: see [`de`] for the rules. `T` may borrow from the form (`&str` fields), even
+    /// text that was escaped in the body.
+    ///
+    /// ```
+    /// use twilio_webhook::form::Form;
+    /// use std::collections::BTreeMap;
+    /// let form = Form::parse(b"n=1&n=2&flag=on&none=").unwrap();
+    /// let map: BTreeMap<String, Vec<String>> = form.deserialize().unwrap();
+    /// assert_eq!(map["n"], ["1", "2"]);
+    /// #[derive(serde::Deserialize)]
+    /// struct Flags { flag: bool, none: Option<u8>, n: Vec<u32> }
+    /// let flags: Flags = form.deserialize().unwrap();
+    /// assert!(flags.flag && flags.none.is_none() && flags.n == [1, 2]);
+    /// ```
+    pub fn deserialize<'de, T: Deserialize<'de>>(&'de self) -> Result<T, serde::de::value::Error> {
+        T::deserialize(de::Deserializer::new(self))
     }
 
     /// The first value of parameter `name`.

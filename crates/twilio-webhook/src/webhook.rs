@@ -94,23 +94,17 @@ impl VerifiedWebhook {
         self.0.verified.fingerprint().into()
     }
 
-    /// The verified pairs as a `T` (with `serde_html_form`'s rules: repeated names into
-    /// sequences, numbers and booleans parsed from text).
+    /// The verified pairs as a `T`, with `serde_html_form`'s rules: repeated names into
+    /// sequences, numbers and booleans parsed from text (see [`form::de`](crate::form::de)).
     ///
-    /// `serde_html_form` deserializes only from encoded text. A form body is that text
-    /// already, and its lenient parse of a body the strict one accepted gives exactly the
-    /// verified pairs (a property test holds the two parsers to it), so it is read as it
-    /// came; other pairs (a `GET`'s query) are re-encoded first, losslessly.
+    /// Read straight from the decoded pairs the signature was checked over, whatever the
+    /// body kind (a form body, a `GET`'s query), without parsing the body again; a property
+    /// test holds the results to `serde_html_form`'s on the same pairs encoded.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
-        let read = if self.0.kind == BodyKind::Form {
-            serde_html_form::from_bytes(&self.0.body)
-        } else {
-            let encoded = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(self.0.form.iter())
-                .finish();
-            serde_html_form::from_str(&encoded)
-        };
-        read.map_err(|_| Rejection::Deserialize)
+        self.0
+            .form
+            .deserialize()
+            .map_err(|_| Rejection::Deserialize)
     }
 }
 

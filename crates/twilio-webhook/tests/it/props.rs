@@ -1,9 +1,16 @@
 //! Properties: whatever we sign validates; any one-character change to the URL, a name, a
 //! value or the header is refused; the order of the parameters never matters; the form parser
 //! gives back exactly the pairs that were encoded, and on any input agrees with the lenient
-//! `form_urlencoded` parser wherever it accepts.
+//! `form_urlencoded` parser wherever it accepts; the pairs read as a `T` give what
+//! `serde_html_form` gives from their encoding, for the types handlers are written with.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
 
 use proptest::prelude::*;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use twilio_webhook::form::Form;
 use twilio_webhook::{Key, Validator};
 
 fn token() -> impl Strategy<Value = String> {
@@ -129,5 +136,149 @@ proptest! {
                 .collect();
             prop_assert_eq!(form.pairs(), lenient.as_slice());
         }
+    }
+}
+
+/// Names from a small alphabet, so repeats are common; values that parse as many types.
+fn form_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+    let name = prop::sample::select(vec![
+        "a", "b", "c", "d", "e", "f", "g", "h", "k", "x", "", "é",
+    ]);
+    let value = prop_oneof![
+        prop::sample::select(vec![
+            "", "true", "false", "on", "off", "0", "7", "-3", "+4", "255", "256", "2.5", "-1e3",
+            "inf", "NaN", "A", "B", "b", "x", "é", " 1",
+        ])
+        .prop_map(String::from),
+        "[0-9]{1,4}",
+        ".{0,6}",
+    ];
+    prop::collection::vec((name.prop_map(String::from), value), 0..8)
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+enum Kind {
+    A,
+    #[serde(rename = "b")]
+    B,
+}
+
+/// A handler's struct: every kind of field, renames and defaults.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Rich {
+    #[serde(rename = "a", default)]
+    text: String,
+    b: Option<String>,
+    #[serde(default)]
+    c: u32,
+    #[serde(default)]
+    d: i64,
+    #[serde(default)]
+    e: f64,
+    #[serde(default)]
+    f: bool,
+    #[serde(rename = "g", default)]
+    list: Vec<String>,
+    h: Option<u8>,
+    #[serde(default)]
+    k: Option<Kind>,
+    #[serde(rename = "x", default)]
+    numbers: Vec<i16>,
+}
+
+/// A required field and `deny_unknown_fields`.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Strict {
+    a: String,
+    b: Option<bool>,
+    c: Option<char>,
+    d: Option<Vec<u8>>,
+    e: Option<f32>,
+    f: Option<Kind>,
+    g: Option<String>,
+    h: Option<i8>,
+    k: Option<u64>,
+    x: Option<std::num::NonZeroU16>,
+}
+
+/// `flatten`: the rest of the pairs, through `deserialize_any`.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Flat {
+    a: Option<String>,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Wrapped(BTreeMap<String, OneOrMany>);
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(tag = "k")]
+enum Tagged {
+    A {
+        a: u8,
+    },
+    #[serde(rename = "b")]
+    B {
+        b: Option<String>,
+    },
+}
+
+/// `T` read from `form` and from `encoded` by `serde_html_form` agree, errors included
+/// (`key` makes the values comparable: `Debug` text where a float may be NaN).
+fn agree<T: DeserializeOwned + Debug, K: PartialEq + Debug>(
+    form: &Form,
+    encoded: &str,
+    key: impl Fn(&T) -> K,
+) -> Result<(), TestCaseError> {
+    let ours = form.deserialize::<T>().map_err(|e| e.to_string());
+    let theirs = serde_html_form::from_str::<T>(encoded).map_err(|e| e.to_string());
+    prop_assert_eq!(
+        ours.as_ref().map(&key),
+        theirs.as_ref().map(&key),
+        "{} from {:?}",
+        std::any::type_name::<T>(),
+        encoded
+    );
+    Ok(())
+}
+
+fn same<T: Clone>(t: &T) -> T {
+    t.clone()
+}
+
+fn debug<T: Debug>(t: &T) -> String {
+    format!("{t:?}")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn the_pairs_deserialize_as_serde_html_form_reads_them(p in form_pairs()) {
+        let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(&p).finish();
+        let form = Form::parse(encoded.as_bytes()).unwrap();
+        agree::<Rich, _>(&form, &encoded, debug)?;
+        agree::<Strict, _>(&form, &encoded, debug)?;
+        agree::<Flat, _>(&form, &encoded, |f: &Flat| (f.a.clone(), f.rest.clone()))?;
+        agree::<HashMap<String, String>, _>(&form, &encoded, same)?;
+        agree::<HashMap<String, Vec<String>>, _>(&form, &encoded, same)?;
+        agree::<BTreeMap<String, Option<u8>>, _>(&form, &encoded, debug)?;
+        agree::<BTreeMap<String, bool>, _>(&form, &encoded, debug)?;
+        agree::<Wrapped, _>(&form, &encoded, debug)?;
+        agree::<Tagged, _>(&form, &encoded, debug)?;
+        agree::<Vec<(String, String)>, _>(&form, &encoded, debug)?;
+        agree::<Vec<(String, Option<u32>)>, _>(&form, &encoded, debug)?;
+        agree::<Vec<(String, Kind)>, _>(&form, &encoded, debug)?;
+        agree::<(), _>(&form, &encoded, debug)?;
+        agree::<serde::de::IgnoredAny, _>(&form, &encoded, |_| ())?;
     }
 }
