@@ -3,7 +3,7 @@
 # generator pinned to core 1, the same concurrency for each path, every request a distinct
 # signed incoming SMS (a new MessageSid and sender). Prints each path's request rate as a share
 # of a no-op axum POST handler that validates nothing and answers a TwiML message
-# (`examples/bench_upstream`), measured in the same run.
+# (`examples/bench_upstream`), measured in the same run right before the path (`floor_req/s`).
 #
 #   bench/floor.sh [SECONDS_PER_PATH=10] [CONCURRENCY=32]
 #   LOAD=send bench/floor.sh        # the project's own generator instead of wrk
@@ -52,9 +52,9 @@ start() { # start NAME PORT CMD...: runs CMD on core 0 in the background
     pids+=($!)
     wait_port "$port"
 }
-stop_all() {
+stop_all() { # stops the processes in `pids` (only those: the floor stays up between paths)
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     pids=()
 }
 PUBLIC=https://bench.example.com
@@ -93,7 +93,7 @@ cpu_ticks() { # CPU time (clock ticks, user + system) used so far by the process
 field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 declare -A RESULT
-run_path() { # run_path NAME URL: loads the servers started since the last run_path
+measure() { # measure NAME URL: loads URL, accounting the CPU of the processes in `pids`
     local recorder=
     if [ -n "${PERF:-}" ]; then
         mkdir -p "$PERF"
@@ -114,12 +114,23 @@ run_path() { # run_path NAME URL: loads the servers started since the last run_p
         perf report -i "$PERF/$1.data" --no-children --sort dso,sym --percent-limit 0.4 --stdio \
             >"$PERF/$1.txt" 2>/dev/null || true
     fi
-    stop_all
 }
 
-port=$(free_port)
-start floor "$port" "$REL/examples/bench_upstream" "127.0.0.1:$port"
-run_path floor "http://127.0.0.1:$port/sms"
+# The floor stays up (idle while a path is loaded) and is measured right before each path, so
+# every share divides two figures taken a few seconds apart: the machine's speed drifts by
+# tens of percent over minutes on a shared host.
+floor_port=$(free_port)
+start floor "$floor_port" "$REL/examples/bench_upstream" "127.0.0.1:$floor_port"
+floor_pids=("${pids[@]}")
+pids=()
+run_path() { # run_path NAME URL: the floor, then the servers started since the last run_path
+    local path_pids=("${pids[@]}")
+    pids=("${floor_pids[@]}")
+    measure "floor_$1" "http://127.0.0.1:$floor_port/sms"
+    pids=("${path_pids[@]}")
+    measure "$1" "$2"
+    stop_all
+}
 
 port=$(free_port)
 PORT=$port PUBLIC_URL="$PUBLIC" start axum "$port" "$REL/examples/axum_sms"
@@ -143,13 +154,14 @@ ADMIN_PASSWORD="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
     start ratings "$port" "$REL/sms-ratings" --database "$db" serve --listen "127.0.0.1:$port" \
     --public-url "$PUBLIC"
 run_path sms_ratings "http://127.0.0.1:$port/sms"
+pids=("${floor_pids[@]}")
 
 echo "# $(date -u +%FT%TZ) servers on core 0, load ($LOAD) on core 1, ${SECS}s per path, concurrency $CONC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-12s %10s %9s %9s %8s %5s %8s\n' path req/s p50_ms p99_ms failed cpu share
-floor=$(field "${RESULT[floor]}" rps)
-for name in floor axum_sms actix_sms proxy sms_ratings; do
+printf '%-12s %10s %10s %9s %9s %7s %5s %6s\n' path floor_req/s req/s p50_ms p99_ms failed cpu share
+for name in axum_sms actix_sms proxy sms_ratings; do
     line=${RESULT[$name]}
-    printf '%-12s %10s %9s %9s %8s %5s %8s\n' "$name" "$(field "$line" rps)" "$(field "$line" p50_ms)" \
-        "$(field "$line" p99_ms)" "$(field "$line" failed)" "$(field "$line" cpu)" \
-        "$(awk -v a="$(field "$line" rps)" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
+    floor=$(field "${RESULT[floor_$name]}" rps)
+    printf '%-12s %10s %10s %9s %9s %7s %5s %6s\n' "$name" "$floor" "$(field "$line" rps)" \
+        "$(field "$line" p50_ms)" "$(field "$line" p99_ms)" "$(field "$line" failed)" \
+        "$(field "$line" cpu)" "$(awk -v a="$(field "$line" rps)" -v b="$floor" 'BEGIN {printf "%.2f", a / b}')"
 done
