@@ -46,7 +46,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -54,6 +53,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
+
+use hashlink::LinkedHashMap;
 
 use crate::rejection::Rejection;
 use crate::twiml::Twiml;
@@ -237,18 +238,16 @@ impl State {
 struct Entry {
     state: State,
     created: Instant,
-    generation: u64,
 }
 
-/// The entries and their age order. Every entry has exactly one item in `order` (under its
-/// current generation), so neither map outgrows the capacity, whatever mix of completions
-/// and aborts arrives.
+/// The entries in age order, oldest at the front: one map that is also a list, so an entry
+/// and its place in the order are one item — nothing can pile up in the order, whatever mix
+/// of completions and aborts arrives — and moving an entry to the back, dropping it or the
+/// oldest are all O(1) with no second structure to keep in step (`hashlink`, whose nodes are
+/// reused, so a full guard allocates nothing per request).
 #[derive(Debug, Default)]
 struct Store {
-    entries: HashMap<Fingerprint, Entry, BuildHasherDefault<FoldHasher>>,
-    /// Generation → fingerprint, oldest first.
-    order: BTreeMap<u64, Fingerprint>,
-    next_generation: u64,
+    entries: LinkedHashMap<Fingerprint, Entry, BuildHasherDefault<FoldHasher>>,
     /// Bytes held by stored responses.
     bytes: usize,
 }
@@ -276,22 +275,25 @@ impl Hasher for FoldHasher {
 impl Store {
     /// Puts `fp` at the back of the age order in `state`, replacing any entry it had.
     fn insert(&mut self, fp: Fingerprint, state: State, now: Instant) {
-        self.remove(&fp);
-        let generation = self.next_generation;
-        self.next_generation += 1;
         self.bytes += state.size();
-        self.order.insert(generation, fp);
         let entry = Entry {
             state,
             created: now,
-            generation,
         };
-        self.entries.insert(fp, entry);
+        if let Some(old) = self.entries.insert(fp, entry) {
+            self.bytes = self.bytes.saturating_sub(old.state.size());
+        }
     }
 
     fn remove(&mut self, fp: &Fingerprint) {
         if let Some(entry) = self.entries.remove(fp) {
-            self.order.remove(&entry.generation);
+            self.bytes = self.bytes.saturating_sub(entry.state.size());
+        }
+    }
+
+    /// Drops the oldest entry.
+    fn pop_oldest(&mut self) {
+        if let Some((_, entry)) = self.entries.pop_front() {
             self.bytes = self.bytes.saturating_sub(entry.state.size());
         }
     }
@@ -416,16 +418,12 @@ impl MemoryReplayGuard {
 
     /// Drops expired entries from the front, then the oldest while over capacity.
     fn evict(&self, store: &mut Store, now: Instant) {
-        while let Some((&generation, &fp)) = store.order.first_key_value() {
-            let expired = store
-                .entries
-                .get(&fp)
-                .is_none_or(|e| now.duration_since(e.created) >= self.ttl);
+        while let Some((_, oldest)) = store.entries.front() {
+            let expired = now.duration_since(oldest.created) >= self.ttl;
             if !expired && store.entries.len() <= self.capacity {
                 break;
             }
-            store.order.remove(&generation);
-            store.remove(&fp);
+            store.pop_oldest();
         }
     }
 }
@@ -593,14 +591,15 @@ mod tests {
             }
             let store = g.lock();
             assert!(store.entries.len() <= 4, "{} entries", store.entries.len());
-            assert!(store.order.len() <= 4, "{} order items", store.order.len());
+            let listed = store.entries.iter().count();
+            assert!(listed <= 4, "{listed} order items");
         }
         // The lapsed-lease path re-inserts too: still one order item per entry.
         let g = MemoryReplayGuard::new(4, Duration::from_secs(3600)).lease(Duration::ZERO);
         for n in 0..50 {
             assert_eq!(g.begin_at(&fp(1), t + Duration::from_secs(n)), Begin::Fresh);
         }
-        assert_eq!(g.lock().order.len(), 1);
+        assert_eq!(g.lock().entries.iter().count(), 1);
     }
 
     #[test]
