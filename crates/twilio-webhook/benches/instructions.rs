@@ -9,7 +9,9 @@
 //!
 //! Cases: `bare_hmac_sha1`, `validate_sms`, `bare`, `layer/no_replay`, `layer/replay_fresh`,
 //! `deserialize` (a verified SMS read as a two-field `serde` struct, as `TwilioRequest<T>`
-//! does), `payload` (the same read as the library's `IncomingMessage`).
+//! does), `payload` (the same read as the library's `IncomingMessage`), `deserialize_large`
+//! (a body at the default 64 KiB limit of distinct names, read as a map: the worst case of
+//! grouping names).
 //! Requests are built and signed before `measured` runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -91,6 +93,21 @@ fn main() {
                     black_box(webhook.deserialize::<Sms>().unwrap());
                 });
             }
+        }
+        "deserialize_large" => {
+            let mut body = String::new();
+            for i in 0.. {
+                let pair = format!("n{i}=v&");
+                if body.len() + pair.len() > twilio_webhook::DEFAULT_BODY_LIMIT {
+                    break;
+                }
+                body.push_str(&pair);
+            }
+            let form = twilio_webhook::form::Form::parse(body.as_bytes()).unwrap();
+            measured(n, || {
+                let map: std::collections::HashMap<&str, &str> = form.deserialize().unwrap();
+                black_box(map);
+            });
         }
         other => panic!("unknown case {other}"),
     }

@@ -20,10 +20,12 @@
 //!   repeats kept (`Vec<(String, String)>`), and `()` only from no pairs at all.
 //! - `i128`/`u128` are not supported (an error), as there.
 //!
-//! Grouping costs no allocation: the next name that has not come before is found with a
-//! 128-bit filter of the names seen so far (a name whose bit is clear is new for sure; only a
-//! set bit costs a look back), and whether a name repeats is looked up only when its value is
-//! read, not when it is skipped.
+//! Grouping a form of up to 64 pairs costs no allocation: the next name that has not come
+//! before is found with a 128-bit filter of the names seen so far (a name whose bit is clear
+//! is new for sure; only a set bit costs a look back), and whether a name repeats is looked
+//! up only when its value is read, not when it is skipped. A larger form is grouped through
+//! links made in one pass (which pairs share a name), so even a 64 KiB body of distinct names
+//! reads in linear time.
 //!
 //! ```
 //! use twilio_webhook::form::Form;
@@ -40,6 +42,9 @@
 //! let sms: Sms = form.deserialize().unwrap();
 //! assert_eq!(sms, Sms { body: "Hi".into(), num_media: 2, media: vec!["a".into(), "b".into()] });
 //! ```
+
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::de::value::{Error, MapDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, Error as _, IntoDeserializer, Unexpected, Visitor};
@@ -65,8 +70,40 @@ impl<'de> Deserializer<'de> {
             form: self.form,
             next: 0,
             seen: 0,
+            links: (self.form.len() > LOOK_BACK_MAX).then(|| links(self.form)),
         })
     }
+}
+
+/// Up to this many pairs, a name's earlier and later pairs are found by looking through the
+/// form (at most a few thousand comparisons); above it, through [`links`] made once, so a
+/// large form of distinct names costs linear time, not quadratic.
+const LOOK_BACK_MAX: usize = 64;
+
+/// Per pair: whether its name came before, and the next pair with the same name.
+#[derive(Clone, Copy)]
+struct Link {
+    first: bool,
+    next_same: Option<usize>,
+}
+
+/// The [`Link`]s of every pair, in one pass with a map of each name's latest pair.
+fn links(form: &Form) -> Rc<[Link]> {
+    let mut links = vec![
+        Link {
+            first: true,
+            next_same: None,
+        };
+        form.len()
+    ];
+    let mut latest: HashMap<&str, usize> = HashMap::with_capacity(form.len());
+    for (index, (name, _)) in form.iter().enumerate() {
+        if let Some(previous) = latest.insert(name, index) {
+            links[previous].next_same = Some(index);
+            links[index].first = false;
+        }
+    }
+    links.into()
 }
 
 impl<'de> de::Deserializer<'de> for Deserializer<'de> {
@@ -124,6 +161,8 @@ struct Groups<'de> {
     next: usize,
     /// A bit per name fingerprint seen so far: a clear bit means a new name.
     seen: u128,
+    /// For a form of more than [`LOOK_BACK_MAX`] pairs, which pairs share a name.
+    links: Option<Rc<[Link]>>,
 }
 
 impl<'de> Iterator for Groups<'de> {
@@ -133,14 +172,21 @@ impl<'de> Iterator for Groups<'de> {
         while let Some(name) = self.form.name(self.next) {
             let index = self.next;
             self.next += 1;
-            let bit = 1u128 << fingerprint(name);
-            let repeat = self.seen & bit != 0 && self.form.names(0, index).any(|n| n == name);
-            self.seen |= bit;
+            let repeat = match &self.links {
+                Some(links) => links.get(index).is_some_and(|l| !l.first),
+                None => {
+                    let bit = 1u128 << fingerprint(name);
+                    let seen = self.seen & bit != 0;
+                    self.seen |= bit;
+                    seen && self.form.names(0, index).any(|n| n == name)
+                }
+            };
             if !repeat {
                 let group = Group {
                     form: self.form,
                     index,
                     name,
+                    links: self.links.clone(),
                 };
                 return Some((Value(name), group));
             }
@@ -165,25 +211,54 @@ struct Group<'de> {
     form: &'de Form,
     index: usize,
     name: &'de str,
+    /// As in [`Groups`]: set for a large form.
+    links: Option<Rc<[Link]>>,
 }
 
 impl<'de> Group<'de> {
     /// The only value, if the name came once.
     fn single(&self) -> Result<Value<'de>, Error> {
-        let mut later = self.form.names(self.index + 1, self.form.len());
-        match later.any(|n| n == self.name) {
+        let repeats = match &self.links {
+            Some(links) => links.get(self.index).is_some_and(|l| l.next_same.is_some()),
+            None => {
+                let mut later = self.form.names(self.index + 1, self.form.len());
+                later.any(|n| n == self.name)
+            }
+        };
+        match repeats {
             false => Ok(Value(self.form.value(self.index))),
             true => Err(Error::custom("unsupported value")),
         }
     }
 
     fn values(self) -> impl Iterator<Item = Value<'de>> {
-        let name = self.name;
-        self.form
-            .iter()
-            .skip(self.index)
-            .filter(move |&(n, _)| n == name)
-            .map(|(_, v)| Value(v))
+        let form = self.form;
+        Indices {
+            next: Some(self.index),
+            group: self,
+        }
+        .map(move |i| Value(form.value(i)))
+    }
+}
+
+/// The pair indices of a group's name, in received order: along its links, or by looking
+/// through the rest of a small form.
+struct Indices<'de> {
+    group: Group<'de>,
+    next: Option<usize>,
+}
+
+impl Iterator for Indices<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let current = self.next?;
+        let g = &self.group;
+        self.next = match &g.links {
+            Some(links) => links.get(current).and_then(|l| l.next_same),
+            None => (current + 1..g.form.len()).find(|&i| g.form.name(i) == Some(g.name)),
+        };
+        Some(current)
     }
 }
 

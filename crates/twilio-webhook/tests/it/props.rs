@@ -264,21 +264,53 @@ proptest! {
 
     #[test]
     fn the_pairs_deserialize_as_serde_html_form_reads_them(p in form_pairs()) {
-        let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(&p).finish();
-        let form = Form::parse(encoded.as_bytes()).unwrap();
-        agree::<Rich, _>(&form, &encoded, debug)?;
-        agree::<Strict, _>(&form, &encoded, debug)?;
-        agree::<Flat, _>(&form, &encoded, |f: &Flat| (f.a.clone(), f.rest.clone()))?;
-        agree::<HashMap<String, String>, _>(&form, &encoded, same)?;
-        agree::<HashMap<String, Vec<String>>, _>(&form, &encoded, same)?;
-        agree::<BTreeMap<String, Option<u8>>, _>(&form, &encoded, debug)?;
-        agree::<BTreeMap<String, bool>, _>(&form, &encoded, debug)?;
-        agree::<Wrapped, _>(&form, &encoded, debug)?;
-        agree::<Tagged, _>(&form, &encoded, debug)?;
-        agree::<Vec<(String, String)>, _>(&form, &encoded, debug)?;
-        agree::<Vec<(String, Option<u32>)>, _>(&form, &encoded, debug)?;
-        agree::<Vec<(String, Kind)>, _>(&form, &encoded, debug)?;
-        agree::<(), _>(&form, &encoded, debug)?;
-        agree::<serde::de::IgnoredAny, _>(&form, &encoded, |_| ())?;
+        every_target_agrees(&p)?;
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Over 64 pairs the names are grouped through links made once (linear time) instead
+    /// of by looking through the form: the same results.
+    #[test]
+    fn large_forms_deserialize_as_serde_html_form_reads_them(p in large_form_pairs()) {
+        every_target_agrees(&p)?;
+    }
+}
+
+/// Many pairs (past `form::de`'s look-back limit of 64): mostly distinct names, some
+/// repeated, from the small alphabet too.
+fn large_form_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+    let name = prop_oneof![
+        1 => prop::sample::select(vec!["a", "b", "c", "x", "", "é"]).prop_map(String::from),
+        4 => "n[0-9]{1,3}",
+    ];
+    let value = prop_oneof![
+        prop::sample::select(vec!["", "true", "on", "7", "2.5", "A"]).prop_map(String::from),
+        ".{0,4}",
+    ];
+    prop::collection::vec((name, value), 65..300)
+}
+
+/// Every target type reads `pairs` as `serde_html_form` reads them encoded.
+fn every_target_agrees(pairs: &[(String, String)]) -> Result<(), TestCaseError> {
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let form = Form::parse(encoded.as_bytes()).unwrap();
+    agree::<Rich, _>(&form, &encoded, debug)?;
+    agree::<Strict, _>(&form, &encoded, debug)?;
+    agree::<Flat, _>(&form, &encoded, |f: &Flat| (f.a.clone(), f.rest.clone()))?;
+    agree::<HashMap<String, String>, _>(&form, &encoded, same)?;
+    agree::<HashMap<String, Vec<String>>, _>(&form, &encoded, same)?;
+    agree::<BTreeMap<String, Option<u8>>, _>(&form, &encoded, debug)?;
+    agree::<BTreeMap<String, bool>, _>(&form, &encoded, debug)?;
+    agree::<Wrapped, _>(&form, &encoded, debug)?;
+    agree::<Tagged, _>(&form, &encoded, debug)?;
+    agree::<Vec<(String, String)>, _>(&form, &encoded, debug)?;
+    agree::<Vec<(String, Option<u32>)>, _>(&form, &encoded, debug)?;
+    agree::<Vec<(String, Kind)>, _>(&form, &encoded, debug)?;
+    agree::<(), _>(&form, &encoded, debug)?;
+    agree::<serde::de::IgnoredAny, _>(&form, &encoded, |_| ())
 }
