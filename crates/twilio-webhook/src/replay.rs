@@ -170,7 +170,8 @@ impl StoredResponse {
         )
     }
 
-    /// The bytes this response holds on the heap (body and content type).
+    /// The bytes this response counts against a store's budget: its body and its content
+    /// type, the latter whether held or borrowed (so the budget does not depend on which).
     fn size(&self) -> usize {
         self.body.len() + self.content_type.as_ref().map_or(0, |c| c.len())
     }
