@@ -70,9 +70,7 @@ pub use auth::{
     check_password_strength,
 };
 pub use error::HttpError;
-pub use page::{
-    BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, StreamLimits, Timeline,
-};
+pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -96,7 +94,6 @@ pub struct Config {
     admin: Option<BasicAuth>,
     public_url: String,
     limits: Limits,
-    streams: StreamLimits,
     voice_action: String,
 }
 
@@ -118,7 +115,6 @@ impl Config {
             admin: None,
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits: Limits::default(),
-            streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
         })
     }
@@ -143,18 +139,12 @@ impl Config {
         self
     }
 
-    /// What a client may take (timeouts, connections, head size); [`Limits::default`] unless
-    /// set here.
+    /// What a client may take (timeouts, connections and live streams, head size);
+    /// [`Limits::default`] unless set here. [`run`] refuses limits that fail
+    /// [`Limits::check`].
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
-        self
-    }
-
-    /// Caps on open live streams (default [`StreamLimits::default`]).
-    #[must_use]
-    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
-        self.streams = limits;
         self
     }
 
@@ -219,7 +209,7 @@ impl App {
             stopping: page::Stopping::new(),
             public_url: config.public_url.into(),
             limits: config.limits,
-            streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
+            streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))
     }

@@ -104,17 +104,7 @@ impl LoginLimiter {
 /// does not know the peer (all such clients share one count).
 pub(crate) fn client_address(extensions: &Extensions) -> Option<IpAddr> {
     let ip = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    Some(match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut segments = v6.segments();
-                segments[4..].fill(0);
-                IpAddr::V6(segments.into())
-            }
-        },
-    })
+    Some(twilio_guard_serve::address_group(ip))
 }
 
 /// The realm of the organiser's basic-auth challenge, whether credentials are configured or not.

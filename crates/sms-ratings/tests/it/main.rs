@@ -19,6 +19,7 @@ mod page;
 mod secrets;
 mod serve_cli;
 mod server;
+mod starve;
 mod store;
 mod store_views;
 mod support;
