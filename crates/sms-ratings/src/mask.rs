@@ -55,7 +55,7 @@ fn class(c: char) -> Class {
 }
 
 /// Masks every phone-like run in free text (comments): a digit or `+`, then digits with at most
-/// [`MAX_SEPARATORS`] non-letter characters between any two, holding at least seven digits.
+/// three non-letter characters between any two, holding at least seven digits.
 /// Digits and `+` count in any width NFKC folds to ASCII. Shorter runs ("4/5", "2026") stay.
 ///
 /// ```
