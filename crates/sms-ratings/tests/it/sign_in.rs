@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use twilio_webhook::TrustedProxies;
 
 use crate::server::{ADMIN, TestServer};
-use crate::support::TestDb;
+use crate::support::{TestDb, free_port};
 
 const GUESS: &str = "wrong-guess-0123456789";
 
@@ -207,4 +207,44 @@ fn rand_octet() -> u8 {
     let mut b = [0];
     getrandom::fill(&mut b).unwrap();
     b[0]
+}
+
+/// The binary's `--trusted-proxy` (here through `TRUSTED_PROXIES`) reaches the limits; a value
+/// that is not an address or CIDR block refuses to start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_takes_trusted_proxies() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("proxy.db").to_str().unwrap().to_owned();
+    let serve = |port: u16, proxies: &str| {
+        crate::load::sms_ratings(&db)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("TWILIO_AUTH_TOKEN", crate::server::TOKEN)
+            .env("ADMIN_USER", ADMIN.0)
+            .env("ADMIN_PASSWORD", ADMIN.1)
+            .env("TRUSTED_PROXIES", proxies)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let bad = serve(free_port(), "10.0.0.0/8,not-an-address")
+        .wait_with_output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && stderr.contains("--trusted-proxy"),
+        "{stderr}"
+    );
+
+    let port = free_port();
+    let _server = crate::support::KillOnDrop(serve(port, "192.0.2.0/24, 127.0.0.1"));
+    crate::support::wait_healthy(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let mallory = "X-Forwarded-For: 203.0.113.5\r\n";
+    for _ in 0..MAX_FAILURES {
+        assert_eq!(sign_in(&base, loopback(1), GUESS, mallory).await, 401);
+    }
+    assert_eq!(sign_in(&base, loopback(1), GUESS, mallory).await, 429);
+    let organiser = "X-Forwarded-For: 198.51.100.7\r\n";
+    assert_eq!(sign_in(&base, loopback(1), ADMIN.1, organiser).await, 200);
 }
