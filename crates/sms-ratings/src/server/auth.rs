@@ -24,10 +24,10 @@ mod limiter;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Extensions, header};
+use axum::http::{Extensions, HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -66,6 +66,37 @@ impl Guard {
             devices,
             trusted: Arc::new(trusted),
         }
+    }
+
+    /// The request's device cookie, when it verifies for `user`.
+    fn device(&self, headers: &HeaderMap, user: Option<&str>) -> Option<device::Device> {
+        self.devices.as_ref()?.presented(headers, user?)
+    }
+
+    /// How long the client must wait: a device by its own failures, anyone else by the
+    /// address, network and global limits.
+    fn wait(
+        &self,
+        client: IpAddr,
+        device: Option<device::Device>,
+        now: Instant,
+    ) -> Option<Duration> {
+        match (device, &self.devices) {
+            (Some(device), Some(devices)) => devices.blocked(device, now),
+            _ => self.limiter.blocked(client, now),
+        }
+    }
+
+    /// Counts a failed sign-in; `true` when it was counted on the device cookie.
+    fn failed(&self, client: IpAddr, device: Option<device::Device>, now: Instant) -> bool {
+        let on_device = match (device, &self.devices) {
+            (Some(device), Some(devices)) => devices.failed(device, now),
+            _ => false,
+        };
+        if !on_device {
+            self.limiter.failed(client, now);
+        }
+        on_device
     }
 }
 
@@ -117,16 +148,8 @@ pub(crate) async fn require_admin(
     let now = Instant::now();
     let given = request.headers().get(header::AUTHORIZATION).cloned();
     let user = given.as_ref().map(|v| user_name(v.as_bytes()));
-    let device = guard
-        .devices
-        .as_ref()
-        .zip(user.as_deref())
-        .and_then(|(devices, user)| Some((devices, devices.presented(request.headers(), user)?)));
-    let wait = match device {
-        Some((devices, device)) => devices.blocked(device, now),
-        None => guard.limiter.blocked(client, now),
-    };
-    if let Some(wait) = wait {
+    let device = guard.device(request.headers(), user.as_deref());
+    if let Some(wait) = guard.wait(client, device, now) {
         return HttpError::RateLimited(wait.as_secs().max(1)).into_response();
     }
     match credentials.check(given.as_ref().map(|v| v.as_bytes())) {
@@ -143,12 +166,8 @@ pub(crate) async fn require_admin(
             // A browser's first request carries no credentials: that is a prompt, not a
             // failed attempt.
             if let Some(user) = user {
-                let counted_on_device =
-                    device.is_some_and(|(devices, device)| devices.failed(device, now));
-                if !counted_on_device {
-                    guard.limiter.failed(client, now);
-                }
-                tracing::warn!(%client, user = ?user, device = counted_on_device, "organiser sign-in failed");
+                let on_device = guard.failed(client, device, now);
+                tracing::warn!(%client, user = ?user, device = on_device, "organiser sign-in failed");
             }
             rejection.into_response()
         }
