@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use twilio_webhook::Scheme;
 use twilio_webhook::keys::{KeyKind, TokenFile, TokenFileError};
-use twilio_webhook::{BasicAuth, KeyStore, LiveKeys, Validator};
+use twilio_webhook::{BasicAuth, KeyStore, LiveKeys, TrustedProxies, Validator};
 
 use crate::server::{self, App, Config};
 use crate::service::Ratings;
@@ -98,6 +98,10 @@ struct Serve {
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
+    /// A proxy in front (IP or CIDR; repeat or comma-separate) whose X-Forwarded-For names
+    /// the client the organiser sign-in limits count.
+    #[arg(long = "trusted-proxy", env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
     /// Demo: generated token and admin password, a demo event, and the commands to try it.
     #[arg(long)]
     demo: bool,
@@ -395,6 +399,10 @@ fn server_config(
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
     let mut config = Config::with_validator(validator, public_url)
         .map_err(|e| usage(&e))?
+        .trusted_proxies(
+            TrustedProxies::new(&serve.trusted_proxies)
+                .map_err(|e| usage(&format_args!("--trusted-proxy: {e}")))?,
+        )
         .limits(serve.limits.limits().map_err(|e| usage(&e))?);
     if serve.tls_cert.is_some() {
         config = config.listener_scheme(Scheme::Https);
