@@ -19,7 +19,8 @@ const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 
 /// Everything the results page (the projector) shows about one event. `results` is exactly
 /// what `GET /api/events/{code}/results` returns, unless the organiser hid the results: then
-/// no rating in any form is in it (see [`Snapshot::count_only`]), only the vote count.
+/// no rating in any form is in it (no average, histogram, timeline, comment rating or
+/// per-channel count), only the vote count.
 ///
 /// `Snapshot::read` builds the organiser's snapshot (the one function that does);
 /// [`Snapshot::public`] derives the audience's from it, so one read per update serves both.
