@@ -127,7 +127,10 @@ pub(crate) async fn require_admin(
         peer(request.extensions()),
         request.headers(),
     )
-    .map_or(IpAddr::from([0, 0, 0, 0]), twilio_guard_serve::address_group);
+    .map_or(
+        IpAddr::from([0, 0, 0, 0]),
+        twilio_guard_serve::address_group,
+    );
     let now = Instant::now();
     let given = request.headers().get(header::AUTHORIZATION).cloned();
     let user = given.as_ref().map(|v| user_name(v.as_bytes()));
