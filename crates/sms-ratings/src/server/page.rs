@@ -185,7 +185,7 @@ async fn index(
     State(app): State<App>,
     Query(query): Query<IndexQuery>,
 ) -> Result<Response, HttpError> {
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let archived = query.archived.is_some_and(|a| a == "1");
     let mut rows = Vec::new();
     let mut archived_count = 0;
@@ -231,7 +231,7 @@ async fn event_page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, HttpError> {
     let code = code(&raw)?;
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let all = store.events().await?;
     let event = all
         .iter()
@@ -261,12 +261,12 @@ async fn snapshot(
     Path(raw): Path<String>,
 ) -> Result<axum::Json<Snapshot>, HttpError> {
     let snap = Audience::Organiser
-        .read(app.ratings().store().as_ref(), &code(&raw)?)
+        .read(app.ratings.store().as_ref(), &code(&raw)?)
         .await?;
     snap.map(axum::Json).ok_or(HttpError::NotFound)
 }
 
 async fn qr_svg(State(app): State<App>, Path(raw): Path<String>) -> Result<Response, HttpError> {
-    let event = app.ratings().store().event(code(&raw)?).await?;
+    let event = app.ratings.store().event(code(&raw)?).await?;
     qr::svg_response(&event.ok_or(HttpError::NotFound)?)
 }

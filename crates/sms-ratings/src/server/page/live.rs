@@ -194,7 +194,7 @@ where
         tracing::warn!(client = ?client, "live stream refused: too many open streams");
         return Err(HttpError::TooManyStreams);
     };
-    let ratings = app.ratings().clone();
+    let ratings = app.ratings.clone();
     streams.hub.listen(|| {
         [Some(ratings.changes()), ratings.store().changes()]
             .into_iter()

@@ -49,7 +49,7 @@ async fn shared(app: &App, token: &str) -> Result<Event, HttpError> {
         return Err(HttpError::NotFound);
     }
     let event = app
-        .ratings()
+        .ratings
         .store()
         .event_by_share_token(token.to_owned())
         .await?;
@@ -62,7 +62,7 @@ pub(crate) async fn page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, HttpError> {
     let event = shared(&app, &token).await?;
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let audience = Audience::Public(token.clone());
     let snap = audience
         .read(store.as_ref(), &event.code)
@@ -95,7 +95,7 @@ pub(crate) async fn snapshot(
 ) -> Result<axum::Json<Snapshot>, HttpError> {
     let event = shared(&app, &token).await?;
     let snap = Audience::Public(token)
-        .read(app.ratings().store().as_ref(), &event.code)
+        .read(app.ratings.store().as_ref(), &event.code)
         .await?;
     snap.map(axum::Json).ok_or(HttpError::NotFound)
 }
