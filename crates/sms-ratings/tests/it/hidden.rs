@@ -80,14 +80,13 @@ fn marks_in(body: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// Hides (or reveals) the results of `SHY` as the manage page's action does.
+/// Hides (or reveals) the results of `SHY` through the service, as the manage page's action
+/// does (so the live pages learn of it at once).
 async fn hide(s: &TestServer, hidden: bool) {
-    s.store
+    s.ratings
         .change_event("SHY".parse().unwrap(), EventChange::HideResults(hidden))
         .await
         .unwrap();
-    // The live pages learn of it now.
-    s.ratings.changed("SHY");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
