@@ -703,6 +703,13 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         )
         .await;
         assert_eq!(shown, json!(["none", "block", "3"]));
+        // Hidden means hidden: no star rating and no bar left in the document either.
+        let ratings = eval(
+            browser,
+            "document.querySelectorAll('.stars, [data-bar]').length +              (document.body.textContent.includes('★') ? 100 : 0)",
+        )
+        .await;
+        assert_eq!(ratings, json!(0));
     }
     save_screenshot(browser, "public-results-hidden.png").await?;
     switch(browser, &projector).await?;
@@ -714,7 +721,9 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         wait_for(
             browser,
             "document.querySelector('main').dataset.revealed === 'true' && \
-             document.querySelector('[data-field=average]').textContent === '3.7'",
+             document.querySelector('[data-field=average]').textContent === '3.7' && \
+             document.querySelectorAll('[data-bar]').length === 5 && \
+             document.querySelectorAll('.stars').length > 0",
             Duration::from_secs(1),
         )
         .await;

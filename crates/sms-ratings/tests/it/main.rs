@@ -10,6 +10,7 @@
 mod browser;
 mod e2e;
 mod export;
+mod hidden;
 mod live;
 mod load;
 mod login;

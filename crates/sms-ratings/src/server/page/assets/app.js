@@ -42,6 +42,27 @@
     return node;
   }
 
+  // The bar rows exist only while results are shown: the server leaves them out of a hidden
+  // page, so they are built on reveal and removed on hide (the DOM holds no rating then).
+  function barRows(shown) {
+    var bars = $('.histogram .bars');
+    if (!bars) { return; }
+    if (!shown) {
+      while (bars.firstChild) { bars.removeChild(bars.firstChild); }
+      return;
+    }
+    if ($('[data-bar]')) { return; }
+    ['5', '4', '3', '2', '1'].forEach(function (r) {
+      var row = el(null, 'div', { 'class': 'bar-row' });
+      row.appendChild(el(null, 'span', { 'class': 'bar-label' }, r + '\u2605'));
+      var svg = el(SVG, 'svg', { 'class': 'bar', 'aria-hidden': 'true' });
+      svg.appendChild(el(SVG, 'rect', { 'data-bar': r, width: '0%', height: '100%', rx: 4 }));
+      row.appendChild(svg);
+      row.appendChild(el(null, 'span', { 'class': 'bar-n', 'data-n': r }, '0'));
+      bars.appendChild(row);
+    });
+  }
+
   function drawHistogram(histogram) {
     var max = 0;
     for (var r = 1; r <= 5; r++) { max = Math.max(max, histogram[String(r)] || 0); }
@@ -105,8 +126,11 @@
     while (list.firstChild) { list.removeChild(list.firstChild); }
     comments.forEach(function (c) {
       var li = el(null, 'li', {});
-      li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
-      li.appendChild(document.createTextNode(' '));
+      // While results are hidden a comment comes without its rating.
+      if (c.rating) {
+        li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
+        li.appendChild(document.createTextNode(' '));
+      }
       li.appendChild(el(null, 'q', {}, c.comment));
       // The audience's view carries no sender at all.
       if (c.phone) { li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone)); }
@@ -123,6 +147,7 @@
     state.setAttribute('data-state', snap.state);
     state.textContent = STATE_LABELS[snap.state] || snap.state;
     field('cta').setAttribute('data-state', snap.state);
+    barRows(snap.revealed !== false);
     drawHistogram(snap.results.histogram);
     drawTimeline($('[data-chart="timeline"]'), snap.timeline);
     drawComments(field('comments'), field('no-comments'), snap.comments);
