@@ -9,6 +9,7 @@ mod error;
 mod lookup;
 mod messaging;
 mod numbers;
+pub mod setup;
 #[cfg(feature = "test-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-server")))]
 pub mod test_server;

@@ -24,3 +24,4 @@ mod store_views;
 mod support;
 mod texting;
 mod transport;
+mod twilio;
