@@ -52,6 +52,33 @@ pub struct Change {
     pub new: String,
 }
 
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let old = if self.old.is_empty() {
+            "(none)"
+        } else {
+            &self.old
+        };
+        write!(f, "{:<12} {old} -> {}", self.field, self.new)
+    }
+}
+
+/// Asks `question` on the terminal: true only for `y`/`yes`. Without a terminal (a script,
+/// a pipe) an error that says to pass `--yes`: nothing is changed unasked.
+pub fn ask(question: &str) -> std::io::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(std::io::Error::other(
+            "not a terminal: add --yes to make the change",
+        ));
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
 /// Something that keeps a number from calling exactly the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -8,8 +8,6 @@
 
 mod certificate;
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use clap::{Args, Subcommand};
 use twilio_api::setup::{Change, Inspection, Problem, Target};
 use twilio_api::{ApiError, Client, NumberUpdate, Webhook};
@@ -158,21 +156,13 @@ async fn inspect(client: &Client, number: &str) -> Result<Inspection, CliError> 
 
 fn print_changes(changes: &[Change]) {
     for c in changes {
-        let old = if c.old.is_empty() { "(none)" } else { &c.old };
-        println!("  {:<12} {old} -> {}", c.field, c.new);
+        println!("  {c}");
     }
 }
 
 /// Asks on the terminal; without one, `--yes` is required.
 fn confirm(question: &str) -> Result<bool, CliError> {
-    if !std::io::stdin().is_terminal() {
-        return Err(usage("not a terminal: add --yes to make the change"));
-    }
-    print!("{question} [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    twilio_api::setup::ask(question).map_err(usage)
 }
 
 async fn connect(store: &dyn Store, args: Connect) -> Result<(), CliError> {
