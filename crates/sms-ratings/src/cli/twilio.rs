@@ -478,7 +478,7 @@ fn certificate_problems(host: &str, report: &certificate::Report, problems: &mut
             "the certificate at {host} expires in {d} days and was not renewed: check the \
              server's log for ACME errors"
         )),
-        d => println!("ok: the certificate at {host} covers it, {d} days left"),
+        d => println!("ok: the certificate at {host} has {d} days left"),
     }
 }
 

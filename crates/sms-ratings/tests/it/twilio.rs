@@ -415,3 +415,82 @@ async fn check_names_an_application_override() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("VoiceApplicationSid is AP0123456789abcdef0123456789abcdef: that application takes the number's calls"), "{}", text(&out));
 }
+
+/// A TLS server on loopback presenting a self-signed certificate for `names`, valid for
+/// `days`; its port.
+async fn tls_server(names: &[&str], days: i64) -> u16 {
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .unwrap();
+    let now = std::time::SystemTime::now();
+    params.not_before = (now - std::time::Duration::from_secs(3600)).into();
+    params.not_after =
+        (now + std::time::Duration::from_secs(u64::try_from(days).unwrap() * 86_400 + 3600)).into();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(tcp).await;
+            });
+        }
+    });
+    port
+}
+
+/// check reads the certificate at an https PUBLIC_URL: whether it names the host, whether
+/// this machine trusts it, and its days left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reads_the_certificate() {
+    let db = TestDb::sqlite();
+    let server = twilio(old_number()).await;
+    let port = tls_server(&["localhost"], 30).await;
+    let out = run(
+        &db.location,
+        &server,
+        TOKEN,
+        &format!("https://localhost:{port}"),
+        &["twilio", "check"],
+    )
+    .await;
+    let said = text(&out);
+    assert!(
+        said.contains("ok: the certificate at localhost has 30 days left"),
+        "{said}"
+    );
+    assert!(
+        said.contains("problem: the certificate at localhost is not trusted"),
+        "{said}"
+    );
+    assert!(!said.contains("does not name"), "{said}");
+
+    let port = tls_server(&["other.example"], 5).await;
+    let out = run(
+        &db.location,
+        &server,
+        TOKEN,
+        &format!("https://localhost:{port}"),
+        &["twilio", "check"],
+    )
+    .await;
+    let said = text(&out);
+    assert!(
+        said.contains("problem: the certificate at localhost does not name localhost"),
+        "{said}"
+    );
+    assert!(said.contains("expires in 5 days"), "{said}");
+    assert_eq!(out.status.code(), Some(1));
+}
