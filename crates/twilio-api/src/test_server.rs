@@ -616,12 +616,18 @@ fn page_window(req: &Request) -> (usize, usize) {
     (size, page)
 }
 
+/// The requested page of `all`, whether more follow, the page size and number.
+fn window(req: &Request, all: Vec<Value>) -> (Vec<Value>, bool, usize, usize) {
+    let (size, number) = page_window(req);
+    let more = all.len() > (number + 1) * size;
+    let items = all.into_iter().skip(number * size).take(size).collect();
+    (items, more, size, number)
+}
+
 /// A page of a v1 list: `{key: [...], meta: {...}}` with absolute links on Twilio's host,
 /// as Twilio gives them (the client must re-point them at `TWILIO_API_BASE`).
 fn page(req: &Request, path: &str, key: &str, all: Vec<Value>) -> Response {
-    let (size, number) = page_window(req);
-    let more = all.len() > (number + 1) * size;
-    let items: Vec<Value> = all.into_iter().skip(number * size).take(size).collect();
+    let (items, more, size, number) = window(req, all);
     let link = |p: usize| format!("https://messaging.twilio.com{path}?PageSize={size}&Page={p}");
     let next = if more {
         Value::from(link(number + 1))
@@ -646,9 +652,7 @@ fn list_numbers(data: &Data, req: &Request) -> Response {
         .filter(|n| phone_matches(filter, &n.phone_number))
         .map(|n| number_json(account, n))
         .collect();
-    let (size, number) = page_window(req);
-    let more = all.len() > (number + 1) * size;
-    let items: Vec<Value> = all.into_iter().skip(number * size).take(size).collect();
+    let (items, more, size, number) = window(req, all);
     let base = format!("/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json");
     let filter_q: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("PhoneNumber", filter)

@@ -88,6 +88,7 @@ async fn connect_then_undo(db: TestDb) {
     .await;
     let said = text(&out);
     assert!(out.status.success(), "{said}");
+    assert!(!said.contains(TOKEN), "the token is never printed");
     let urls = WebhookUrls::new(PUBLIC);
     assert!(
         said.contains(&format!(
