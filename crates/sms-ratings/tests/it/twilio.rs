@@ -234,7 +234,10 @@ async fn wrong_token_is_refused_and_changes_nothing() {
         "{}",
         text(&out)
     );
-    assert!(!text(&out).contains("wrong-token"), "the token is never printed");
+    assert!(
+        !text(&out).contains("wrong-token"),
+        "the token is never printed"
+    );
     assert_eq!(server.writes(), 0);
     assert_eq!(server.number(NUMBER).unwrap(), old_number());
     let out = run(
