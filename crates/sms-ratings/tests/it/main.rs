@@ -27,3 +27,4 @@ mod store_views;
 mod support;
 mod texting;
 mod transport;
+mod twilio;
