@@ -25,7 +25,7 @@ fn which(names: &[&str]) -> Option<PathBuf> {
 }
 
 /// Chromium and chromedriver; `None` (saying the test skips) when either is missing.
-fn programs() -> Option<(PathBuf, PathBuf)> {
+pub fn programs() -> Option<(PathBuf, PathBuf)> {
     let found = (
         which(&["chromium", "chromium-browser", "google-chrome"]),
         which(&["chromedriver"]),
@@ -43,7 +43,7 @@ fn programs() -> Option<(PathBuf, PathBuf)> {
 /// The chromedriver this test started, killed (by its handle) however the test ends.
 type Driver = KillOnDrop;
 
-async fn start_browser(
+pub async fn start_browser(
     chromium: &Path,
     driver: &Path,
     profile: &Path,
@@ -100,7 +100,7 @@ async fn start_browser(
 }
 
 /// Evaluates `expr` in the page (a JavaScript expression).
-async fn eval(browser: &Client, expr: &str) -> Value {
+pub async fn eval(browser: &Client, expr: &str) -> Value {
     browser
         .execute(&format!("return ({expr});"), vec![])
         .await
@@ -108,7 +108,7 @@ async fn eval(browser: &Client, expr: &str) -> Value {
 }
 
 /// Waits (up to `limit`) until `expr` is true in the page; returns how long it took.
-async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
+pub async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
     let started = Instant::now();
     loop {
         if eval(browser, expr).await == Value::Bool(true) {
@@ -120,7 +120,7 @@ async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
 }
 
 /// Opens `url` and waits until its script is connected `via` "live" (event stream) or "polling".
-async fn open_page(browser: &Client, url: &str, via: &str) -> Result<(), String> {
+pub async fn open_page(browser: &Client, url: &str, via: &str) -> Result<(), String> {
     browser.goto(url).await.map_err(|e| e.to_string())?;
     let connected = format!("document.querySelector('main').dataset.via === '{via}'");
     wait_for(browser, &connected, Duration::from_secs(5)).await;
@@ -219,13 +219,14 @@ impl Rng {
     }
 }
 
-fn screenshot_path(name: &str) -> PathBuf {
+pub fn screenshot_path(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
         PathBuf::from,
     );
-    std::fs::create_dir_all(&target).unwrap();
-    target.join(name)
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,7 +304,7 @@ async fn results_page_in_headless_chromium() {
 
 /// Credentials in the URL once, at the root: the browser then sends them to every page,
 /// form, fetch and event stream of this origin.
-async fn sign_in(browser: &Client, s: &TestServer) -> Result<(), String> {
+pub async fn sign_in(browser: &Client, s: &TestServer) -> Result<(), String> {
     let host = s.base.trim_start_matches("http://");
     let password = ADMIN.1.replace(' ', "%20");
     browser
@@ -336,7 +337,11 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     assert_eq!(before["chart_votes"], 30);
     let columns = before["columns"].as_u64().unwrap();
     assert!((10..=48).contains(&columns), "{columns} columns");
-    let cta = eval(browser, "document.querySelector('.cta').innerText").await;
+    let cta = eval(
+        browser,
+        "document.querySelector('.cta').innerText.replace(/\\s+/g, ' ')",
+    )
+    .await;
     assert!(
         cta.as_str().unwrap().contains("Text 4 to +1 500 555 0006"),
         "{cta}"
@@ -371,7 +376,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let shown = eval(
         browser,
-        "document.querySelector('[data-field=comments] li q').textContent",
+        "document.querySelector('[data-field=comments] li .said').textContent",
     )
     .await;
     assert_eq!(shown, hostile);
@@ -451,7 +456,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     s.sms("SM0003", "+14155550003", "4 polled").await;
     let took = wait_for(
         browser,
-        "document.querySelector('[data-field=comments] li q').textContent === 'polled'",
+        "document.querySelector('[data-field=comments] li .said').textContent === 'polled'",
         Duration::from_millis(2500),
     )
     .await;
@@ -505,7 +510,7 @@ async fn switch(browser: &Client, window: &fantoccini::wd::WindowHandle) -> Resu
         .map_err(|e| e.to_string())
 }
 
-const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] q')]\
+const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] .said')]\
     .some(q => q.textContent.includes('spam'))";
 
 /// The whole evening in the browser: create the event in the form, open it, show it on the
@@ -627,7 +632,11 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
 
     // The projector and the audience in windows of their own; votes arrive by SMS.
     let projector = window_for(browser, &format!("{}/events/MEETUP", s.base)).await?;
-    let cta = eval(browser, "document.querySelector('.cta').innerText").await;
+    let cta = eval(
+        browser,
+        "document.querySelector('.cta').innerText.replace(/\\s+/g, ' ')",
+    )
+    .await;
     assert!(
         cta.as_str().unwrap().contains("Text 4 to +1 500 555 0006"),
         "{cta}"
@@ -666,13 +675,35 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         .goto(&format!("{}/events/MEETUP/manage", s.base))
         .await
         .map_err(|e| e.to_string())?;
+    // In place: no reload, and the comment stays where it was on screen (the notice that
+    // appears at the top does not push the list away).
+    const PLACE: &str =
+        "document.querySelector('li[data-comment=SMO2]').getBoundingClientRect().top";
+    let scrolled = eval(
+        browser,
+        "(window.__page = 'kept', \
+          document.querySelector('li[data-comment=SMO2]').scrollIntoView(), scrollY)",
+    )
+    .await;
+    assert!(
+        scrolled.as_f64() > Some(0.0),
+        "the page scrolled: {scrolled}"
+    );
+    let before = eval(browser, PLACE).await;
     click(browser, "li[data-comment=SMO2] button[data-action=hide]").await?;
     wait_for(
         browser,
-        "document.querySelector('li.is-hidden[data-comment=SMO2]') !== null",
+        "document.querySelector('li.is-hidden[data-comment=SMO2]') !== null && \
+         document.querySelector('[data-notice=comment-hidden]') !== null",
         Duration::from_secs(5),
     )
     .await;
+    assert_eq!(eval(browser, "window.__page").await, "kept", "no reload");
+    let after = eval(browser, PLACE).await;
+    assert!(
+        (after.as_f64().unwrap() - before.as_f64().unwrap()).abs() < 2.0,
+        "the comment stayed in place: {before} → {after}"
+    );
     save_screenshot(browser, "manage-page.png").await?;
     switch(browser, &projector).await?;
     let took = wait_for(browser, NO_SPAM, Duration::from_secs(1)).await;
@@ -729,12 +760,13 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
 
-    // The manage page says when new votes came in (it does not reload under the organiser).
+    // The manage page follows the votes live: its count and comment list, without a reload.
     switch(browser, &manage).await?;
     assert_eq!(s.sms("SMO4", "+14155550104", "3 late").await.0, 200);
     wait_for(
         browser,
-        "!document.querySelector('[data-field=fresh]').hidden",
+        "document.querySelector('[data-field=manage-count]').textContent === '4' && \
+         document.querySelector('li[data-comment=SMO4]') !== null && window.__page === 'kept'",
         Duration::from_secs(5),
     )
     .await;
@@ -754,5 +786,15 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         Duration::from_secs(8),
     )
     .await;
+    // Loudly: a banner across the top of the wall, not a small word.
+    let banner = eval(
+        browser,
+        "[document.querySelector('[data-field=reconnecting]').textContent, \
+          document.querySelector('[data-field=reconnecting]').getBoundingClientRect().height]",
+    )
+    .await;
+    assert_eq!(banner[0], "This page is no longer available");
+    assert!(banner[1].as_f64() > Some(30.0), "{banner}");
+    save_screenshot(browser, "public-page-gone.png").await?;
     Ok(())
 }
