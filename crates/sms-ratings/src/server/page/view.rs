@@ -287,7 +287,7 @@ mod tests {
     #[test]
     fn comments_are_masked() {
         let row = RatingRow {
-            phone: "+14155550123".into(),
+            phone: "+14155550199".into(),
             rating: crate::model::Rating::new(4).unwrap(),
             comment: "call me on +44 7700 900123 <b>".into(),
             channel: crate::model::Channel::Sms,
