@@ -299,7 +299,7 @@ mod tests {
         let v = comment_view(&row);
         let json = serde_json::to_string(&v).unwrap();
         assert!(
-            !json.contains("0123") && !json.contains("•"),
+            !json.contains("0199") && !json.contains("+1•"),
             "no sender: {json}"
         );
         assert!(!v.comment.contains("7700"), "{}", v.comment);
