@@ -129,6 +129,16 @@ const LABELS: &str = "(() => { const boxes = [...document.querySelectorAll('svg[
         return { overlap: [boxes[i][0], boxes[j][0]], visible: boxes.length }; } \
     return { overlap: null, visible: boxes.length }; })()";
 
+/// The first two parts of the wall (its cards) that cover each other, or null.
+const CARDS: &str = "(() => { const parts = [...document.querySelectorAll('main.wall > *')] \
+      .map(e => [e.getAttribute('class'), e.getBoundingClientRect()]) \
+      .filter(([, r]) => r.width > 1 && r.height > 1); \
+    for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) { \
+      const [a, b] = [parts[i][1], parts[j][1]]; \
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) \
+        return [parts[i][0], parts[j][0]]; } \
+    return null; })()";
+
 /// Serious and critical WCAG 2.x A/AA violations, a few nodes each, and how many rules
 /// passed (so a run that checked nothing cannot pass for a clean one).
 const AXE_RUN: &str = "const done = arguments[arguments.length - 1]; \
@@ -218,6 +228,7 @@ async fn look_at_everything(
 ) -> Result<Vec<String>, String> {
     sign_in(browser, s).await?;
     let mut problems = Vec::new();
+    problems.extend(results_hidden(browser, s).await?);
     for theme in THEMES {
         for size in SIZES {
             emulate(browser, size, theme).await;
@@ -258,6 +269,49 @@ async fn look_at_everything(
     Ok(problems)
 }
 
+/// The projector while the organiser hides the results: the count and a "revealed soon"
+/// card in the histogram's place, still one screen, nothing covering anything.
+async fn results_hidden(browser: &Client, s: &TestServer) -> Result<Vec<String>, String> {
+    let code = || "NIGHT".parse().unwrap();
+    s.store
+        .change_event(code(), EventChange::HideResults(true))
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    for size in &SIZES[..3] {
+        emulate(browser, *size, "light").await;
+        let at = format!("projector, results hidden, at {}x{}", size.0, size.1);
+        browser
+            .goto(&format!("{}/events/NIGHT", s.base))
+            .await
+            .map_err(|e| e.to_string())?;
+        wait_for(
+            browser,
+            "document.querySelector('main').dataset.via === 'live'",
+            Duration::from_secs(5),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        problems.extend(check(browser, &at, true, *size).await);
+        let soon = eval(
+            browser,
+            "document.querySelector('.reveal-soon').getBoundingClientRect().height",
+        )
+        .await;
+        if soon.as_f64() < Some(40.0) {
+            problems.push(format!("{at}: no 'revealed soon' card ({soon})"));
+        }
+        let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+        let file = format!("projector-hidden-{}x{}.png", size.0, size.1);
+        std::fs::write(screenshot_path(&file), &png).map_err(|e| e.to_string())?;
+    }
+    s.store
+        .change_event(code(), EventChange::HideResults(false))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(problems)
+}
+
 /// The layout and privacy rules of one page as shown.
 async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u32)) -> Vec<String> {
     let mut problems = Vec::new();
@@ -290,6 +344,10 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
     let landscape = width > height;
     if landscape && scroll[1].as_u64() > scroll[3].as_u64() {
         problems.push(format!("{at}: the wall scrolls: {scroll}"));
+    }
+    let overlapping = eval(browser, CARDS).await;
+    if !overlapping.is_null() {
+        problems.push(format!("{at}: parts of the wall overlap: {overlapping}"));
     }
     let labels = eval(browser, LABELS).await;
     if !labels["overlap"].is_null() {
