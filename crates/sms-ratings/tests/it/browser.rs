@@ -99,6 +99,34 @@ pub async fn start_browser(
     (driver, client)
 }
 
+/// Stores a vote `(message_sid, rating, comment)` directly with its time (ms since the
+/// epoch): a history no real-time sending could make quickly.
+pub async fn store_vote(
+    s: &TestServer,
+    code: &str,
+    vote: (&str, u8, String),
+    phone: &str,
+    at: i64,
+) {
+    let (sid, rating, comment) = vote;
+    let vote = Vote {
+        code: Some(code.parse().unwrap()),
+        rating: Rating::new(rating).unwrap(),
+        comment,
+    };
+    s.store
+        .submit(Submission {
+            message_sid: sid.to_owned(),
+            phone: phone.to_owned(),
+            to: NUMBER.into(),
+            vote,
+            at: Timestamp::from_millis(at),
+            channel: sms_ratings::model::Channel::Sms,
+        })
+        .await
+        .unwrap();
+}
+
 /// Evaluates `expr` in the page (a JavaScript expression).
 pub async fn eval(browser: &Client, expr: &str) -> Value {
     browser
@@ -241,22 +269,9 @@ async fn results_page_in_headless_chromium() {
     // ratings-over-time chart has a history.
     let now = Timestamp::now().millis();
     for i in 0..30u8 {
-        let vote = Vote {
-            code: Some("RUST25".parse().unwrap()),
-            rating: Rating::new(i % 5 + 1).unwrap(),
-            comment: String::new(),
-        };
-        s.store
-            .submit(Submission {
-                message_sid: format!("SMH{i:04}"),
-                phone: format!("+1202555{i:04}"),
-                to: NUMBER.into(),
-                vote,
-                at: Timestamp::from_millis(now - 90 * 60_000 + i64::from(i) * 3 * 60_000),
-                channel: sms_ratings::model::Channel::Sms,
-            })
-            .await
-            .unwrap();
+        let at = now - 90 * 60_000 + i64::from(i) * 3 * 60_000;
+        let vote = (&format!("SMH{i:04}") as &str, i % 5 + 1, String::new());
+        store_vote(&s, "RUST25", vote, &format!("+1202555{i:04}"), at).await;
     }
     let profile = tempfile::tempdir().unwrap();
     let (driver_process, browser) = start_browser(&chromium, &driver, profile.path(), &[]).await;
@@ -352,6 +367,14 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     let (status, _) = s.sms("SM0001", "+14155550001", "5 what a talk").await;
     assert_eq!(status, 200);
     let took = wait_for_count(browser, 31).await;
+    // Screen readers hear it (the first change at once, later ones at most every 15 s).
+    wait_for(
+        browser,
+        "document.querySelector('[aria-live][data-field=announce]').textContent === \
+         '31 votes, average 3.1.'",
+        Duration::from_secs(2),
+    )
+    .await;
     eprintln!("first vote on the page after {took:?}");
     let after = figures(browser).await;
     assert_eq!(after["average"], "3.1", "95 / 31");
@@ -747,7 +770,9 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         wait_for(
             browser,
             "document.querySelector('main').dataset.revealed === 'true' && \
-             document.querySelector('[data-field=average]').textContent === '3.7'",
+             document.querySelector('[data-field=average]').textContent === '3.7' && \
+             document.querySelector('[data-field=announce]').textContent === \
+               'Results revealed: average 3.7 from 3 votes.'",
             Duration::from_secs(1),
         )
         .await;

@@ -15,10 +15,12 @@ use std::time::Duration;
 use fantoccini::Client;
 use serde_json::{Value, json};
 
-use sms_ratings::model::{Channel, Rating, Submission, Timestamp, Vote};
+use sms_ratings::model::Timestamp;
 use sms_ratings::store::EventChange;
 
-use crate::browser::{eval, programs, screenshot_path, sign_in, start_browser, wait_for};
+use crate::browser::{
+    eval, programs, screenshot_path, sign_in, start_browser, store_vote, wait_for,
+};
 use crate::e2e::add;
 use crate::server::{NUMBER, TestServer};
 use crate::support::TestDb;
@@ -129,6 +131,28 @@ const LABELS: &str = "(() => { const boxes = [...document.querySelectorAll('svg[
         return { overlap: [boxes[i][0], boxes[j][0]], visible: boxes.length }; } \
     return { overlap: null, visible: boxes.length }; })()";
 
+/// The focus ring of the first enabled button: its width and its contrast against the card
+/// or page behind it (WCAG 2.2: at least 2 px and 3:1).
+const FOCUS_RING: &str = "(() => { \
+    const parse = c => { const n = c.match(/[\\d.]+/g).map(Number); \
+      const k = c.startsWith('color(') ? 255 : 1; \
+      return { rgb: n.slice(0, 3).map(v => v * k), a: n.length > 3 ? n[3] : 1 }; }; \
+    const over = (fg, bg) => { const [f, b] = [parse(fg), parse(bg)]; \
+      return f.rgb.map((v, i) => f.a * v + (1 - f.a) * b.rgb[i]); }; \
+    const lum = rgb => { const [r, g, b] = rgb.map(v => { v /= 255; \
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); \
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b; }; \
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); \
+      return (x + 0.05) / (y + 0.05); }; \
+    const button = document.querySelector('button:not([disabled])'); \
+    button.focus({ focusVisible: true }); \
+    const style = getComputedStyle(button); \
+    const behind = getComputedStyle(button.closest('.card') || document.body).backgroundColor; \
+    const out = { width: parseFloat(style.outlineWidth), style: style.outlineStyle, \
+      color: style.outlineColor, \
+      contrast: ratio(over(style.outlineColor, behind), parse(behind).rgb) }; \
+    button.blur(); return out; })()";
+
 /// The first two parts of the wall (its cards) that cover each other, or null.
 const CARDS: &str = "(() => { const parts = [...document.querySelectorAll('main.wall > *')] \
       .map(e => [e.getAttribute('class'), e.getBoundingClientRect()]) \
@@ -190,22 +214,10 @@ async fn submit_votes(s: &TestServer) {
         } else {
             String::new()
         };
-        let vote = Vote {
-            code: Some("NIGHT".parse().unwrap()),
-            rating: Rating::new([5, 5, 4, 5, 3, 4, 5, 2, 4, 1][i as usize % 10]).unwrap(),
-            comment,
-        };
-        s.store
-            .submit(Submission {
-                message_sid: format!("SMS{i:05}"),
-                phone: format!("+1202555{i:04}"),
-                to: NUMBER.into(),
-                vote,
-                at: Timestamp::from_millis(now - 90 * 60_000 + i64::from(i) * 10_800),
-                channel: Channel::Sms,
-            })
-            .await
-            .unwrap();
+        let rating = [5, 5, 4, 5, 3, 4, 5, 2, 4, 1][i as usize % 10];
+        let at = now - 90 * 60_000 + i64::from(i) * 10_800;
+        let vote = (&format!("SMS{i:05}") as &str, rating, comment);
+        store_vote(s, "NIGHT", vote, &format!("+1202555{i:04}"), at).await;
     }
 }
 
@@ -327,6 +339,15 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
     .await;
     if scroll[0].as_u64() > scroll[2].as_u64() {
         problems.push(format!("{at}: scrolls sideways: {scroll}"));
+    }
+    if at.starts_with("manage") {
+        let ring = eval(browser, FOCUS_RING).await;
+        if ring["style"] != "solid"
+            || ring["width"].as_f64() < Some(2.0)
+            || ring["contrast"].as_f64() < Some(3.0)
+        {
+            problems.push(format!("{at}: focus ring {ring}"));
+        }
     }
     let isolated = eval(
         browser,
