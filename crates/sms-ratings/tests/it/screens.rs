@@ -194,12 +194,18 @@ async fn every_page_fits_every_screen_in_both_themes() {
 
     let profile = tempfile::tempdir().unwrap();
     let (driver_process, browser) = start_browser(&chromium, &driver, profile.path(), &[]).await;
-    let run = look_at_everything(&browser, &s, axe.as_deref()).await;
+    let mut run = look_at_everything(&browser, &s, axe.as_deref()).await;
+    if let Ok(problems) = &mut run {
+        // Last, as it stops the server.
+        match server_gone(&browser, s).await {
+            Ok(found) => problems.extend(found),
+            Err(e) => problems.push(e),
+        }
+    }
     let closed = browser.close().await;
     drop(driver_process);
     let problems = run.unwrap_or_else(|e| panic!("{e}"));
     closed.unwrap();
-    s.stop().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -278,6 +284,37 @@ async fn look_at_everything(
             }
         }
     }
+    Ok(problems)
+}
+
+/// The projector when its server goes away: a banner across the top says so, and the wall
+/// still fits the screen.
+async fn server_gone(browser: &Client, s: TestServer) -> Result<Vec<String>, String> {
+    let size = (1280, 720);
+    emulate(browser, size, "dark").await;
+    browser
+        .goto(&format!("{}/events/NIGHT", s.base))
+        .await
+        .map_err(|e| e.to_string())?;
+    let live = "document.querySelector('main').dataset.via === 'live'";
+    wait_for(browser, live, Duration::from_secs(5)).await;
+    s.stop().await;
+    let banner = "document.querySelector('[data-field=reconnecting]')";
+    wait_for(
+        browser,
+        &format!("{banner}.textContent.startsWith('Reconnecting')"),
+        Duration::from_secs(8),
+    )
+    .await;
+    let at = "projector, server gone, at 1280x720 dark";
+    let mut problems = check(browser, at, true, size).await;
+    let height = eval(browser, &format!("{banner}.getBoundingClientRect().height")).await;
+    if height.as_f64() < Some(0.05 * 720.0) {
+        problems.push(format!("{at}: the banner is small: {height}px"));
+    }
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    let file = screenshot_path("projector-reconnecting-1280x720-dark.png");
+    std::fs::write(file, &png).map_err(|e| e.to_string())?;
     Ok(problems)
 }
 
