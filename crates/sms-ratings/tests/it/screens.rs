@@ -183,6 +183,9 @@ async fn every_page_fits_every_screen_in_both_themes() {
     let db = TestDb::sqlite();
     let s = TestServer::start(&db.location).await;
     add(&s, "NIGHT", Some(NUMBER)).await;
+    // A second open event on the number: texts must start with the code, so the wall shows
+    // the longer instruction ("Text NIGHT 4 to …").
+    add(&s, "OTHER", Some(NUMBER)).await;
     s.store
         .change_event(
             "NIGHT".parse().unwrap(),
@@ -416,6 +419,7 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
         "({ text: document.body.innerText, \
             organiser: document.querySelectorAll('a[href=\"/\"], a[href*=\"/manage\"]').length, \
             count: document.querySelector('[data-field=count]').textContent, \
+            say: document.querySelector('.cta').innerText.replace(/\\s+/g, ' '), \
             comments: [...document.querySelectorAll('[data-field=comments] li')].filter(li => !li.hidden).length, \
             qr: document.querySelector('img.qr').getBoundingClientRect().height / innerHeight })",
     )
@@ -426,6 +430,10 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
     }
     if shown["organiser"] != 0 || text.contains("Tap to text") && landscape {
         problems.push(format!("{at}: organiser chrome on the wall: {shown}"));
+    }
+    let say = shown["say"].as_str().unwrap_or_default();
+    if !say.starts_with("Text NIGHT 4 to") {
+        problems.push(format!("{at}: the join instruction reads {say:?}"));
     }
     if shown["count"] != "500" {
         problems.push(format!("{at}: count {}", shown["count"]));
