@@ -129,7 +129,8 @@ const LABELS: &str = "(() => { const boxes = [...document.querySelectorAll('svg[
       const [a, b] = [boxes[i][1], boxes[j][1]]; \
       if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) \
         return { overlap: [boxes[i][0], boxes[j][0]], visible: boxes.length }; } \
-    return { overlap: null, visible: boxes.length }; })()";
+    return { overlap: null, visible: boxes.length, \
+      chart: document.querySelector('svg[data-chart]').getBoundingClientRect().height > 0 }; })()";
 
 /// The focus ring of the first enabled button: its width and its contrast against the card
 /// or page behind it (WCAG 2.2: at least 2 px and 3:1).
@@ -250,6 +251,7 @@ async fn look_at_everything(
     sign_in(browser, s).await?;
     let mut problems = Vec::new();
     problems.extend(results_hidden(browser, s).await?);
+    problems.extend(two_minutes(browser, s).await?);
     for theme in THEMES {
         for size in SIZES {
             emulate(browser, size, theme).await;
@@ -318,6 +320,30 @@ async fn server_gone(browser: &Client, s: TestServer) -> Result<Vec<String>, Str
     let png = browser.screenshot().await.map_err(|e| e.to_string())?;
     let file = screenshot_path("projector-reconnecting-1280x720-dark.png");
     std::fs::write(file, &png).map_err(|e| e.to_string())?;
+    Ok(problems)
+}
+
+/// A young event (votes in two neighbouring minutes): the first and last time labels would
+/// sit on top of each other, so one is left out.
+async fn two_minutes(browser: &Client, s: &TestServer) -> Result<Vec<String>, String> {
+    add(s, "YOUNG", None).await;
+    let now = Timestamp::now().millis();
+    for (i, at) in [now - 60_000, now - 1_000].into_iter().enumerate() {
+        let vote = (&format!("SMY{i}") as &str, 4, String::new());
+        store_vote(s, "YOUNG", vote, &format!("+1202666000{i}"), at).await;
+    }
+    emulate(browser, (1920, 1080), "light").await;
+    browser
+        .goto(&format!("{}/events/YOUNG", s.base))
+        .await
+        .map_err(|e| e.to_string())?;
+    let live = "document.querySelector('main').dataset.via === 'live'";
+    wait_for(browser, live, Duration::from_secs(5)).await;
+    let labels = eval(browser, LABELS).await;
+    let mut problems = Vec::new();
+    if !labels["overlap"].is_null() || labels["visible"].as_u64() < Some(3) {
+        problems.push(format!("young event at 1920x1080: chart labels {labels}"));
+    }
     Ok(problems)
 }
 
@@ -413,6 +439,11 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
     let labels = eval(browser, LABELS).await;
     if !labels["overlap"].is_null() {
         problems.push(format!("{at}: chart labels overlap: {labels}"));
+    }
+    if labels["chart"] == true && labels["visible"].as_u64() < Some(3) {
+        problems.push(format!(
+            "{at}: the timeline shows without its labels: {labels}"
+        ));
     }
     let shown = eval(
         browser,
