@@ -267,27 +267,70 @@ async fn look_at_everything(
                 // The bars' transitions and the comment fitting settle.
                 tokio::time::sleep(Duration::from_millis(350)).await;
                 problems.extend(check(browser, &at, wall, size).await);
-                let png = browser.screenshot().await.map_err(|e| e.to_string())?;
                 let file = format!("{name}-{}x{}-{theme}.png", size.0, size.1);
-                std::fs::write(screenshot_path(&file), &png).map_err(|e| e.to_string())?;
-                if let Some(axe) = axe {
-                    browser
-                        .execute(axe, vec![])
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    let found = browser
-                        .execute_async(AXE_RUN, vec![])
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    if found["passes"].as_u64() < Some(5) {
-                        problems.push(format!("{at}: axe checked next to nothing: {found}"));
-                    }
-                    for v in found["bad"].as_array().into_iter().flatten() {
-                        problems.push(format!("{at}: axe {}", v.as_str().unwrap_or_default()));
-                    }
-                }
+                problems.extend(shoot_and_axe(browser, &file, &at, axe).await?);
             }
         }
+        // The form refused, at phone size: the errors beside their fields fit too.
+        let at = format!("new-event refused at 390x844 {theme}");
+        browser
+            .goto(&format!("{}/events/new", s.base))
+            .await
+            .map_err(|e| e.to_string())?;
+        wait_for(
+            browser,
+            "document.getElementById('code') !== null",
+            Duration::from_secs(5),
+        )
+        .await;
+        eval(
+            browser,
+            "(document.getElementById('code').value = '9am', \
+              document.getElementById('name').value = 'عرض <تجريبي> demo', \
+              document.getElementById('closes').value = '2001-01-01T00:00', \
+              document.getElementById('opens').value = '2099-01-01T00:00', \
+              document.querySelector('form.event-form').submit(), true)",
+        )
+        .await;
+        wait_for(
+            browser,
+            "document.querySelector('[data-error=code]') !== null",
+            Duration::from_secs(5),
+        )
+        .await;
+        problems.extend(check(browser, &at, false, (390, 844)).await);
+        let file = format!("new-event-refused-390x844-{theme}.png");
+        problems.extend(shoot_and_axe(browser, &file, &at, axe).await?);
+    }
+    Ok(problems)
+}
+
+/// Saves a screenshot as `file`; returns what axe-core (when there) finds wrong.
+async fn shoot_and_axe(
+    browser: &Client,
+    file: &str,
+    at: &str,
+    axe: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let png = browser.screenshot().await.map_err(|e| e.to_string())?;
+    std::fs::write(screenshot_path(file), &png).map_err(|e| e.to_string())?;
+    let Some(axe) = axe else {
+        return Ok(Vec::new());
+    };
+    browser
+        .execute(axe, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    let found = browser
+        .execute_async(AXE_RUN, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    if found["passes"].as_u64() < Some(5) {
+        problems.push(format!("{at}: axe checked next to nothing: {found}"));
+    }
+    for v in found["bad"].as_array().into_iter().flatten() {
+        problems.push(format!("{at}: axe {}", v.as_str().unwrap_or_default()));
     }
     Ok(problems)
 }
@@ -419,7 +462,8 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
         browser,
         "[...document.querySelectorAll('.said')].every(p => p.dir === 'auto') && \
          [...document.querySelectorAll('main.wall h1, main.manage h1')].every(h => h.dir === 'auto') && \
-         [...document.querySelectorAll('.events td.name')].every(td => td.firstElementChild?.tagName === 'BDI')",
+         [...document.querySelectorAll('.events td.name')].every(td => td.firstElementChild?.tagName === 'BDI') && \
+         [...document.querySelectorAll('input#name')].every(i => i.dir === 'auto')",
     )
     .await;
     if isolated != Value::Bool(true) {
