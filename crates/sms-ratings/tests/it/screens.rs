@@ -496,7 +496,11 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
             count: document.querySelector('[data-field=count]').textContent, \
             say: document.querySelector('.cta').innerText.replace(/\\s+/g, ' '), \
             comments: [...document.querySelectorAll('[data-field=comments] li')].filter(li => !li.hidden).length, \
-            qr: document.querySelector('img.qr').getBoundingClientRect().height / innerHeight })",
+            qr: document.querySelector('img.qr').getBoundingClientRect().height / innerHeight, \
+            number: parseFloat(getComputedStyle(document.querySelector('.cta .number')).fontSize), \
+            largest_else: Math.max(...[...document.querySelectorAll('main.wall *')] \
+              .filter(e => !e.closest('.cta') && e.getBoundingClientRect().height > 0) \
+              .map(e => parseFloat(getComputedStyle(e).fontSize))) })",
     )
     .await;
     let text = shown["text"].as_str().unwrap_or_default();
@@ -517,6 +521,12 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
         problems.push(format!(
             "{at}: fewer than 2 comments fit: {}",
             shown["comments"]
+        ));
+    }
+    if landscape && shown["number"].as_f64() < shown["largest_else"].as_f64() {
+        problems.push(format!(
+            "{at}: the number ({}px) is not the largest text (others up to {}px)",
+            shown["number"], shown["largest_else"]
         ));
     }
     if landscape && shown["qr"].as_f64() < Some(0.25) {
