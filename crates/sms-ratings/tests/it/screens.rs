@@ -259,7 +259,8 @@ async fn look_at_everything(
                 let at = format!("{name} at {}x{} {theme}", size.0, size.1);
                 browser.goto(&url).await.map_err(|e| e.to_string())?;
                 let ready = if wall {
-                    "document.querySelector('main').dataset.via === 'live'"
+                    "document.querySelector('main').dataset.via === 'live' && \
+                     document.querySelector('main').dataset.revealed === 'true'"
                 } else {
                     "document.readyState === 'complete'"
                 };
@@ -398,6 +399,7 @@ async fn results_hidden(browser: &Client, s: &TestServer) -> Result<Vec<String>,
         .change_event(code(), EventChange::HideResults(true))
         .await
         .map_err(|e| e.to_string())?;
+    s.ratings.changed("NIGHT");
     let mut problems = Vec::new();
     for size in &SIZES[..3] {
         emulate(browser, *size, "light").await;
@@ -430,6 +432,9 @@ async fn results_hidden(browser: &Client, s: &TestServer) -> Result<Vec<String>,
         .change_event(code(), EventChange::HideResults(false))
         .await
         .map_err(|e| e.to_string())?;
+    // Tell the live pages, as the organiser's button does: a feed still running from the
+    // last page would otherwise serve the hidden snapshot to the next.
+    s.ratings.changed("NIGHT");
     Ok(problems)
 }
 
@@ -494,6 +499,7 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
         "({ text: document.body.innerText, \
             organiser: document.querySelectorAll('a[href=\"/\"], a[href*=\"/manage\"]').length, \
             count: document.querySelector('[data-field=count]').textContent, \
+            revealed: document.querySelector('main').dataset.revealed === 'true', \
             say: document.querySelector('.cta').innerText.replace(/\\s+/g, ' '), \
             comments: [...document.querySelectorAll('[data-field=comments] li')].filter(li => !li.hidden).length, \
             qr: document.querySelector('img.qr').getBoundingClientRect().height / innerHeight, \
@@ -511,6 +517,9 @@ async fn check(browser: &Client, at: &str, wall: bool, (width, height): (u32, u3
         problems.push(format!("{at}: organiser chrome on the wall: {shown}"));
     }
     let say = shown["say"].as_str().unwrap_or_default();
+    if shown["revealed"] != json!(!at.contains("results hidden")) {
+        problems.push(format!("{at}: results revealed = {}", shown["revealed"]));
+    }
     if !say.starts_with("Text NIGHT 4 to") {
         problems.push(format!("{at}: the join instruction reads {say:?}"));
     }

@@ -59,7 +59,7 @@
   function drawTimeline(svg, timeline) {
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     var box = svg.viewBox.baseVal;
-    var W = box.width || 600, H = box.height || 300, L = 56, R = 12, T = 14, B = 40;
+    var W = box.width || 600, H = box.height || 300, L = 64, R = 12, T = 20, B = 46;
     var buckets = timeline.buckets;
     drawTimelineTable(buckets);
     if (!buckets.length) {
