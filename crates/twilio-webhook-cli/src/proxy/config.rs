@@ -222,6 +222,9 @@ pub enum ConfigError {
     /// The Standard Webhooks secret is unusable.
     #[error(transparent)]
     Resign(#[from] super::resign::ResignError),
+    /// A stream cap would take the connections kept for other requests.
+    #[error(transparent)]
+    Limits(#[from] twilio_guard_serve::LimitsError),
 }
 
 impl From<ReplayError> for ConfigError {
@@ -260,7 +263,7 @@ impl ProxyArgs {
         let mut config = Config::new(public, routes)?
             .upstream_timeout(self.upstream_timeout)
             .drain_timeout(self.drain_timeout)
-            .limits(self.limits.limits());
+            .limits(self.limits.limits().map_err(ConfigError::from)?);
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             let tls = tls::load(cert, key).map_err(ConfigError::from)?;
             config = config.tls(Arc::new(tls));

@@ -1,6 +1,6 @@
 // sms-ratings results page: keeps the figures live without a reload.
 // Data arrives as JSON (the page's data-snapshot attribute, then server-sent events, or
-// polling when the event stream fails). Text is only ever written with textContent and
+// polling, backed off on errors, when the event stream fails or is refused). Text is only ever written with textContent and
 // SVG built with createElementNS: no comment can become markup.
 (function () {
   'use strict';
@@ -147,6 +147,7 @@
 
   // What a screen reader hears: new votes at most every ANNOUNCE_MS, reveal and close at once.
   var ANNOUNCE_MS = 15000;
+  var ALARM_MS = 2500;
   var heard = { count: null, revealed: null, state: null, at: 0, timer: null };
 
   function announce(snap) {
@@ -163,7 +164,14 @@
     var first = heard.count === null;
     var changed = !first && snap.results.count !== heard.count;
     heard.state = snap.state; heard.revealed = revealed; heard.count = snap.results.count;
-    if (say) { region.textContent = say; heard.at = Date.now(); return; }
+    if (say) {
+      // Said now, and not overwritten by a vote count still waiting its turn.
+      clearTimeout(heard.timer);
+      heard.timer = null;
+      region.textContent = say;
+      heard.at = Date.now();
+      return;
+    }
     if (!changed || heard.timer !== null) { return; }
     var wait = Math.max(0, heard.at + ANNOUNCE_MS - Date.now());
     heard.timer = setTimeout(function () {
@@ -216,11 +224,49 @@
     });
   }
 
+  // Errors back off exponentially with jitter (half the delay fixed, half random), so a
+  // crowd that lost its streams at once does not come back at once; a Retry-After from the
+  // server is the least wait. A refused stream (503) is retried no sooner than the server's
+  // own Retry-After for streams.
+  var MAX_BACKOFF_MS = 60000;
+  var STREAM_RETRY_MS = 5000;
+
+  function backoff(failures, leastMs) {
+    var ms = Math.max(Math.min(MAX_BACKOFF_MS, POLL_MS * Math.pow(2, failures)), leastMs || 0);
+    return ms / 2 + Math.random() * ms / 2;
+  }
+
+  // Retry-After in seconds or as an HTTP date; 0 when absent or unreadable.
+  function retryAfterMs(response) {
+    var value = response.headers.get('Retry-After');
+    if (!value) { return 0; }
+    var seconds = Number(value);
+    if (isFinite(seconds)) { return Math.max(0, seconds * 1000); }
+    var at = Date.parse(value);
+    return isNaN(at) ? 0 : Math.max(0, at - Date.now());
+  }
+
   function start(root) {
-    var pollTimer = null, source = null, watchdog = null;
+    var pollTimer = null, source = null, watchdog = null, reopenTimer = null;
+    var polling = false, pollFailures = 0, streamFailures = 0;
     var transport = field('transport');
 
     function show(how) { transport.textContent = how; root.setAttribute('data-via', how); alarm(how); }
+
+    // A stream that errs and brings no snapshot back within ALARM_MS has lost the server:
+    // the banner says so then, not only once polling has failed too (a stream ending on
+    // purpose reconnects well within that time, so the wall does not flicker).
+    var alarmTimer = null;
+    function lost() {
+      if (alarmTimer !== null) { return; }
+      alarmTimer = setTimeout(function () {
+        alarmTimer = null;
+        if (!polling || pollFailures > 0) { alarm('reconnecting'); }
+      }, ALARM_MS);
+    }
+    function back() {
+      if (alarmTimer !== null) { clearTimeout(alarmTimer); alarmTimer = null; }
+    }
 
     function receive(text) {
       var snap;
@@ -228,25 +274,42 @@
       apply(root, snap);
     }
 
+    function schedulePoll(ms) {
+      if (polling) { pollTimer = setTimeout(poll, ms); }
+    }
+
     function poll() {
+      pollTimer = null;
       fetch(root.getAttribute('data-poll'), { credentials: 'same-origin', cache: 'no-store' })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(receive)
-        .catch(function (status) {
+        .then(function (r) {
+          if (r.ok) { return r.text(); }
+          return Promise.reject({ status: r.status, wait: retryAfterMs(r) });
+        })
+        .then(function (text) {
+          pollFailures = 0;
+          receive(text);
+          schedulePoll(POLL_MS);
+        })
+        .catch(function (failure) {
+          var status = failure && failure.status;
           // 404: the event is gone or its audience link was revoked.
           show(status === 404 ? 'no longer available' : 'offline, retrying');
+          pollFailures += 1;
+          schedulePoll(backoff(pollFailures, failure && failure.wait));
         });
     }
 
     function startPolling() {
-      if (pollTimer !== null) { return; }
+      if (polling) { return; }
+      polling = true;
       show('polling');
       poll();
-      pollTimer = setInterval(poll, POLL_MS);
     }
 
     function stopPolling() {
-      if (pollTimer !== null) { clearInterval(pollTimer); pollTimer = null; }
+      polling = false;
+      pollFailures = 0;
+      if (pollTimer !== null) { clearTimeout(pollTimer); pollTimer = null; }
       show('live');
     }
 
@@ -254,19 +317,39 @@
       startPolling();
       return;
     }
-    source = new EventSource(root.getAttribute('data-live'));
-    // The server sends a snapshot as soon as the stream opens; silence means something in
-    // between (a buffering proxy) holds the stream back.
-    watchdog = setTimeout(startPolling, WATCHDOG_MS);
-    source.addEventListener('snapshot', function (e) {
-      clearTimeout(watchdog);
-      stopPolling();
-      receive(e.data);
-    });
-    source.addEventListener('error', function () {
-      // The browser reconnects by itself unless the stream is CLOSED; poll meanwhile.
-      startPolling();
-    });
+
+    function open() {
+      reopenTimer = null;
+      source = new EventSource(root.getAttribute('data-live'));
+      // The server sends a snapshot as soon as the stream opens; silence means something in
+      // between (a buffering proxy) holds the stream back.
+      watchdog = setTimeout(startPolling, WATCHDOG_MS);
+      source.addEventListener('snapshot', function (e) {
+        clearTimeout(watchdog);
+        back();
+        streamFailures = 0;
+        stopPolling();
+        receive(e.data);
+      });
+      source.addEventListener('error', function () {
+        clearTimeout(watchdog);
+        if (source.readyState === EventSource.CLOSED) {
+          // Refused (503: the stream cap) or failed for good: poll meanwhile, and open a
+          // new stream after a backed-off wait.
+          streamFailures += 1;
+          startPolling();
+          if (reopenTimer === null) {
+            reopenTimer = setTimeout(open, backoff(streamFailures, STREAM_RETRY_MS));
+          }
+          return;
+        }
+        // Ended (its lifetime is up) or dropped: the browser reconnects by itself; poll only
+        // if no snapshot comes back soon.
+        watchdog = setTimeout(startPolling, WATCHDOG_MS);
+        lost();
+      });
+    }
+    open();
   }
 
   // The manage page, enhanced. Its moderation and state buttons act in place, so the page
