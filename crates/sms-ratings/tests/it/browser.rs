@@ -116,7 +116,7 @@ pub async fn store_vote(
     };
     s.store
         .submit(Submission {
-            message_sid: sid.to_owned(),
+            idempotency_key: sid.to_owned(),
             phone: phone.to_owned(),
             to: NUMBER.into(),
             vote,

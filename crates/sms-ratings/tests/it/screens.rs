@@ -395,11 +395,11 @@ async fn two_minutes(browser: &Client, s: &TestServer) -> Result<Vec<String>, St
 /// card in the histogram's place, still one screen, nothing covering anything.
 async fn results_hidden(browser: &Client, s: &TestServer) -> Result<Vec<String>, String> {
     let code = || "NIGHT".parse().unwrap();
-    s.store
+    // Through the service, as the organiser's button: the live pages hear of it.
+    s.ratings
         .change_event(code(), EventChange::HideResults(true))
         .await
         .map_err(|e| e.to_string())?;
-    s.ratings.changed("NIGHT");
     let mut problems = Vec::new();
     for size in &SIZES[..3] {
         emulate(browser, *size, "light").await;
@@ -428,13 +428,11 @@ async fn results_hidden(browser: &Client, s: &TestServer) -> Result<Vec<String>,
         let file = format!("projector-hidden-{}x{}.png", size.0, size.1);
         std::fs::write(screenshot_path(&file), &png).map_err(|e| e.to_string())?;
     }
-    s.store
+    // (A feed still running from the last page must not serve the hidden snapshot to the next.)
+    s.ratings
         .change_event(code(), EventChange::HideResults(false))
         .await
         .map_err(|e| e.to_string())?;
-    // Tell the live pages, as the organiser's button does: a feed still running from the
-    // last page would otherwise serve the hidden snapshot to the next.
-    s.ratings.changed("NIGHT");
     Ok(problems)
 }
 
