@@ -17,6 +17,7 @@ mod login;
 mod manage;
 mod outage;
 mod page;
+mod screens;
 mod secrets;
 mod serve_cli;
 mod server;

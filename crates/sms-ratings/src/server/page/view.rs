@@ -4,12 +4,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::mask::{mask_numbers_in, mask_phone};
+use crate::mask::mask_numbers_in;
 use crate::model::{Event, EventCode, EventState, RatingRow, Results, Timestamp};
 use crate::store::{Store, StoreError, TimeBucket};
 
-/// Comments shown on the page.
-pub(crate) const COMMENTS: u32 = 8;
+/// Comments sent to the page: more than a projector fits, so the page script keeps the
+/// newest that fit whatever the screen.
+pub(crate) const COMMENTS: u32 = 12;
 /// The finest time bucket the store is asked for.
 const BASE_BUCKET: Duration = Duration::from_secs(60);
 /// Most bars in the ratings-over-time chart.
@@ -37,7 +38,7 @@ pub struct Snapshot {
     pub state: &'static str,
     /// Votes over time.
     pub timeline: Timeline,
-    /// Latest comments, newest first (phones masked, numbers in the text masked).
+    /// Latest comments, newest first (numbers in the text masked, no senders).
     pub comments: Vec<CommentView>,
     /// The event's share token, which may see [`Snapshot::public`] (never serialised).
     #[serde(skip)]
@@ -72,12 +73,11 @@ pub struct BucketView {
     pub sum: u64,
 }
 
-/// A comment as the page shows it (hidden comments never are).
+/// A comment as the wall shows it (hidden comments never are). It carries no sender, not
+/// even masked: the projector and the audience see what was said, never who said it (the
+/// organiser sees masked senders on the manage page only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommentView {
-    /// The sender, masked; none in the public view.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
     /// The rating; none while the results are hidden.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
@@ -121,15 +121,11 @@ impl Snapshot {
         }))
     }
 
-    /// The audience's view: the same figures and comments without the senders (masked or
-    /// not, a phone number is the organiser's data).
+    /// The audience's view: the same figures and comments, without the share token.
     #[must_use]
     pub fn public(&self) -> Self {
         let mut public = self.clone();
         public.share_token = None;
-        for comment in &mut public.comments {
-            comment.phone = None;
-        }
         public
     }
 
@@ -175,7 +171,6 @@ pub(crate) fn average_text(results: &Results) -> String {
 
 fn comment_view(row: &RatingRow) -> CommentView {
     CommentView {
-        phone: Some(mask_phone(&row.phone)),
         rating: Some(row.rating.get()),
         comment: mask_numbers_in(&row.comment),
         at: row.updated_at.rfc3339(),
@@ -300,7 +295,7 @@ mod tests {
     #[test]
     fn comments_are_masked() {
         let row = RatingRow {
-            phone: "+14155550123".into(),
+            phone: "+14155550199".into(),
             rating: crate::model::Rating::new(4).unwrap(),
             comment: "call me on +44 7700 900123 <b>".into(),
             channel: crate::model::Channel::Sms,
@@ -310,7 +305,11 @@ mod tests {
             hidden: false,
         };
         let v = comment_view(&row);
-        assert_eq!(v.phone.as_deref(), Some("+1•••••0123"));
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(
+            !json.contains("0199") && !json.contains("+1•"),
+            "no sender: {json}"
+        );
         assert!(!v.comment.contains("7700"), "{}", v.comment);
         assert!(v.comment.ends_with("<b>"), "escaping is the renderer's job");
     }
@@ -325,14 +324,12 @@ mod tests {
             timeline: timeline_view(&[bucket(1, 3, 12)]),
             share_token: None,
             comments: vec![CommentView {
-                phone: Some("+1•••••0123".into()),
                 rating: Some(5),
                 comment: "great".into(),
                 at: "1970-01-01T00:00:00Z".into(),
             }],
         };
         let public = snap.public();
-        assert_eq!(public.comments[0].phone, None);
         assert_eq!(public.comments[0].comment, "great");
         assert!(!serde_json::to_string(&public).unwrap().contains("•"));
         assert_eq!(public.results, snap.results);
