@@ -74,6 +74,8 @@
 //! - `clock.rs`: one connection's clocks (idle, head, body stalled), fed by its socket.
 //! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
 //! - `service.rs`: what `serve` asks of a service ([`Service`], [`ResponseBody`]).
+//! - `signal.rs`: the signals every server acts on: [`on_terminate`] (Ctrl-C, `SIGTERM`: drain
+//!   and stop) and [`on_hangup`] (`SIGHUP`: reload).
 //! - [`tls`]: the one rustls server configuration from PEM files.
 
 #![forbid(unsafe_code)]
@@ -81,20 +83,20 @@
 mod body;
 mod clock;
 mod connection;
-mod hangup;
 mod limits;
 mod per_ip;
 mod server;
 mod service;
+mod signal;
 pub mod tls;
 
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody};
-pub use hangup::on_hangup;
 pub use limits::{Limits, LimitsArgs};
 pub use server::serve;
 pub use service::{ResponseBody, Service};
-
-/// The boxed error a response body may fail with.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use signal::{on_hangup, on_terminate};
+/// The boxed error a response body may fail with: tower's alias, as the library's tower
+/// layer uses it.
+pub use tower::BoxError;

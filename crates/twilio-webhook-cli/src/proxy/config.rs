@@ -22,8 +22,7 @@ use twilio_webhook::{
 
 use twilio_guard_serve::{LimitsArgs, tls};
 
-use super::reload::KeySource;
-use super::{Config, ProxyError, Public, Resigner, Route};
+use super::{Config, ProxyError, Public, Resigner, Route, reload};
 use crate::replay_redis::RedisReplayGuard;
 use file::{RouteEntry, RoutesFile};
 
@@ -292,8 +291,8 @@ impl ProxyArgs {
     ) -> Result<Route, ProxyError> {
         let kind = entry.key_kind.unwrap_or(self.key_kind);
         let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
-        let source = KeySource::new(token_file.map(Path::to_path_buf), kind);
-        let (keys, _) = source.load(env)?;
+        let source = reload::key_source(token_file, kind, env)?;
+        let (keys, _) = reload::load(&source)?;
         let basic_file = entry.basic_auth_file.as_deref();
         let basic = match basic_file {
             Some(path) => basic_auth(env, Some(path))?,
@@ -420,8 +419,8 @@ mod tests {
         file: Option<&Path>,
         kind: KeyKind,
     ) -> Result<twilio_webhook::KeyStore, ConfigError> {
-        let source = KeySource::new(file.map(Path::to_path_buf), kind);
-        Ok(source.load(env)?.0)
+        let source = super::reload::key_source(file, kind, env)?;
+        Ok(super::reload::load(&source)?.0)
     }
 
     #[test]
@@ -452,11 +451,9 @@ mod tests {
         ));
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
         assert!(store(&none, Some(&file), auth).is_ok());
-        let mixed = store(&env, Some(&file), auth);
-        assert!(matches!(
-            mixed,
-            Err(ConfigError::Tokens(TokenFileError::Mixed))
-        ));
+        // With a file its keys alone count (issue 22 item 10): the environment's token is
+        // not mixed in, so there is no mix of lines with and without an account to refuse.
+        assert!(store(&env, Some(&file), auth).is_ok());
         // Shared keys: the environment's Auth Token plays no part.
         assert!(store(&env, Some(&file), KeyKind::SharedKey).is_ok());
         std::fs::write(&file, "lonely-secret\n").unwrap();
