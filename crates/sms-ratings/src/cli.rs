@@ -1,8 +1,9 @@
 //! The `sms-ratings` command line: `serve` and `events add|list|close`.
 //!
-//! Each command is a module with its arguments and its `run`: [`serve`] (the server, its
-//! secrets in [`secrets`] and keys in [`keys`], `--demo` in [`demo`]) and [`events`]. This
-//! module parses, sets up logging and the runtime, and sends each command to its module.
+//! Each command is a module with its arguments and its `run`: `serve` (the server; its
+//! secrets in `secrets`, its keys and their reload in `keys`, `--demo` in `demo`) and
+//! `events`. This module parses, sets up logging and the runtime, and sends each command to
+//! its module: a new command is a variant of `Command` and an arm of `run`.
 
 mod demo;
 mod events;
