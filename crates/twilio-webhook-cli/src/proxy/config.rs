@@ -32,7 +32,9 @@ Secrets (never on the command line):
   TWILIO_AUTH_TOKEN_SECONDARY  a second token during rotation, key slot \"secondary\"
   --token-file FILE            lines \"TOKEN\", \"SLOT TOKEN\" or \"ACCOUNT_SID SLOT TOKEN\"
                                (# starts a comment); with account SIDs, each request is
-                               checked only against its AccountSid's tokens
+                               checked only against its AccountSid's tokens. A route with a
+                               token file takes its keys from it alone: TWILIO_AUTH_TOKEN*
+                               count only where there is no file (or env_tokens = true)
   TWILIO_PROXY_BASIC_AUTH      USER:PASS to require basic auth (or --basic-auth-file)
   --resign-secret-file FILE    Standard Webhooks secret (whsec_...) for the hop behind us
   --replay-store rediss://...  a Redis password belongs in the URL: prefer the environment
@@ -89,7 +91,8 @@ pub struct ProxyArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
-    /// File of Auth Tokens (see below); adds to the environment's tokens.
+    /// File of Auth Tokens (see below): a route with it takes its keys from it alone, not from
+    /// TWILIO_AUTH_TOKEN* (unless its routes-file entry sets `env_tokens = true`).
     #[arg(long, env = "TWILIO_PROXY_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
     /// What the token file holds: Auth Tokens (HMAC-SHA1) or Webhook Shared Keys.
@@ -221,6 +224,9 @@ pub enum ConfigError {
     /// The Standard Webhooks secret is unusable.
     #[error(transparent)]
     Resign(#[from] super::resign::ResignError),
+    /// A stream cap would take the connections kept for other requests.
+    #[error(transparent)]
+    Limits(#[from] twilio_guard_serve::LimitsError),
 }
 
 impl From<ReplayError> for ConfigError {
@@ -259,7 +265,7 @@ impl ProxyArgs {
         let mut config = Config::new(public, routes)?
             .upstream_timeout(self.upstream_timeout)
             .drain_timeout(self.drain_timeout)
-            .limits(self.limits.limits());
+            .limits(self.limits.limits().map_err(ConfigError::from)?);
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             let tls = tls::load(cert, key).map_err(ConfigError::from)?;
             config = config.tls(Arc::new(tls));
@@ -278,6 +284,7 @@ impl ProxyArgs {
             replay_guard: None,
             key_kind: None,
             token_file: None,
+            env_tokens: None,
             resign_secret_file: None,
         }
     }
@@ -291,7 +298,8 @@ impl ProxyArgs {
     ) -> Result<Route, ProxyError> {
         let kind = entry.key_kind.unwrap_or(self.key_kind);
         let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
-        let source = reload::key_source(token_file, kind, env)?;
+        let env_tokens = entry.env_tokens == Some(true);
+        let source = reload::key_source(&entry.prefix, token_file, kind, env_tokens, env)?;
         let (keys, _) = reload::load(&source)?;
         let basic_file = entry.basic_auth_file.as_deref();
         let basic = match basic_file {
@@ -419,7 +427,7 @@ mod tests {
         file: Option<&Path>,
         kind: KeyKind,
     ) -> Result<twilio_webhook::KeyStore, ConfigError> {
-        let source = super::reload::key_source(file, kind, env)?;
+        let source = super::reload::key_source("/", file, kind, false, env)?;
         Ok(super::reload::load(&source)?.0)
     }
 
@@ -445,15 +453,29 @@ mod tests {
             key_store(&|n: &str| env(n), file, kind)
         };
         assert!(store(&env, Some(&file), auth).is_ok());
+        // A file's keys are its own: the environment's token joins only when asked.
+        let count = |file: Option<&Path>, env_tokens: bool| {
+            let source = reload::key_source("/", file, auth, env_tokens, &env).unwrap();
+            reload::load(&source).unwrap().1
+        };
+        assert_eq!(count(Some(&file), false), 1);
+        assert_eq!(count(Some(&file), true), 2);
+        assert_eq!(count(None, false), 1);
         assert!(matches!(
             store(&none, None, auth),
             Err(ConfigError::NoToken)
         ));
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
         assert!(store(&none, Some(&file), auth).is_ok());
-        // With a file its keys alone count (issue 22 item 10): the environment's token is
-        // not mixed in, so there is no mix of lines with and without an account to refuse.
+        // With a file its keys alone count (issue 22 items 4, 10): the environment's token is
+        // not mixed in, so there is no mix of lines with and without an account to refuse...
         assert!(store(&env, Some(&file), auth).is_ok());
+        // ...unless the route asks for both.
+        let both = reload::key_source("/", Some(&file), auth, true, &env).unwrap();
+        assert!(matches!(
+            reload::load(&both),
+            Err(ConfigError::Tokens(TokenFileError::Mixed))
+        ));
         // Shared keys: the environment's Auth Token plays no part.
         assert!(store(&env, Some(&file), KeyKind::SharedKey).is_ok());
         std::fs::write(&file, "lonely-secret\n").unwrap();

@@ -1,7 +1,8 @@
 //! `SIGHUP`: read every route's token file again and swap its keys in place.
 //!
 //! Where a route's keys come from is the library's one rule ([`KeySource`]): its token file
-//! alone when it has one, else `TWILIO_AUTH_TOKEN(_SECONDARY)`. The swap goes through the
+//! alone when it has one (unless its entry sets `env_tokens = true`), else
+//! `TWILIO_AUTH_TOKEN(_SECONDARY)`. The swap goes through the
 //! library's [`LiveKeys`] slot of each route, so connections, requests being checked and the
 //! replay store are untouched; the log says how many keys each route now has, never which. A
 //! file that no longer parses keeps the keys in force (and says why, naming the line, never a
@@ -14,19 +15,31 @@ use twilio_webhook::{KeyStore, LiveKeys};
 
 use super::config::{ConfigError, KeyKind};
 
-/// The key source of a route with `kind` keys and `file` (if any), the token variables
-/// looked up in `env` (e.g. `|name| std::env::var(name).ok()`). Warns of a token variable a
-/// file makes unused.
+/// The key source of route `prefix` with `kind` keys and `file` (if any), the token variables
+/// looked up in `env` (e.g. `|name| std::env::var(name).ok()`); `env_tokens` (a routes-file
+/// entry's `env_tokens = true`) adds them to the file's. A route with a token file otherwise
+/// takes its keys from it alone (issue 22 item 4: the environment's token is another
+/// account's as far as that route knows); a token variable it leaves unused is warned of.
 pub fn key_source(
+    prefix: &str,
     file: Option<&Path>,
     kind: KeyKind,
+    env_tokens: bool,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<KeySource, ConfigError> {
-    let source = KeySource::new(file.map(Path::to_path_buf), keys::KeyKind::from(kind), env)
-        .map_err(ConfigError::Tokens)?;
-    if let Some(file) = source.file() {
+    let kind = keys::KeyKind::from(kind);
+    let mut source =
+        KeySource::new(file.map(Path::to_path_buf), kind, env).map_err(ConfigError::Tokens)?;
+    if env_tokens {
+        source = source.with_env_tokens(env).map_err(ConfigError::Tokens)?;
+    }
+    if source.file().is_some() {
         for var in source.ignored() {
-            tracing::warn!(file = %file.display(), "{var} is set but not used: a route with a token file takes its keys from the file alone");
+            tracing::warn!(
+                route = %prefix,
+                "{var} is set but not used: this route takes its keys from its token file \
+                 alone (env_tokens = true in its routes-file entry adds it)"
+            );
         }
     }
     Ok(source)

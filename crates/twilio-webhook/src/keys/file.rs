@@ -178,6 +178,15 @@ impl TokenFile {
             })
     }
 
+    /// These keys and `other`'s keys for every request (the environment's, where a source
+    /// opted in to them).
+    fn with(mut self, other: &TokenFile) -> TokenFile {
+        for key in other.unkeyed.iter() {
+            self.unkeyed.push(key.clone());
+        }
+        self
+    }
+
     /// How many keys the file (and what was added) holds, for a log line that names no key.
     pub fn key_count(&self) -> usize {
         self.unkeyed.iter().count()
@@ -239,7 +248,7 @@ pub const SECONDARY_TOKEN_VAR: &str = "TWILIO_AUTH_TOKEN_SECONDARY";
 pub struct KeySource {
     kind: KeyKind,
     file: Option<PathBuf>,
-    /// The environment's keys; empty when a file is given.
+    /// The environment's keys; empty when a file is given (unless opted in).
     env: TokenFile,
     /// The variables set but not used.
     ignored: Vec<&'static str>,
@@ -254,12 +263,38 @@ impl KeySource {
         kind: KeyKind,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<KeySource, TokenFileError> {
+        let use_env = file.is_none();
         let mut source = KeySource {
             kind,
             file,
             env: TokenFile::new(kind),
             ignored: Vec::new(),
         };
+        source.read_env(&env, use_env)?;
+        Ok(source)
+    }
+
+    /// Adds `TWILIO_AUTH_TOKEN(_SECONDARY)` to a token file's keys: an explicit opt-in (such
+    /// as a proxy route's `env_tokens = true`) that steps outside the rule, as the environment's
+    /// tokens then verify beside the file's and no reload can retire them. Auth Tokens only.
+    pub fn with_env_tokens(
+        mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<KeySource, TokenFileError> {
+        if self.file.is_some() {
+            self.ignored.clear();
+            self.read_env(&env, true)?;
+        }
+        Ok(self)
+    }
+
+    /// Reads the token variables: their keys when `use_env` (Auth Tokens only), else their
+    /// names into [`KeySource::ignored`].
+    fn read_env(
+        &mut self,
+        env: &impl Fn(&str) -> Option<String>,
+        use_env: bool,
+    ) -> Result<(), TokenFileError> {
         for (var, slot) in [
             (PRIMARY_TOKEN_VAR, "primary"),
             (SECONDARY_TOKEN_VAR, "secondary"),
@@ -267,13 +302,13 @@ impl KeySource {
             let Some(token) = env(var).filter(|token| !token.is_empty()) else {
                 continue;
             };
-            if source.file.is_some() || kind != KeyKind::AuthToken {
-                source.ignored.push(var);
+            if use_env && self.kind == KeyKind::AuthToken {
+                self.env.add(slot, &token)?;
             } else {
-                source.env.add(slot, &token)?;
+                self.ignored.push(var);
             }
         }
-        Ok(source)
+        Ok(())
     }
 
     /// The token file, if the keys come from one (and so can be reloaded).
@@ -292,7 +327,7 @@ impl KeySource {
     /// ([`TokenFileError::Empty`]).
     pub fn load(&self) -> Result<(KeyStore, usize), TokenFileError> {
         let keys = match &self.file {
-            Some(path) => TokenFile::read(path, self.kind)?,
+            Some(path) => TokenFile::read(path, self.kind)?.with(&self.env),
             None => self.env.clone(),
         };
         let count = keys.key_count();
@@ -442,6 +477,18 @@ mod tests {
         assert!(verifies(store.clone(), "env-primary", None));
         assert!(verifies(store, "env-secondary", None));
         assert_eq!(source.reload(&live).unwrap(), None, "nothing to reload");
+
+        // The explicit opt-in: the file's keys and the environment's.
+        std::fs::write(&path, "from-file\n").unwrap();
+        let both = KeySource::new(Some(path.clone()), AUTH, env)
+            .unwrap()
+            .with_env_tokens(env)
+            .unwrap();
+        assert!(both.ignored().is_empty());
+        let (store, count) = both.load().unwrap();
+        assert_eq!(count, 3);
+        assert!(verifies(store.clone(), "from-file", None));
+        assert!(verifies(store, "env-primary", None));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
