@@ -131,7 +131,7 @@ impl Config {
     /// Organiser credentials; without them the organiser API refuses every request.
     #[must_use]
     pub fn admin(mut self, credentials: BasicAuth) -> Self {
-        self.admin = Some(credentials.realm(auth::REALM));
+        self.admin = Some(credentials.realm(error::REALM));
         self
     }
 
@@ -182,8 +182,9 @@ fn path_prefix(public_url: &str) -> &str {
         .trim_end_matches('/')
 }
 
-/// What every handler can reach: a shared handle, because axum clones the state for every
-/// request (the fields by value cost an allocation and a dozen reference counts per vote).
+/// What every handler can reach, through `Deref` to [`Shared`]: a shared handle, because axum
+/// clones the state for every request (the fields by value cost an allocation and a dozen
+/// reference counts per vote).
 #[derive(Clone)]
 pub struct App(Arc<Shared>);
 
@@ -228,11 +229,6 @@ impl App {
             streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))
-    }
-
-    /// The rating service (store, live notifications).
-    pub fn ratings(&self) -> &Ratings {
-        &self.ratings
     }
 }
 

@@ -105,9 +105,6 @@ fn peer(extensions: &Extensions) -> Option<IpAddr> {
     Some(extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip())
 }
 
-/// The realm of the organiser's basic-auth challenge, whether credentials are configured or not.
-pub(crate) const REALM: &str = "sms-ratings organisers";
-
 /// Middleware: lets the request through only with the organiser's credentials.
 ///
 /// A refusal is the library's rejection, so its challenge carries the configured realm.

@@ -3,15 +3,19 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::service::SmsError;
 use crate::store::StoreError;
+
+/// The realm of the organiser's basic-auth challenge, whether credentials are configured or
+/// not (here, where [`HttpError::Unauthorized`] writes it, so `auth` and `error` do not
+/// import each other).
+pub(crate) const REALM: &str = "sms-ratings organisers";
 
 /// An error response. The body is a fixed short text; details go to the log only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
-    /// A verified webhook without a field the service needs. (Signature, method, size and
-    /// content-type rejections are the library layer's, mapped by the library.)
+    /// An organiser form naming an action there is none of. (A webhook's signature, method,
+    /// size, content type and missing fields are the library layer's rejections.)
     #[error("bad request")]
     BadRequest,
     /// Organiser pages with no organiser credentials configured (fail closed).
@@ -58,8 +62,7 @@ impl IntoResponse for HttpError {
         match self {
             Self::Unauthorized => {
                 // The same realm as the configured credentials' challenge.
-                let challenge =
-                    format!("Basic realm=\"{}\", charset=\"UTF-8\"", super::auth::REALM);
+                let challenge = format!("Basic realm=\"{}\", charset=\"UTF-8\"", REALM);
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
                     headers.insert(header::WWW_AUTHENTICATE, value);
                 }
@@ -82,14 +85,6 @@ impl From<StoreError> for HttpError {
             StoreError::Unavailable(_) | StoreError::Conflict(_) => Self::Unavailable,
             StoreError::UnknownEvent(_) => Self::NotFound,
             _ => Self::Internal,
-        }
-    }
-}
-
-impl From<SmsError> for HttpError {
-    fn from(e: SmsError) -> Self {
-        match e {
-            SmsError::Store(e) => e.into(),
         }
     }
 }

@@ -183,7 +183,7 @@ async fn index(
     State(app): State<App>,
     Query(query): Query<IndexQuery>,
 ) -> Result<Response, HttpError> {
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let archived = query.archived.is_some_and(|a| a == "1");
     let mut rows = Vec::new();
     let mut archived_count = 0;
@@ -229,13 +229,13 @@ async fn event_page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, HttpError> {
     let code = code(&raw)?;
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let all = store.events().await?;
     let event = all
         .iter()
         .find(|e| e.code == code)
         .ok_or(HttpError::NotFound)?;
-    let snap = app.streams.snapshot(app.ratings(), &code).await?;
+    let snap = app.streams.snapshot(&app.ratings, &code).await?;
     let urls = render::PageUrls {
         live: format!("/events/{code}/live"),
         poll: format!("/api/events/{code}/snapshot"),
@@ -253,11 +253,11 @@ async fn event_page(
 
 /// The event's latest snapshot from the hub, the bytes its streams get.
 async fn snapshot(State(app): State<App>, Path(raw): Path<String>) -> Result<Response, HttpError> {
-    let snap = app.streams.snapshot(app.ratings(), &code(&raw)?).await?;
+    let snap = app.streams.snapshot(&app.ratings, &code(&raw)?).await?;
     Ok(live::json_response(&snap))
 }
 
 async fn qr_svg(State(app): State<App>, Path(raw): Path<String>) -> Result<Response, HttpError> {
-    let event = app.ratings().store().event(code(&raw)?).await?;
+    let event = app.ratings.store().event(code(&raw)?).await?;
     qr::svg_response(&event.ok_or(HttpError::NotFound)?)
 }

@@ -17,7 +17,7 @@ async fn vote(s: &TestServer, sid: &str, phone: &str, rating: u8, comment: &str)
     };
     s.store
         .submit(Submission {
-            message_sid: sid.into(),
+            idempotency_key: sid.into(),
             phone: phone.into(),
             to: NUMBER.into(),
             vote,

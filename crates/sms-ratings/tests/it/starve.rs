@@ -142,7 +142,7 @@ async fn seed(s: &TestServer, code: &str, n: u32) {
     futures_util::stream::iter(0..n)
         .map(|i| {
             let submission = Submission {
-                message_sid: format!("SMseed{i:010}"),
+                idempotency_key: format!("SMseed{i:010}"),
                 phone: format!("+1303{i:07}"),
                 to: NUMBER.into(),
                 vote: Vote {

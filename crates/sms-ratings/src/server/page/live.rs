@@ -168,7 +168,7 @@ where
     S: FnOnce(&Arc<Hub<Snapshot>>) -> watch::Receiver<F>,
 {
     let streams = &app.streams;
-    let mut frames = subscribe(streams.hub(app.ratings()));
+    let mut frames = subscribe(streams.hub(&app.ratings));
     let first = first_frame(&mut frames, gate.as_deref()).await?;
     let live = Live {
         frames,

@@ -18,7 +18,7 @@ async fn shared(app: &App, token: &str) -> Result<Event, HttpError> {
         return Err(HttpError::NotFound);
     }
     let event = app
-        .ratings()
+        .ratings
         .store()
         .event_by_share_token(token.to_owned())
         .await?;
@@ -33,9 +33,9 @@ pub(crate) async fn page(
     let event = shared(&app, &token).await?;
     let snap = app
         .streams
-        .public_snapshot(app.ratings(), &event.code, &token)
+        .public_snapshot(&app.ratings, &event.code, &token)
         .await?;
-    let all = app.ratings().store().events().await?;
+    let all = app.ratings.store().events().await?;
     let urls = render::PageUrls {
         live: format!("/p/{token}/live"),
         poll: format!("/p/{token}/snapshot"),
@@ -62,7 +62,7 @@ pub(crate) async fn snapshot(
     let event = shared(&app, &token).await?;
     let snap = app
         .streams
-        .public_snapshot(app.ratings(), &event.code, &token)
+        .public_snapshot(&app.ratings, &event.code, &token)
         .await?;
     Ok(live::json_response(&snap))
 }
