@@ -101,6 +101,9 @@ struct Serve {
     /// Slow and flooding clients: timeouts, connection cap, head size.
     #[command(flatten)]
     limits: twilio_guard_serve::LimitsArgs,
+    /// Automatic HTTPS: certificates from Let's Encrypt (or another ACME server).
+    #[command(flatten)]
+    acme: twilio_guard_serve::AcmeArgs,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
@@ -285,13 +288,10 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     let store = store::open(&location).await?;
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     let addr = listener.local_addr()?;
-    let scheme = if serve.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    let public_url = match &serve.public_url {
-        Some(url) => url.clone(),
+    let acme = start_acme(&serve, &listener, &location).await?;
+    let scheme = if serves_tls(&serve) { "https" } else { "http" };
+    let public_url = match serve.public_url.clone().or_else(|| serve.acme.public_url()) {
+        Some(url) => url,
         // Twilio signs the URL it calls; an unspecified address is not one it can call.
         None if addr.ip().is_unspecified() => {
             return Err(CliError::Usage(format!(
@@ -301,7 +301,10 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
         }
         None => format!("{scheme}://{addr}"),
     };
-    let config = server_config(&serve, validator, &public_url)?;
+    let mut config = server_config(&serve, validator, &public_url)?;
+    if let Some(acme) = &acme {
+        config = config.certificate(acme.status());
+    }
     if let (Some(path), true) = (&serve.token_file, cfg!(unix)) {
         tokio::spawn(reload_on_hangup(
             path.clone(),
@@ -315,8 +318,11 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     }
     tracing::info!(%addr, %public_url, database = %redact(&location), "listening");
     let app = App::new(Ratings::new(store), config);
-    match (&serve.tls_cert, &serve.tls_key) {
-        (Some(cert), Some(key)) => {
+    match (&serve.tls_cert, &serve.tls_key, &acme) {
+        (_, _, Some(acme)) => {
+            server::run_tls(listener, acme.server_config(), shutdown_signal(), app).await?;
+        }
+        (Some(cert), Some(key), None) => {
             let tls = twilio_guard_serve::tls::load(cert, key)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             server::run_tls(listener, Arc::new(tls), shutdown_signal(), app).await?;
@@ -325,6 +331,36 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
     }
     tracing::info!("stopped; every accepted vote is committed");
     Ok(())
+}
+
+/// Whether the server speaks TLS: a certificate file or automatic HTTPS.
+fn serves_tls(serve: &Serve) -> bool {
+    serve.tls_cert.is_some() || serve.acme.enabled()
+}
+
+/// With `--acme-domain`: the certificate, obtained before anything is served (the cache
+/// defaults to `acme/` beside a SQLite database).
+async fn start_acme(
+    serve: &Serve,
+    listener: &tokio::net::TcpListener,
+    location: &str,
+) -> Result<Option<twilio_guard_serve::Acme>, CliError> {
+    if !serve.acme.enabled() {
+        return Ok(None);
+    }
+    if serve.tls_cert.is_some() {
+        return Err(CliError::Usage(
+            "--acme-domain and --tls-cert exclude each other: the certificate comes from one"
+                .into(),
+        ));
+    }
+    let beside = (!location.contains("://")).then(|| Path::new(location));
+    let acme = serve
+        .acme
+        .start(listener, beside)
+        .await
+        .map_err(|e| CliError::Usage(format!("automatic HTTPS: {e}")))?;
+    Ok(Some(acme))
 }
 
 /// Replaces each `--…-file` secret by the file's first line.
@@ -406,7 +442,7 @@ fn server_config(
             total: serve.max_streams,
             per_client: serve.max_streams_per_client,
         });
-    if serve.tls_cert.is_some() {
+    if serves_tls(serve) {
         config = config.listener_scheme(Scheme::Https);
     }
     match &serve.admin_password {
@@ -431,7 +467,7 @@ fn server_config(
 
 /// Plain HTTP is for loopback; elsewhere only with `--allow-plain-http`, and loudly.
 fn check_plain_http(serve: &Serve) -> Result<(), CliError> {
-    if serve.tls_cert.is_some() || serve.listen.ip().is_loopback() {
+    if serves_tls(serve) || serve.listen.ip().is_loopback() {
         return Ok(());
     }
     if !serve.allow_plain_http {

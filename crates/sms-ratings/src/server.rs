@@ -12,7 +12,7 @@
 //! | `GET /events/new`, `/events/{code}/manage`; `POST /events`, `/events/{code}/…` | basic + CSRF | event management and moderation (see `page`) |
 //! | `GET /p/{token}…` | the share link | the audience's read-only results |
 //! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
-//! | `GET /healthz` | none | 200 when the database answers, else 503 |
+//! | `GET /healthz` | none | 200 when the database answers, else 503; with automatic HTTPS also the certificate's days left |
 //! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
 //! | `GET /metrics` | none | Prometheus text |
 //!
@@ -59,7 +59,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
-use twilio_guard_serve::Limits;
+use twilio_guard_serve::{CertStatus, Limits};
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::url::UrlError;
 use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
@@ -98,6 +98,7 @@ pub struct Config {
     limits: Limits,
     streams: StreamLimits,
     voice_action: String,
+    certificate: Option<CertStatus>,
 }
 
 impl Config {
@@ -120,7 +121,16 @@ impl Config {
             limits: Limits::default(),
             streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
+            certificate: None,
         })
+    }
+
+    /// The automatically renewed certificate's status: its days to expiry join `/healthz`
+    /// and `/metrics`.
+    #[must_use]
+    pub fn certificate(mut self, status: CertStatus) -> Self {
+        self.certificate = Some(status);
+        self
     }
 
     /// The handle that swaps the webhook keys of the running server (token-file reload).
@@ -199,6 +209,7 @@ pub struct Shared {
     public_url: Arc<str>,
     limits: Limits,
     streams: page::Streams,
+    certificate: Option<CertStatus>,
 }
 
 impl std::fmt::Debug for App {
@@ -219,6 +230,7 @@ impl App {
             stopping: page::Stopping::new(),
             public_url: config.public_url.into(),
             limits: config.limits,
+            certificate: config.certificate,
             streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
             ratings,
         }))
@@ -279,16 +291,24 @@ pub fn organiser_routes(app: App) -> Router<App> {
         ))
 }
 
-async fn healthz(State(app): State<App>) -> Result<&'static str, HttpError> {
+async fn healthz(State(app): State<App>) -> Result<String, HttpError> {
     app.ratings.store().health().await?;
-    Ok("ok")
+    Ok(match &app.certificate {
+        Some(certificate) => format!("ok\n{}", certificate.readiness()),
+        None => "ok".to_owned(),
+    })
 }
 
 async fn metrics(State(app): State<App>) -> Response {
     match &app.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            handle.render(),
+            handle.render()
+                + &app
+                    .certificate
+                    .as_ref()
+                    .map(CertStatus::prometheus)
+                    .unwrap_or_default(),
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

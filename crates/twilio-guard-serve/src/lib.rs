@@ -75,9 +75,14 @@
 //! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
 //! - `service.rs`: what `serve` asks of a service ([`Service`], [`ResponseBody`]).
 //! - [`tls`]: the one rustls server configuration from PEM files.
+//! - [`acme`]: automatic HTTPS: [`AcmeArgs`] (flags), certificate issue and renewal
+//!   (`acme/order.rs`, `acme/renew.rs`), the swapping certificate resolver
+//!   (`acme/resolver.rs`), the cache (`acme/cache.rs`), the `--http-listen` listener
+//!   (`acme/http01.rs`).
 
 #![forbid(unsafe_code)]
 
+pub mod acme;
 mod body;
 mod clock;
 mod connection;
@@ -88,6 +93,7 @@ mod server;
 mod service;
 pub mod tls;
 
+pub use acme::{Acme, AcmeArgs, CertStatus};
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody};
