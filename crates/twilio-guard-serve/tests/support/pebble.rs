@@ -2,6 +2,7 @@
 //! with its default 5% nonce rejection, validating for real against the server under test
 //! (`httpPort`/`tlsPort` pointed at its ports; `pebble-challtestsrv` answers DNS so the
 //! test domain resolves to 127.0.0.1). Included by `#[path]` from each crate's tests.
+#![allow(unreachable_pub)]
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
