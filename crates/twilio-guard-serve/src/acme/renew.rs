@@ -90,6 +90,14 @@ impl Renewer {
     /// Renews for ever: sleep until due, order, swap; on failure keep serving the old one.
     pub(crate) async fn run(mut self) {
         loop {
+            if self.account.is_none() {
+                // After a restart from the cache: the account only to ask for the ARI
+                // window (no order); unreachable, the two-thirds rule applies.
+                match order::account(&self.settings, &self.cache).await {
+                    Ok(account) => self.account = Some(account),
+                    Err(e) => tracing::debug!(error = %e, "ACME server not reached for ARI"),
+                }
+            }
             let (when, only_ask) = next(self.account.as_ref(), &self.current).await;
             let wait = when.duration_since(SystemTime::now()).unwrap_or_default();
             tracing::info!(
