@@ -3,12 +3,10 @@
 //! client holding Pebble's root, a signed webhook accepted over it; renewal under a stream of
 //! requests; a restart served from the cache with Pebble gone.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::server::{NUMBER, form, sms_params};
+use crate::server::{NUMBER, sms_params};
 use crate::support::KillOnDrop;
 
 #[path = "../../../twilio-guard-serve/tests/support/pebble.rs"]
@@ -58,25 +56,11 @@ fn server_log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
 }
 
-/// A webhook signed for `https://ratings.test/sms` (the default PUBLIC_URL), sent over TLS.
+/// A webhook signed with `token` for `https://ratings.test/sms`, sent over TLS; its status.
 async fn signed_sms(pebble: &Pebble, port: u16, token: &str, sid: &str) -> u16 {
-    let url = format!("https://{DOMAIN}/sms");
     let params = sms_params(sid, "+14155550123", NUMBER, "4");
     let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let signature = twilio_webhook::Key::auth_token("t", token)
-        .unwrap()
-        .sign(&url, params.iter().copied());
-    let body = form(&params);
-    let request = format!(
-        "POST /sms HTTP/1.1\r\nHost: {DOMAIN}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {signature}\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let (mut tls, _) = pebble::connect(&pebble.client(), DOMAIN, port)
-        .await
-        .unwrap();
-    exchange(&mut tls, &request).await.unwrap().0
+    pebble::signed_post(&pebble.client(), port, "/sms", token, &params).await
 }
 
 /// TLS-ALPN-01 on the TLS port: no answer before the certificate, then a trusted handshake,
@@ -179,29 +163,11 @@ async fn renewal_swaps_without_a_failed_request() {
     let (_, first) = wait_serving(&client, port)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}\n{}", server_log(dir.path()), pebble.log()));
-    let (mut kept, _) = pebble::connect(&client, DOMAIN, port).await.unwrap();
-    let keep_alive = format!("GET /healthz HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n");
-    let mut seen = HashSet::from([first]);
-    let (mut requests, started) = (0, Instant::now());
-    while started.elapsed() < Duration::from_secs(20) {
-        let (status, body, leaf) = pebble::healthz(&client, port)
-            .await
-            .unwrap_or_else(|e| panic!("request {requests}: {e}\n{}", server_log(dir.path())));
-        assert_eq!(status, 200, "{body}");
-        let (status, _) = exchange(&mut kept, &keep_alive).await.unwrap();
-        assert_eq!(status, 200, "the kept-alive connection");
-        seen.insert(leaf);
-        requests += 2;
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    eprintln!("{requests} requests, {} certificates", seen.len());
-    assert!(
-        seen.len() >= 3,
-        "renewed twice: {} certificates\n{}",
-        seen.len(),
-        server_log(dir.path())
-    );
+    let log = || server_log(dir.path());
+    let (requests, certificates) = pebble::through_renewals(&client, port, first, log).await;
+    eprintln!("{requests} requests, {certificates} certificates");
     let log = server_log(dir.path());
+    assert!(certificates >= 3, "renewed twice: {certificates}\n{log}");
     assert!(log.contains("certificate renewed"), "{log}");
     assert!(!log.contains("RENEWAL FAILED"), "{log}");
 }

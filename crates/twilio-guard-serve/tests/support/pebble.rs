@@ -290,3 +290,55 @@ pub async fn wait_serving(
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// A form POST of `pairs` to `path` for `DOMAIN` over TLS, signed with `token` for
+/// `https://ratings.test{path}` (the default public URL); its status.
+pub async fn signed_post(
+    config: &Arc<ClientConfig>,
+    port: u16,
+    path: &str,
+    token: &str,
+    pairs: &[(&str, &str)],
+) -> u16 {
+    let signature = twilio_webhook::Key::auth_token("t", token)
+        .unwrap()
+        .sign(&format!("https://{DOMAIN}{path}"), pairs.iter().copied());
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {DOMAIN}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {signature}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (mut tls, _) = connect(config, DOMAIN, port).await.unwrap();
+    exchange(&mut tls, &request).await.unwrap().0
+}
+
+/// For 20 s, `GET /healthz` on a new connection (a full handshake) and on one kept-alive
+/// connection, every 20 ms; panics with `log()` on the first failure. The number of
+/// requests, and of distinct certificates seen (`first` included).
+pub async fn through_renewals(
+    config: &Arc<ClientConfig>,
+    port: u16,
+    first: Vec<u8>,
+    log: impl Fn() -> String,
+) -> (usize, usize) {
+    let (mut kept, _) = connect(config, DOMAIN, port).await.unwrap();
+    let keep_alive = format!("GET /healthz HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n");
+    let mut seen = std::collections::HashSet::from([first]);
+    let (mut requests, started) = (0, Instant::now());
+    while started.elapsed() < Duration::from_secs(20) {
+        let (status, body, leaf) = healthz(config, port)
+            .await
+            .unwrap_or_else(|e| panic!("request {requests}: {e}\n{}", log()));
+        assert_eq!(status, 200, "{body}");
+        let (status, _) = exchange(&mut kept, &keep_alive).await.unwrap();
+        assert_eq!(status, 200, "the kept-alive connection");
+        seen.insert(leaf);
+        requests += 2;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (requests, seen.len())
+}

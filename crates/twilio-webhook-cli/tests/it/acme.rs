@@ -3,10 +3,8 @@
 //! signed webhook forwarded over it, renewal under a stream of requests, a restart served
 //! from the cache with Pebble gone.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::upstream::{Behaviour, Upstream};
 
@@ -62,26 +60,16 @@ fn proxy_log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("proxy.log")).unwrap_or_default()
 }
 
-/// A form POST signed with `token` for `https://ratings.test/sms` (the default public URL),
-/// sent over TLS; its status.
+/// A form POST signed with `token` for `https://ratings.test/sms`, over TLS; its status.
 async fn signed_sms(pebble: &Pebble, port: u16, token: &str) -> u16 {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(FORM.as_bytes())
         .into_owned()
         .collect();
-    let signature = twilio_webhook::Key::auth_token("t", token).unwrap().sign(
-        &format!("https://{DOMAIN}/sms"),
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    let request = format!(
-        "POST /sms HTTP/1.1\r\nHost: {DOMAIN}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: {signature}\r\n\
-         Content-Length: {}\r\n\r\n{FORM}",
-        FORM.len()
-    );
-    let (mut tls, _) = pebble::connect(&pebble.client(), DOMAIN, port)
-        .await
-        .unwrap();
-    exchange(&mut tls, &request).await.unwrap().0
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pebble::signed_post(&pebble.client(), port, "/sms", token, &pairs).await
 }
 
 /// TLS-ALPN-01: a trusted handshake, a signed webhook forwarded (a wrongly signed one not),
@@ -197,27 +185,10 @@ async fn renewal_swaps_without_a_failed_request() {
     let (_, first) = wait_serving(&client, port)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}\n{}", proxy_log(dir.path()), pebble.log()));
-    let (mut kept, _) = pebble::connect(&client, DOMAIN, port).await.unwrap();
-    let keep_alive = format!("GET /healthz HTTP/1.1\r\nHost: {DOMAIN}\r\n\r\n");
-    let mut seen = HashSet::from([first]);
-    let (mut requests, started) = (0, Instant::now());
-    while started.elapsed() < Duration::from_secs(20) {
-        let (status, body, leaf) = pebble::healthz(&client, port)
-            .await
-            .unwrap_or_else(|e| panic!("request {requests}: {e}\n{}", proxy_log(dir.path())));
-        assert_eq!(status, 200, "{body}");
-        let (status, _) = exchange(&mut kept, &keep_alive).await.unwrap();
-        assert_eq!(status, 200, "the kept-alive connection");
-        seen.insert(leaf);
-        requests += 2;
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    eprintln!("{requests} requests, {} certificates", seen.len());
+    let log = || proxy_log(dir.path());
+    let (requests, certificates) = pebble::through_renewals(&client, port, first, log).await;
+    eprintln!("{requests} requests, {certificates} certificates");
     let log = proxy_log(dir.path());
-    assert!(
-        seen.len() >= 3,
-        "renewed twice: {} certificates\n{log}",
-        seen.len()
-    );
+    assert!(certificates >= 3, "renewed twice: {certificates}\n{log}");
     assert!(!log.contains("RENEWAL FAILED"), "{log}");
 }
