@@ -12,7 +12,7 @@
 //! | `GET /events/new`, `/events/{code}/manage`; `POST /events`, `/events/{code}/…` | basic + CSRF | event management and moderation (see `page`) |
 //! | `GET /p/{token}…` | the share link | the audience's read-only results |
 //! | `GET /assets/…` | none | the pages' CSS and script, compiled in |
-//! | `GET /healthz` | none | 200 when the database answers, else 503 |
+//! | `GET /healthz` | none | 200 when the database answers, else 503; with automatic HTTPS also the certificate's days left |
 //! | `GET /livez` | none | 200 while the process serves (no database: the bench baseline) |
 //! | `GET /metrics` | none | Prometheus text |
 //!
@@ -59,7 +59,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
-use twilio_guard_serve::Limits;
+use twilio_guard_serve::{CertStatus, Limits};
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::url::UrlError;
 use twilio_webhook::{
@@ -97,6 +97,7 @@ pub struct Config {
     public_url: String,
     limits: Limits,
     voice_action: String,
+    certificate: Option<CertStatus>,
     trusted_proxies: TrustedProxies,
 }
 
@@ -119,8 +120,17 @@ impl Config {
             public_url: public_base(public_url).to_owned(),
             limits: Limits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
+            certificate: None,
             trusted_proxies: TrustedProxies::default(),
         })
+    }
+
+    /// The automatically renewed certificate's status: its days to expiry join `/healthz`
+    /// and `/metrics`.
+    #[must_use]
+    pub fn certificate(mut self, status: CertStatus) -> Self {
+        self.certificate = Some(status);
+        self
     }
 
     /// The handle that swaps the webhook keys of the running server (token-file reload).
@@ -233,6 +243,7 @@ pub struct Shared {
     public_url: Arc<str>,
     limits: Limits,
     streams: page::Streams,
+    certificate: Option<CertStatus>,
 }
 
 impl std::fmt::Debug for App {
@@ -257,6 +268,7 @@ impl App {
             stopping: page::Stopping::new(),
             public_url: config.public_url.into(),
             limits: config.limits,
+            certificate: config.certificate,
             streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))
@@ -323,16 +335,24 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-async fn healthz(State(app): State<App>) -> Result<&'static str, HttpError> {
+async fn healthz(State(app): State<App>) -> Result<String, HttpError> {
     app.ratings.store().health().await?;
-    Ok("ok")
+    Ok(match &app.certificate {
+        Some(certificate) => format!("ok\n{}", certificate.readiness()),
+        None => "ok".to_owned(),
+    })
 }
 
 async fn metrics(State(app): State<App>) -> Response {
     match &app.metrics {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            handle.render(),
+            handle.render()
+                + &app
+                    .certificate
+                    .as_ref()
+                    .map(CertStatus::prometheus)
+                    .unwrap_or_default(),
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -82,7 +82,12 @@ where
         Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
         Err(_) => return tracing::debug!("TLS handshake timed out"),
     };
-    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+    let alpn = tls.get_ref().1.alpn_protocol();
+    if alpn == Some(crate::acme::ACME_TLS_ALPN) {
+        // A TLS-ALPN-01 validator: the handshake was the whole answer.
+        return;
+    }
+    let h2 = alpn == Some(b"h2");
     let io = TokioIo::new(Watched::new(tls, Arc::clone(&clock)));
     if h2 {
         let mut http = hyper::server::conn::http2::Builder::new(TokioExecutor::new());

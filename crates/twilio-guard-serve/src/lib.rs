@@ -89,9 +89,14 @@
 //! - `signal.rs`: the signals every server acts on: [`on_terminate`] (Ctrl-C, `SIGTERM`: drain
 //!   and stop) and [`on_hangup`] (`SIGHUP`: reload).
 //! - [`tls`]: the one rustls server configuration from PEM files.
+//! - [`acme`]: automatic HTTPS: [`AcmeArgs`] (flags), certificate issue and renewal
+//!   (`acme/order.rs`, `acme/renew.rs`), the swapping certificate resolver
+//!   (`acme/resolver.rs`), the cache (`acme/cache.rs`), the `--http-listen` listener
+//!   (`acme/http01.rs`).
 
 #![forbid(unsafe_code)]
 
+pub mod acme;
 mod body;
 mod clock;
 mod connection;
@@ -103,6 +108,7 @@ mod signal;
 mod stream;
 pub mod tls;
 
+pub use acme::{Acme, AcmeArgs, CertStatus};
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody};

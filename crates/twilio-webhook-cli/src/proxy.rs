@@ -56,7 +56,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full};
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
-use twilio_guard_serve::{ConnectInfo, Limits, RequestBody};
+use twilio_guard_serve::{CertStatus, ConnectInfo, Limits, RequestBody};
 use twilio_webhook::tower::{PeerAddr, TwilioLayer, TwilioService};
 use twilio_webhook::{Scheme, WebhookConfig};
 
@@ -119,6 +119,7 @@ pub struct Config {
     drain_timeout: Duration,
     tls: Option<Arc<rustls::ServerConfig>>,
     limits: Limits,
+    certificate: Option<CertStatus>,
 }
 
 impl Config {
@@ -151,6 +152,7 @@ impl Config {
             drain_timeout: Duration::from_secs(30),
             tls: None,
             limits: Limits::default(),
+            certificate: None,
         })
     }
 
@@ -191,9 +193,22 @@ impl Config {
     #[must_use]
     pub fn tls(mut self, tls: Arc<rustls::ServerConfig>) -> Config {
         let mut tls = Arc::unwrap_or_clone(tls);
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // Keeps `acme-tls/1` where automatic HTTPS offers it (its validators need it).
+        tls.alpn_protocols
+            .retain(|p| p == b"http/1.1" || p == twilio_guard_serve::acme::ACME_TLS_ALPN);
+        if tls.alpn_protocols.is_empty() {
+            tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        }
         self.tls = Some(Arc::new(tls));
         self
+    }
+
+    /// Automatic HTTPS: serve with its configuration ([`Config::tls`]), and report its
+    /// certificate's days to expiry in `/healthz` and `/metrics`.
+    #[must_use]
+    pub fn acme(mut self, acme: &twilio_guard_serve::Acme) -> Config {
+        self.certificate = Some(acme.status());
+        self.tls(acme.server_config())
     }
 
     /// `upstream` for one route, `prefix → upstream, …` for several (no secrets in either).
@@ -234,6 +249,7 @@ struct Shared {
     prefixes: Vec<String>,
     guarded: Vec<TwilioService<Handler>>,
     metrics: Arc<Metrics>,
+    certificate: Option<CertStatus>,
 }
 
 /// The inner service of the validation layer: forwards what it lets through.
@@ -281,6 +297,7 @@ fn shared(config: &Config, scheme: Scheme, metrics: &Arc<Metrics>) -> Shared {
         prefixes: config.routes.iter().map(|r| r.prefix.clone()).collect(),
         guarded,
         metrics: Arc::clone(metrics),
+        certificate: config.certificate.clone(),
     }
 }
 
@@ -343,11 +360,18 @@ async fn detached(shared: Arc<Shared>, request: Request<RequestBody>) -> Respons
 
 async fn dispatch(shared: &Shared, request: Request<RequestBody>) -> Response<ResponseBody> {
     let path = request.uri().path();
+    let certificate = shared.certificate.as_ref();
     if request.method() == Method::GET && path == "/healthz" {
-        return text(StatusCode::OK, "text/plain; charset=utf-8", "ok\n".into());
+        let days = certificate.map(CertStatus::readiness).unwrap_or_default();
+        return text(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            format!("ok\n{days}"),
+        );
     }
     if request.method() == Method::GET && path == "/metrics" {
-        let body = shared.metrics.render();
+        let body =
+            shared.metrics.render() + &certificate.map(CertStatus::prometheus).unwrap_or_default();
         return text(StatusCode::OK, "text/plain; version=0.0.4", body);
     }
     let peer = request.extensions().get::<PeerAddr>().map(|p| p.0.ip());
@@ -384,8 +408,18 @@ pub fn main(args: &ProxyArgs) -> Result<(), ProxyError> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let config = args.config(|name| std::env::var(name).ok()).await?;
+        let mut config = args.config(|name| std::env::var(name).ok()).await?;
         let listener = TcpListener::bind(args.listen).await?;
+        // Kept alive while serving: dropping it stops renewal.
+        let acme = if args.acme.enabled() {
+            let acme = args.acme.start(&listener, None).await;
+            Some(acme.map_err(config::ConfigError::Acme)?)
+        } else {
+            None
+        };
+        if let Some(acme) = &acme {
+            config = config.acme(acme);
+        }
         // Always said, whatever RUST_LOG is: scripts wait for this line (the port may be 0).
         eprintln!(
             "twilio-webhook proxy: listening on {}, forwarding to {}",

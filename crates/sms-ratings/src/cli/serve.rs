@@ -2,7 +2,7 @@
 //! stops on Ctrl-C or SIGTERM once every accepted vote is committed.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
@@ -79,6 +79,9 @@ pub(super) struct Serve {
     /// Slow and flooding clients: timeouts, connection and live-stream caps, head size.
     #[command(flatten)]
     limits: twilio_guard_serve::LimitsArgs,
+    /// Automatic HTTPS: certificates from Let's Encrypt (or another ACME server).
+    #[command(flatten)]
+    acme: twilio_guard_serve::AcmeArgs,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
@@ -109,8 +112,12 @@ pub(super) async fn run(database: Option<String>, mut serve: Serve) -> Result<()
     let store = store::open(&location).await?;
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     let addr = listener.local_addr()?;
+    let acme = start_acme(&serve, &listener, &location).await?;
     let public_url = public_url(&serve, addr)?;
-    let config = server_config(&serve, validator, &public_url)?;
+    let mut config = server_config(&serve, validator, &public_url)?;
+    if let Some(acme) = &acme {
+        config = config.certificate(acme.status());
+    }
     // Always: without a file there is nothing to reload, but SIGHUP must not end the server.
     tokio::spawn(keys::reload_on_hangup(keys, config.live_keys()));
     if serve.demo {
@@ -119,8 +126,11 @@ pub(super) async fn run(database: Option<String>, mut serve: Serve) -> Result<()
     tracing::info!(%addr, %public_url, database = %redact(&location), "listening");
     let app = App::new(Ratings::new(store), config);
     let shutdown = twilio_guard_serve::on_terminate();
-    match (&serve.tls_cert, &serve.tls_key) {
-        (Some(cert), Some(key)) => {
+    match (&serve.tls_cert, &serve.tls_key, &acme) {
+        (_, _, Some(acme)) => {
+            server::run_tls(listener, acme.server_config(), app, shutdown).await?;
+        }
+        (Some(cert), Some(key), None) => {
             let tls = twilio_guard_serve::tls::load(cert, key)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             server::run_tls(listener, Arc::new(tls), app, shutdown).await?;
@@ -131,15 +141,42 @@ pub(super) async fn run(database: Option<String>, mut serve: Serve) -> Result<()
     Ok(())
 }
 
-/// The scheme and host Twilio signs: `--public-url`, or the address listened on.
+/// Whether the server speaks TLS: a certificate file or automatic HTTPS.
+fn serves_tls(serve: &Serve) -> bool {
+    serve.tls_cert.is_some() || serve.acme.enabled()
+}
+
+/// With `--acme-domain`: the certificate, obtained before anything is served (the cache
+/// defaults to `acme/` beside a SQLite database).
+async fn start_acme(
+    serve: &Serve,
+    listener: &tokio::net::TcpListener,
+    location: &str,
+) -> Result<Option<twilio_guard_serve::Acme>, CliError> {
+    if !serve.acme.enabled() {
+        return Ok(None);
+    }
+    if serve.tls_cert.is_some() {
+        return Err(CliError::Usage(
+            "--acme-domain and --tls-cert exclude each other: the certificate comes from one"
+                .into(),
+        ));
+    }
+    let beside = (!location.contains("://")).then(|| Path::new(location));
+    let acme = serve
+        .acme
+        .start(listener, beside)
+        .await
+        .map_err(|e| CliError::Usage(format!("automatic HTTPS: {e}")))?;
+    Ok(Some(acme))
+}
+
+/// The scheme and host Twilio signs: `--public-url`, `https://` and the first ACME domain,
+/// or the address listened on.
 fn public_url(serve: &Serve, addr: SocketAddr) -> Result<String, CliError> {
-    let scheme = if serve.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    match &serve.public_url {
-        Some(url) => Ok(url.clone()),
+    let scheme = if serves_tls(serve) { "https" } else { "http" };
+    match serve.public_url.clone().or_else(|| serve.acme.public_url()) {
+        Some(url) => Ok(url),
         // Twilio signs the URL it calls; an unspecified address is not one it can call.
         None if addr.ip().is_unspecified() => Err(CliError::Usage(format!(
             "set PUBLIC_URL (or --public-url) to the scheme and host Twilio calls, e.g. \
@@ -162,7 +199,7 @@ fn server_config(
                 .map_err(|e| usage(&format_args!("--trusted-proxy: {e}")))?,
         )
         .limits(serve.limits.limits().map_err(|e| usage(&e))?);
-    if serve.tls_cert.is_some() {
+    if serves_tls(serve) {
         config = config.listener_scheme(Scheme::Https);
     }
     match &serve.admin_password {
@@ -187,7 +224,7 @@ fn server_config(
 
 /// Plain HTTP is for loopback; elsewhere only with `--allow-plain-http`, and loudly.
 fn check_plain_http(serve: &Serve) -> Result<(), CliError> {
-    if serve.tls_cert.is_some() || serve.listen.ip().is_loopback() {
+    if serves_tls(serve) || serve.listen.ip().is_loopback() {
         return Ok(());
     }
     if !serve.allow_plain_http {

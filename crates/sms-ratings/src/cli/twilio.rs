@@ -95,10 +95,10 @@ fn usage(message: impl std::fmt::Display) -> CliError {
 
 /// `PUBLIC_URL`, or https://<first ACME domain>, checked as the server checks it.
 fn public_url(public: &Public) -> Result<String, CliError> {
-    let url = match (&public.public_url, public.acme_domains.first()) {
-        (Some(url), _) => url.clone(),
-        (None, Some(domain)) => format!("https://{domain}"),
-        (None, None) => {
+    let implied = twilio_guard_serve::acme::public_url(&public.acme_domains);
+    let url = match public.public_url.clone().or(implied) {
+        Some(url) => url,
+        None => {
             return Err(usage(
                 "set PUBLIC_URL (or --public-url) to the scheme and host Twilio calls, as given \
                  to `serve`, e.g. https://ratings.example.com",

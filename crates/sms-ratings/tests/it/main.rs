@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod acme;
 mod browser;
 mod e2e;
 mod export;

@@ -161,6 +161,10 @@ pub struct ProxyArgs {
     /// Slow and flooding clients: timeouts, connection cap, head size.
     #[command(flatten)]
     pub limits: LimitsArgs,
+    /// Automatic HTTPS: certificates from Let's Encrypt (or another ACME server); the
+    /// public URL defaults to https://<first domain>.
+    #[command(flatten)]
+    pub acme: twilio_guard_serve::AcmeArgs,
 }
 
 /// The kind of secret that signs the webhooks.
@@ -213,6 +217,9 @@ pub enum ConfigError {
     /// The TLS certificate or key is unusable.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// Automatic HTTPS could not obtain a certificate.
+    #[error("automatic HTTPS: {0}")]
+    Acme(#[from] twilio_guard_serve::acme::AcmeError),
     /// The routes file is not valid TOML or has a key it does not know.
     #[error("{path}: {message}")]
     RoutesFile {
@@ -247,8 +254,8 @@ impl ProxyArgs {
     pub async fn config(&self, env: impl Fn(&str) -> Option<String>) -> Result<Config, ProxyError> {
         let trusted = TrustedProxies::new(&self.trusted_proxies)
             .map_err(|e| ConfigError::Url(format!("--trusted-proxy: {e}")))?;
-        let public = match &self.public_url {
-            Some(url) => Public::base(url)?.trusting(trusted),
+        let public = match self.public_url.clone().or_else(|| self.acme.public_url()) {
+            Some(url) => Public::base(&url)?.trusting(trusted),
             None => Public::behind(trusted)?,
         };
         let entries = match (&self.config, &self.upstream) {
@@ -266,6 +273,13 @@ impl ProxyArgs {
             .upstream_timeout(self.upstream_timeout)
             .drain_timeout(self.drain_timeout)
             .limits(self.limits.limits().map_err(ConfigError::from)?);
+        if self.acme.enabled() && self.tls_cert.is_some() {
+            return Err(ConfigError::Url(
+                "--acme-domain and --tls-cert exclude each other: the certificate comes from one"
+                    .into(),
+            )
+            .into());
+        }
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             let tls = tls::load(cert, key).map_err(ConfigError::from)?;
             config = config.tls(Arc::new(tls));

@@ -1,6 +1,7 @@
 //! Integration tests of the `twilio-webhook` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod acme;
 mod chat;
 mod numbers;
 mod proxy;

@@ -678,6 +678,8 @@ fn help_names_every_environment_variable() {
         "TWILIO_PROXY_CONFIG",
         "TWILIO_PROXY_RESIGN_SECRET_FILE",
         "TWILIO_PROXY_REDIS_CA_FILE",
+        "ACME_DOMAINS",
+        "ACME_CACHE",
         "SIGHUP",
     ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
