@@ -396,6 +396,35 @@ impl VoteTx for SqliteTx<'_> {
         }
         Ok(found)
     }
+
+    async fn counts_unverified_calls(&mut self, event: &Event) -> Result<bool, StoreError> {
+        self.0
+            .prepare_cached(super::COUNTS_UNVERIFIED_SQL)
+            .map_err(map_err)?
+            .query_row([event.id], |r| r.get(0))
+            .map_err(map_err)
+    }
+
+    async fn hold(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        verdict: &str,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(super::HOLD_VOTE_SQL)
+            .map_err(map_err)?
+            .execute(params![
+                sub.idempotency_key,
+                event.id,
+                sub.phone,
+                sub.vote.rating.get(),
+                verdict,
+                sub.at.millis()
+            ])
+            .map_err(map_err)?;
+        Ok(())
+    }
 }
 
 fn is_opted_out(conn: &Connection, phone: &str) -> Result<bool, StoreError> {
@@ -413,7 +442,14 @@ fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .map_err(map_err)?;
-    super::tally(event, rows.map(|r| r.map_err(map_err)))
+    let mut results = super::tally(event, rows.map(|r| r.map_err(map_err)))?;
+    let held: i64 = conn
+        .prepare_cached(super::HELD_CALLS_SQL)
+        .map_err(map_err)?
+        .query_row([event.id], |r| r.get(0))
+        .map_err(map_err)?;
+    results.reach.held_calls = super::count(held)?;
+    Ok(results)
 }
 
 fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreError> {
@@ -523,15 +559,29 @@ impl Store for SqliteStore {
         Box::pin(self.queue.submit(submission))
     }
 
-    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
+    fn set_opted_out(
+        &self,
+        message_sid: String,
+        phone: String,
+        opted_out: bool,
+        at: Timestamp,
+    ) -> StoreFuture<'_, bool> {
         Box::pin(self.with_conn(move |conn| {
-            if opted_out {
-                conn.execute(super::OPT_OUT_SQL, params![phone, at.millis()])
-            } else {
-                conn.execute(super::OPT_IN_SQL, params![phone])
+            let tx = conn.transaction().map_err(map_err)?;
+            let claimed = tx
+                .execute(super::CLAIM_KEYWORD_SQL, params![message_sid, at.millis()])
+                .map_err(map_err)?;
+            if claimed == 0 {
+                return Ok(false);
             }
-            .map(drop)
-            .map_err(map_err)
+            if opted_out {
+                tx.execute(super::OPT_OUT_SQL, params![phone, at.millis()])
+            } else {
+                tx.execute(super::OPT_IN_SQL, params![phone])
+            }
+            .map_err(map_err)?;
+            tx.commit().map_err(map_err)?;
+            Ok(true)
         }))
     }
 
@@ -641,6 +691,7 @@ impl Store for SqliteStore {
                         archived: r.get(0)?,
                         results_hidden: r.get(1)?,
                         share_token: r.get(2)?,
+                        count_unverified_calls: r.get(3)?,
                     })
                 })
                 .optional()

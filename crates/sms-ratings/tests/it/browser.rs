@@ -253,6 +253,7 @@ async fn results_page_in_headless_chromium() {
                 vote,
                 at: Timestamp::from_millis(now - 90 * 60_000 + i64::from(i) * 3 * 60_000),
                 channel: sms_ratings::model::Channel::Sms,
+                caller: sms_ratings::model::CallerId::Trusted,
             })
             .await
             .unwrap();
