@@ -1,8 +1,9 @@
 //! SQLite backend: WAL, `synchronous=FULL`, one writer thread committing whole batches.
 //!
-//! Votes queue on a channel; the writer takes everything queued (up to `max_batch`), runs each
-//! vote in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once (one fsync
-//! for the batch: group commit) and only then answers each vote. While it commits, new votes
+//! Votes queue on a channel; the writer takes everything queued (up to `max_batch`), runs them
+//! all in one `BEGIN IMMEDIATE` transaction, commits once (one fsync for the batch: group
+//! commit) and only then answers each vote. Only when a vote fails is the batch rolled back
+//! and redone with a savepoint per vote, so that vote alone fails. While it commits, new votes
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 

@@ -358,6 +358,7 @@ const ROUTES: &[(&str, &[(&str, &str)])] = &[
     ("/events/CSRF/state", &[("action", "close")]),
     ("/events/CSRF/results", &[("action", "hide")]),
     ("/events/CSRF/share", &[("action", "new")]),
+    ("/events/CSRF/calls", &[("action", "count")]),
     (
         "/events/CSRF/comments",
         &[("id", "SM1"), ("action", "hide")],
