@@ -96,5 +96,5 @@ pub use limits::{Limits, LimitsArgs};
 pub use server::serve;
 pub use service::{ResponseBody, Service};
 
-/// The boxed error a response body may fail with.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The boxed error a response body may fail with (tower's own alias).
+pub use tower::BoxError;

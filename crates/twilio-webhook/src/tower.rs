@@ -31,8 +31,8 @@ use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
 use crate::request::{HeaderSource, Repeated, WebhookRequest};
 
-/// A boxed error, as `tower` and `hyper` use them.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// A boxed error, as `tower` and `hyper` use them (tower's own alias).
+pub use tower::BoxError;
 
 /// The response body of [`TwilioService`]: the inner service's, boxed.
 pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
