@@ -32,9 +32,6 @@ pub enum HttpError {
     /// seconds.
     #[error("too many failed sign-ins, retry later")]
     RateLimited(u64),
-    /// Too many open live streams (on the server or from this client address).
-    #[error("too many open live streams, retry later")]
-    TooManyStreams,
     /// The database cannot take the request now; retry (Twilio does).
     #[error("service unavailable")]
     Unavailable,
@@ -52,7 +49,6 @@ impl HttpError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -76,10 +72,6 @@ impl IntoResponse for HttpError {
             }
             Self::RateLimited(seconds) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            // A page's EventSource reconnects by itself; a few seconds spread the retries.
-            Self::TooManyStreams => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

@@ -59,7 +59,7 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("sms-ratings");
         }
-        let tls = tls::connector()?;
+        let tls = tls::connector(&mut config)?;
         let listener = listen::Listener::start(config.clone(), tls.clone());
         let manager = Manager::from_config(
             config,
