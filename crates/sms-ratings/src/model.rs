@@ -264,6 +264,36 @@ pub struct Submission {
     pub at: Timestamp,
     /// How it reached us.
     pub channel: Channel,
+    /// Whether the sender's number can be trusted to be theirs.
+    pub caller: CallerId,
+}
+
+/// How far a vote's sender number can be trusted, which decides whether it may count.
+///
+/// A text's `From` is the number Twilio delivered it from. A call's caller ID is chosen by
+/// the calling party on most networks; Twilio passes the SHAKEN/STIR verdict on it in
+/// `StirVerstat`, and only `TN-Validation-Passed-A`, `-B` or `-C` says the caller may use the
+/// number. Outside North America Twilio sends no verdict at all: those calls are unverified
+/// too, so they count only where the organiser chose to count unverified calls (and then a
+/// caller can vote, or replace a vote, under a number that is not theirs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerId {
+    /// A text, or a call whose caller ID passed attestation.
+    Trusted,
+    /// A call whose caller ID Twilio did not attest: its `StirVerstat` (empty when absent).
+    Unverified(String),
+}
+
+impl CallerId {
+    /// A call's caller ID, judged by its `StirVerstat` parameter.
+    pub fn of_call(stir_verstat: Option<&str>) -> Self {
+        match stir_verstat {
+            Some(
+                "TN-Validation-Passed-A" | "TN-Validation-Passed-B" | "TN-Validation-Passed-C",
+            ) => Self::Trusted,
+            other => Self::Unverified(other.unwrap_or_default().chars().take(64).collect()),
+        }
+    }
 }
 
 /// The code and name of an event, as replies and notifications need them.
@@ -295,6 +325,14 @@ pub enum Outcome {
         rating: Rating,
         /// True when it replaced an earlier vote.
         replaced: bool,
+    },
+    /// A call whose caller ID was not attested, to an event that does not count those:
+    /// stored apart, not counted, the phone's counted vote (if any) untouched.
+    Held {
+        /// The event.
+        event: EventRef,
+        /// The rating pressed.
+        rating: Rating,
     },
     /// The event is closed.
     Closed(EventRef),
@@ -381,6 +419,9 @@ pub struct Reach {
     /// Phones that voted for the event and have opted out of texts (`STOP`); their votes
     /// still count, they get no replies until they text `START`.
     pub opted_out: u64,
+    /// Call votes held apart, not counted: the caller ID was not attested (see
+    /// [`CallerId`]) and the event does not count unverified calls.
+    pub held_calls: u64,
 }
 
 impl Reach {

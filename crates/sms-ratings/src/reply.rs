@@ -55,6 +55,11 @@ pub fn speak(outcome: &Outcome) -> String {
             "Thank you. Your rating for {} is now {rating}. It replaces your earlier vote.",
             event.name
         ),
+        Outcome::Held { event, rating } => format!(
+            "Thank you. Your number could not be verified, so your rating of {rating} for {} \
+             is kept for the organiser to review.",
+            event.name
+        ),
         Outcome::Closed(event) => format!("Sorry, voting for {} is closed.", event.name),
         Outcome::NotYetOpen(event, opens) => {
             format!(
@@ -88,6 +93,11 @@ pub fn render(outcome: &Outcome) -> String {
         } => fit(event, |n, c| {
             format!(
                 "Updated: your rating for {n} ({c}) is now {rating}/5. It replaces your earlier vote."
+            )
+        }),
+        Outcome::Held { event, rating } => fit(event, |n, c| {
+            format!(
+                "Your {rating}/5 for {n} ({c}) is kept for review: your number is not verified."
             )
         }),
         Outcome::Closed(event) => fit(event, |n, c| {

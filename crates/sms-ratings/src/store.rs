@@ -6,14 +6,14 @@
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use sms_ratings::model::{Channel, NewEvent, Submission, Timestamp, Vote, Rating};
+//! use sms_ratings::model::{CallerId, Channel, NewEvent, Submission, Timestamp, Vote, Rating};
 //! use sms_ratings::store;
 //!
 //! let dir = tempfile::tempdir()?;
 //! let db = store::open(dir.path().join("ratings.db").to_str().unwrap()).await?;
 //! db.add_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(), number: None, opens: None, closes: None }).await?;
 //! let vote = Vote { code: Some("rust25".parse()?), rating: Rating::new(5).unwrap(), comment: String::new() };
-//! let sub = Submission { idempotency_key: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now(), channel: Channel::Sms };
+//! let sub = Submission { idempotency_key: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now(), channel: Channel::Sms, caller: CallerId::Trusted };
 //! let first = db.submit(sub.clone()).await?;
 //! let again = db.submit(sub).await?;
 //! assert!(!first.is_duplicate() && again.is_duplicate());
@@ -98,8 +98,16 @@ pub trait Store: Send + Sync + 'static {
     fn close_event(&self, code: EventCode) -> StoreFuture<'_, Event>;
     /// Records a vote (once per `MessageSid`); resolves when committed.
     fn submit(&self, submission: Submission) -> StoreFuture<'_, Receipt>;
-    /// Records that `phone` opted out of texts (`true`: `STOP`) or back in (`false`: `START`).
-    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()>;
+    /// Records that `phone` opted out of texts (`true`: `STOP`) or back in (`false`: `START`),
+    /// once per `message_sid`: false (and no change) when that message was processed before,
+    /// so a replayed `STOP` cannot undo a later `START`.
+    fn set_opted_out(
+        &self,
+        message_sid: String,
+        phone: String,
+        opted_out: bool,
+        at: Timestamp,
+    ) -> StoreFuture<'_, bool>;
     /// True when `phone` opted out of texts.
     fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool>;
     /// An event's results; `None` for an unknown code.
@@ -190,6 +198,23 @@ pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGIN
     WHERE event_id = $1 AND comment <> '' AND NOT hidden
     ORDER BY updated_at DESC, phone LIMIT $2";
 
+/// How many call votes of an event are held apart (`$1` = event id).
+pub(crate) const HELD_CALLS_SQL: &str = "SELECT COUNT(*) FROM held_votes WHERE event_id = $1";
+
+/// Whether an event counts unverified calls (`$1` = event id).
+pub(crate) const COUNTS_UNVERIFIED_SQL: &str =
+    "SELECT count_unverified_calls FROM events WHERE id = $1";
+
+/// Keeps a held call vote (`$1` = idempotency key, `$2` = event id, `$3` = phone,
+/// `$4` = rating, `$5` = `StirVerstat`, `$6` = when); the claim made the key unique here.
+pub(crate) const HOLD_VOTE_SQL: &str = "INSERT INTO held_votes
+    (message_sid, event_id, phone, rating, verstat, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Claims a keyword's `MessageSid` (`$1`, `$2` = when) as a vote's is claimed, so a replayed
+/// `STOP` or `START` changes nothing; one row when fresh.
+pub(crate) const CLAIM_KEYWORD_SQL: &str = "INSERT INTO processed_messages
+    (message_sid, reply, created_at) VALUES ($1, '', $2) ON CONFLICT (message_sid) DO NOTHING";
+
 /// Opts a phone out of texts (`$1` = phone, `$2` = when); the same text for both dialects.
 pub(crate) const OPT_OUT_SQL: &str = "INSERT INTO opt_outs (phone, opted_out_at) VALUES ($1, $2)
     ON CONFLICT (phone) DO UPDATE SET opted_out_at = excluded.opted_out_at";
@@ -227,7 +252,7 @@ pub(crate) fn tally(
 }
 
 /// A count column value, checked.
-fn count(n: i64) -> Result<u64, StoreError> {
+pub(crate) fn count(n: i64) -> Result<u64, StoreError> {
     u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
 }
 

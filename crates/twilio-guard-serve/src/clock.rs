@@ -31,7 +31,7 @@ struct State {
 
 /// What the watchdog should do now.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub(crate) enum Action {
     /// Nothing yet; look again at this instant or when something changes.
     Wait(Option<Instant>),
     /// Nothing is in flight and the connection has been silent or stuck in a head too long:
@@ -104,13 +104,13 @@ impl Clock {
         self.changed.notify_one();
     }
 
-    fn verdict(&self, limits: &Limits, now: Instant) -> Verdict {
+    fn verdict(&self, limits: &Limits, now: Instant) -> Action {
         let mut state = self.state();
         if std::mem::take(&mut state.body_stalled) {
-            return Verdict::Finish;
+            return Action::Finish;
         }
         if state.in_flight > 0 {
-            return Verdict::Wait(None);
+            return Action::Wait(None);
         }
         let until = match state.head_began {
             Some(began) => began + limits.head_timeout,
@@ -118,25 +118,25 @@ impl Clock {
             None => state.free_since + limits.idle_timeout,
         };
         if until <= now {
-            Verdict::Close
+            Action::Close
         } else {
-            Verdict::Wait(Some(until))
+            Action::Wait(Some(until))
         }
     }
 
-    /// Resolves when the connection should close or finish (see [`Verdict`]).
-    pub(crate) async fn expired(&self, limits: &Limits) -> Verdict {
+    /// Resolves when the connection should close or finish (see [`Action`]).
+    pub(crate) async fn expired(&self, limits: &Limits) -> Action {
         loop {
             // Registered before looking, so a change between the look and the wait wakes us.
             let changed = self.changed.notified();
             match self.verdict(limits, Instant::now()) {
-                Verdict::Wait(Some(at)) => {
+                Action::Wait(Some(at)) => {
                     tokio::select! {
                         () = tokio::time::sleep_until(at) => {}
                         () = changed => {}
                     }
                 }
-                Verdict::Wait(None) => changed.await,
+                Action::Wait(None) => changed.await,
                 decided => return decided,
             }
         }

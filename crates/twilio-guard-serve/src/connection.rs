@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 use tower::ServiceExt as _;
 
 use crate::body::{InFlight, RequestBody, TrackedBody};
-use crate::clock::{Clock, Verdict, Watched};
+use crate::clock::{Action, Clock, Watched};
 use crate::per_ip::IpSlot;
 use crate::service::{ResponseBody, Service};
 use crate::stream::Streams;
@@ -143,8 +143,8 @@ where
             }
             verdict = clock.expired(limits) => match verdict {
                 // Nothing in flight: dropping the connection cancels no request.
-                Verdict::Close => return tracing::debug!("connection stalled or idle: closed"),
-                Verdict::Finish | Verdict::Wait(_) => finish(conn.as_mut()),
+                Action::Close => return tracing::debug!("connection stalled or idle: closed"),
+                Action::Finish | Action::Wait(_) => finish(conn.as_mut()),
             },
             changed = phase.changed() => match changed.map(|()| *phase.borrow_and_update()) {
                 Ok(Phase::Serving) => {}

@@ -98,6 +98,7 @@
 
 pub mod acme;
 mod body;
+mod cap_warning;
 mod clock;
 mod connection;
 mod limits;

@@ -10,13 +10,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
 use crate::Limits;
+use crate::cap_warning::warn_now_and_then;
 use crate::connection::{self, Phase, Setup};
 use crate::per_ip::PerIp;
 use crate::service::{ResponseBody, Service};
 use crate::stream::Streams;
-
-/// How often a full server says so in the log (a flood would otherwise flood the log too).
-const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
 
 /// Descriptors the rest of a process needs beside its connections (listener, database,
 /// upstream pool, logs): the connection cap should leave this much below the open-file limit.
@@ -41,14 +39,6 @@ fn check_open_file_limit(max: usize) {
                  `ulimit -n` or lower --max-connections"
             );
         }
-    }
-}
-
-/// Logs that a cap turns clients away, at most once per [`CAP_WARNING_EVERY`].
-pub(crate) fn warn_now_and_then(warned: &mut Option<Instant>, what: &'static str) {
-    if warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_EVERY) {
-        tracing::warn!("{what}");
-        *warned = Some(Instant::now());
     }
 }
 

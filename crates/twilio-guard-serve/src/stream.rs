@@ -82,7 +82,7 @@ impl Streams {
             return response.map(|body| TrackedBody::stream(body, in_flight, slot, lifetime));
         }
         let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
-        crate::server::warn_now_and_then(&mut warned, "stream cap reached: refusing streams");
+        crate::cap_warning::warn_now_and_then(&mut warned, "stream cap reached: refusing streams");
         refusal(version, in_flight)
     }
 }

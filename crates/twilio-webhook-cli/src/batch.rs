@@ -34,7 +34,7 @@ struct Case {
 }
 
 #[derive(Serialize)]
-struct Verdict {
+struct LineResult {
     id: Value,
     signature: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ fn id_of(line: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn answer(case: &Case, keys: &mut KeyCache, default: Option<&str>) -> Result<Verdict, String> {
+fn answer(case: &Case, keys: &mut KeyCache, default: Option<&str>) -> Result<LineResult, String> {
     let algorithm = match case.algorithm.as_deref() {
         None => Algorithm::HmacSha1,
         Some(name) => Algorithm::from_settings_name(name)
@@ -131,7 +131,7 @@ fn answer(case: &Case, keys: &mut KeyCache, default: Option<&str>) -> Result<Ver
         (Some(_), Some(_)) => return Err("give params or body, not both".into()),
         (_, Some(body)) => {
             let url = body_url(&case.url, body.as_bytes());
-            Verdict {
+            LineResult {
                 id: case.id.clone(),
                 signature: key.sign_url(&url),
                 body_hash: Some(body_sha256(body.as_bytes())),
@@ -145,7 +145,7 @@ fn answer(case: &Case, keys: &mut KeyCache, default: Option<&str>) -> Result<Ver
         (params, None) => {
             let pairs = flatten(params.as_ref())?;
             let pairs = || pairs.iter().map(|(k, v)| (*k, *v));
-            Verdict {
+            LineResult {
                 id: case.id.clone(),
                 signature: key.sign(&case.url, pairs()),
                 body_hash: None,

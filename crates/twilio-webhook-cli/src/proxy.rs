@@ -343,7 +343,7 @@ pub async fn run(
 
 /// Runs `request` to its end in a task of its own, so a client that hangs up cannot cut the
 /// flow short: once the upstream has been called, the request is delivered and its answer
-/// recorded for the replay guard (issue 16 item 1: a dropped future delivered a signed
+/// recorded for the replay guard (a dropped future delivered a signed
 /// request once per reconnect, or — with the mark held — not at all and 409 until the lease
 /// ran out). Bounded by the upstream deadline.
 async fn detached(shared: Arc<Shared>, request: Request<RequestBody>) -> Response<ResponseBody> {

@@ -9,6 +9,7 @@
 //! | `POST /events/{code}/edit` | basic + CSRF | change name, number, times |
 //! | `POST /events/{code}/state` | basic + CSRF | `action=open\|close\|archive\|unarchive` |
 //! | `POST /events/{code}/results` | basic + CSRF | `action=hide\|reveal` |
+//! | `POST /events/{code}/calls` | basic + CSRF | `action=count\|hold` (calls whose caller ID was not verified) |
 //! | `POST /events/{code}/share` | basic + CSRF | `action=new\|revoke` (the audience link) |
 //! | `POST /events/{code}/comments` | basic + CSRF | `id=…&action=hide\|unhide` |
 //! | `POST /events/{code}/reset` | basic + CSRF | `confirm={code}`: removes every vote |
@@ -100,6 +101,7 @@ pub(crate) fn routes(secure: bool) -> Router<App> {
         .route("/events/{code}/edit", post(manage::edit))
         .route("/events/{code}/state", post(manage::state))
         .route("/events/{code}/results", post(manage::results))
+        .route("/events/{code}/calls", post(manage::calls))
         .route("/events/{code}/share", post(manage::share))
         .route("/events/{code}/comments", post(manage::comments))
         .route("/events/{code}/reset", post(manage::reset))

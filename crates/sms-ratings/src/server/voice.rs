@@ -23,7 +23,7 @@ use twilio_webhook::twiml::{Gather, Say, VoiceResponse};
 
 use super::App;
 use super::error::HttpError;
-use crate::model::Rating;
+use crate::model::{CallerId, Rating};
 use crate::reply::spoken;
 use crate::service::Greeting;
 
@@ -79,7 +79,7 @@ pub(crate) async fn rate(
     let to = call.to.as_deref().unwrap_or_default();
     let reply = app
         .ratings
-        .vote_by_call(&call.call_sid, from, to, rating)
+        .vote_by_call(&call.call_sid, from, to, rating, caller_id(&gathered))
         .await
         .inspect_err(|e| {
             tracing::warn!(call_sid = %call.call_sid, error = %e, "key not recorded");
@@ -92,6 +92,12 @@ pub(crate) async fn rate(
         Some(text) => say_and_hang_up(&text),
         None => VoiceResponse::new().hangup_now(),
     })
+}
+
+/// How far the caller ID can be trusted: Twilio's SHAKEN/STIR verdict (`StirVerstat`) on
+/// the call, read from the Gather action's own verified parameters.
+fn caller_id(gathered: &GatherResult) -> CallerId {
+    CallerId::of_call(gathered.call.stir_verstat.as_deref())
 }
 
 /// The caller's number, unless it is missing, not a phone number or a withheld caller ID.

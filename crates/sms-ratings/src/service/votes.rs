@@ -4,7 +4,7 @@ use twilio_webhook::payload::{self, IncomingMessage};
 
 use super::{RatingNotice, Ratings};
 use crate::keyword::{Keyword, classify};
-use crate::model::{Channel, EventRef, Outcome, Rating, Submission, Timestamp, Vote};
+use crate::model::{CallerId, Channel, EventRef, Outcome, Rating, Submission, Timestamp, Vote};
 use crate::parse::{Text, parse};
 use crate::reply::{self, HELP};
 use crate::store::{Decision, StoreError, decide_by_number};
@@ -20,6 +20,8 @@ pub enum Handled {
     Replaced,
     /// The idempotency key was seen before: nothing changed, the stored reply goes out again.
     Duplicate,
+    /// A call vote held apart: its caller ID was not attested.
+    Held,
     /// The event is closed.
     Closed,
     /// The event is not open yet.
@@ -43,6 +45,7 @@ impl Handled {
             Self::Recorded => "recorded",
             Self::Replaced => "replaced",
             Self::Duplicate => "duplicate",
+            Self::Held => "held",
             Self::Closed => "closed",
             Self::NotOpen => "not_open",
             Self::UnknownEvent => "unknown_event",
@@ -59,6 +62,7 @@ impl Handled {
             None => Self::Duplicate,
             Some(Outcome::Recorded { replaced: true, .. }) => Self::Replaced,
             Some(Outcome::Recorded { .. }) => Self::Recorded,
+            Some(Outcome::Held { .. }) => Self::Held,
             Some(Outcome::Closed(_)) => Self::Closed,
             Some(Outcome::NotYetOpen(..)) => Self::NotOpen,
             Some(Outcome::UnknownEvent(_)) => Self::UnknownEvent,
@@ -121,8 +125,10 @@ impl Ratings {
                 Keyword::Help => None,
             };
             if let Some(opted_out) = opted_out {
+                // Once per MessageSid, durably: a replay long after (the request replay guard
+                // forgot it) must not undo a later START or STOP.
                 self.store
-                    .set_opted_out(phone, opted_out, Timestamp::now())
+                    .set_opted_out(sms.message_sid, phone, opted_out, Timestamp::now())
                     .await?;
             }
             return Ok(Reply::silent(Handled::Keyword(keyword)));
@@ -143,6 +149,7 @@ impl Ratings {
             vote,
             at: Timestamp::now(),
             channel,
+            caller: CallerId::Trusted,
         };
         let reply = self.record(submission).await?;
         // A retry of a message answered before the number opted out keeps its stored reply;
@@ -170,14 +177,17 @@ impl Ratings {
     }
 
     /// Records the key a caller pressed as their vote, with the same rules as a text (one per
-    /// phone per event, a new vote replaces). The idempotency key is `CallSid:digit`, so a
-    /// repeated Gather action changes nothing and hears the same words.
+    /// phone per event, a new vote replaces) when `caller` is trusted or the event counts
+    /// unverified calls; otherwise the vote is held apart ([`Outcome::Held`]). The idempotency
+    /// key is `CallSid:digit`, so a repeated Gather action changes nothing and hears the same
+    /// words.
     pub async fn vote_by_call(
         &self,
         call_sid: &str,
         from: &str,
         to: &str,
         rating: Rating,
+        caller: CallerId,
     ) -> Result<Reply, StoreError> {
         let submission = Submission {
             idempotency_key: format!("{call_sid}:{rating}"),
@@ -190,6 +200,7 @@ impl Ratings {
             },
             at: Timestamp::now(),
             channel: Channel::Voice,
+            caller,
         };
         self.record(submission).await
     }

@@ -14,6 +14,9 @@ pub struct EventSettings {
     pub results_hidden: bool,
     /// The public share link's token (`/p/{token}`), when there is one.
     pub share_token: Option<String>,
+    /// Calls whose caller ID was not attested count like any vote (by default they are held
+    /// apart: see [`crate::model::CallerId`]).
+    pub count_unverified_calls: bool,
 }
 
 /// A change to an event's state, as the organiser's buttons make it.
@@ -33,6 +36,9 @@ pub enum EventChange {
     HideResults(bool),
     /// Set (a new token) or revoke (`None`) the share link.
     Share(Option<String>),
+    /// Count (`true`) or hold apart (`false`) call votes whose caller ID was not attested,
+    /// from now on.
+    CountUnverifiedCalls(bool),
 }
 
 /// The second parameter of a [`EventChange`]'s statement.
@@ -61,6 +67,9 @@ impl EventChange {
             Self::Unarchive => "UPDATE events SET archived = FALSE WHERE code = $1",
             Self::HideResults(_) => "UPDATE events SET results_hidden = $2 WHERE code = $1",
             Self::Share(_) => "UPDATE events SET share_token = $2 WHERE code = $1",
+            Self::CountUnverifiedCalls(_) => {
+                "UPDATE events SET count_unverified_calls = $2 WHERE code = $1"
+            }
         }
     }
 
@@ -68,7 +77,7 @@ impl EventChange {
     pub(crate) fn arg(&self) -> Arg {
         match self {
             Self::OpenNow(now) => Arg::Millis(now.millis()),
-            Self::HideResults(hidden) => Arg::Flag(*hidden),
+            Self::HideResults(flag) | Self::CountUnverifiedCalls(flag) => Arg::Flag(*flag),
             Self::Share(token) => Arg::Text(token.clone()),
             Self::Close | Self::Archive | Self::Unarchive => Arg::None,
         }
@@ -81,7 +90,8 @@ pub(crate) const EDIT_EVENT_SQL: &str =
 
 /// An event's settings (`$1` = code).
 pub(crate) const SETTINGS_SQL: &str =
-    "SELECT archived, results_hidden, share_token FROM events WHERE code = $1";
+    "SELECT archived, results_hidden, share_token, count_unverified_calls FROM events
+    WHERE code = $1";
 
 /// Hides or shows one comment (`$1` = code, `$2` = the vote's `MessageSid`, `$3` = hidden).
 pub(crate) const HIDE_COMMENT_SQL: &str = "UPDATE ratings SET hidden = $3

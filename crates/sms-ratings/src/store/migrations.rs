@@ -121,6 +121,25 @@ CREATE TABLE twilio_number_backups (
 ){CLUSTERED};
 ",
     },
+    // Version 5: call votes whose caller ID was not attested are kept apart, never replacing
+    // a counted vote, unless the event counts them. A table of their own, not a mark on `ratings`: a held vote must leave the
+    // phone's counted row as it is, and every held call is kept.
+    Migration {
+        version: 5,
+        name: "held call votes, counting unverified calls",
+        sql: "
+ALTER TABLE events ADD COLUMN count_unverified_calls BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE held_votes (
+    message_sid TEXT PRIMARY KEY,
+    event_id BIGINT NOT NULL REFERENCES events (id),
+    phone TEXT NOT NULL,
+    rating SMALLINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    verstat TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+){CLUSTERED};
+CREATE INDEX held_votes_event ON held_votes (event_id);
+",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

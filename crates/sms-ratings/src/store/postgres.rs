@@ -352,24 +352,77 @@ impl VoteTx for PgTx<'_> {
             .map(|row| row.try_get(0).map_err(map_err))
             .collect()
     }
+
+    async fn counts_unverified_calls(&mut self, event: &Event) -> Result<bool, StoreError> {
+        let stmt = self
+            .0
+            .prepare_cached(super::COUNTS_UNVERIFIED_SQL)
+            .await
+            .map_err(map_err)?;
+        let row = self
+            .0
+            .query_one(&stmt, &[&event.id])
+            .await
+            .map_err(map_err)?;
+        row.try_get(0).map_err(map_err)
+    }
+
+    async fn hold(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        verdict: &str,
+    ) -> Result<(), StoreError> {
+        let stmt = self
+            .0
+            .prepare_cached(super::HOLD_VOTE_SQL)
+            .await
+            .map_err(map_err)?;
+        let rating = i16::from(sub.vote.rating.get());
+        self.0
+            .execute(
+                &stmt,
+                &[
+                    &sub.idempotency_key,
+                    &event.id,
+                    &sub.phone,
+                    &rating,
+                    &verdict,
+                    &sub.at.millis(),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
 }
 
 impl PgStore {
     async fn set_opted_out_of(
         &self,
+        message_sid: String,
         phone: String,
         opted_out: bool,
         at: Timestamp,
-    ) -> Result<(), StoreError> {
-        let client = connection(&self.pool).await?;
-        let done = if opted_out {
-            client
-                .execute(super::OPT_OUT_SQL, &[&phone, &at.millis()])
+    ) -> Result<bool, StoreError> {
+        let mut client = connection(&self.pool).await?;
+        let tx = client.transaction().await.map_err(map_err)?;
+        let claimed = tx
+            .execute(super::CLAIM_KEYWORD_SQL, &[&message_sid, &at.millis()])
+            .await
+            .map_err(map_err)?;
+        if claimed == 0 {
+            return Ok(false);
+        }
+        if opted_out {
+            tx.execute(super::OPT_OUT_SQL, &[&phone, &at.millis()])
                 .await
         } else {
-            client.execute(super::OPT_IN_SQL, &[&phone]).await
-        };
-        done.map(drop).map_err(map_err)
+            tx.execute(super::OPT_IN_SQL, &[&phone]).await
+        }
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
     }
 
     async fn is_opted_out_of(&self, phone: String) -> Result<bool, StoreError> {
@@ -395,7 +448,13 @@ impl PgStore {
             let channel = row.try_get(1).map_err(map_err)?;
             Ok((get(0)?, channel, get(2)?, get(3)?, get(4)?))
         });
-        super::tally(&event, rows).map(Some)
+        let mut results = super::tally(&event, rows)?;
+        let held = client
+            .query_one(super::HELD_CALLS_SQL, &[&event.id])
+            .await
+            .map_err(map_err)?;
+        results.reach.held_calls = super::count(held.try_get(0).map_err(map_err)?)?;
+        Ok(Some(results))
     }
 
     /// A pooled connection and the event with `code`; `None` for an unknown code.
@@ -510,6 +569,7 @@ impl PgStore {
                 archived: r.try_get(0).map_err(map_err)?,
                 results_hidden: r.try_get(1).map_err(map_err)?,
                 share_token: r.try_get(2).map_err(map_err)?,
+                count_unverified_calls: r.try_get(3).map_err(map_err)?,
             })
         })
         .transpose()
@@ -640,8 +700,14 @@ impl Store for PgStore {
         Box::pin(self.queue.submit(submission))
     }
 
-    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
-        Box::pin(self.set_opted_out_of(phone, opted_out, at))
+    fn set_opted_out(
+        &self,
+        message_sid: String,
+        phone: String,
+        opted_out: bool,
+        at: Timestamp,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.set_opted_out_of(message_sid, phone, opted_out, at))
     }
 
     fn is_opted_out(&self, phone: String) -> StoreFuture<'_, bool> {

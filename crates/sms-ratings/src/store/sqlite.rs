@@ -1,8 +1,9 @@
 //! SQLite backend: WAL, `synchronous=FULL`, one writer thread committing whole batches.
 //!
-//! Votes queue on a channel; the writer takes everything queued (up to `max_batch`), runs each
-//! vote in its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once (one fsync
-//! for the batch: group commit) and only then answers each vote. While it commits, new votes
+//! Votes queue on a channel; the writer takes everything queued (up to `max_batch`), runs them
+//! all in one `BEGIN IMMEDIATE` transaction, commits once (one fsync for the batch: group
+//! commit) and only then answers each vote. Only when a vote fails is the batch rolled back
+//! and redone with a savepoint per vote, so that vote alone fails. While it commits, new votes
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 
@@ -398,6 +399,35 @@ impl VoteTx for SqliteTx<'_> {
         }
         Ok(found)
     }
+
+    async fn counts_unverified_calls(&mut self, event: &Event) -> Result<bool, StoreError> {
+        self.0
+            .prepare_cached(super::COUNTS_UNVERIFIED_SQL)
+            .map_err(map_err)?
+            .query_row([event.id], |r| r.get(0))
+            .map_err(map_err)
+    }
+
+    async fn hold(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        verdict: &str,
+    ) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(super::HOLD_VOTE_SQL)
+            .map_err(map_err)?
+            .execute(params![
+                sub.idempotency_key,
+                event.id,
+                sub.phone,
+                sub.vote.rating.get(),
+                verdict,
+                sub.at.millis()
+            ])
+            .map_err(map_err)?;
+        Ok(())
+    }
 }
 
 fn is_opted_out(conn: &Connection, phone: &str) -> Result<bool, StoreError> {
@@ -415,7 +445,14 @@ fn results(conn: &Connection, event: &Event) -> Result<Results, StoreError> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .map_err(map_err)?;
-    super::tally(event, rows.map(|r| r.map_err(map_err)))
+    let mut results = super::tally(event, rows.map(|r| r.map_err(map_err)))?;
+    let held: i64 = conn
+        .prepare_cached(super::HELD_CALLS_SQL)
+        .map_err(map_err)?
+        .query_row([event.id], |r| r.get(0))
+        .map_err(map_err)?;
+    results.reach.held_calls = super::count(held)?;
+    Ok(results)
 }
 
 fn ratings(conn: &Connection, event: &Event) -> Result<Vec<RatingRow>, StoreError> {
@@ -525,15 +562,29 @@ impl Store for SqliteStore {
         Box::pin(self.queue.submit(submission))
     }
 
-    fn set_opted_out(&self, phone: String, opted_out: bool, at: Timestamp) -> StoreFuture<'_, ()> {
+    fn set_opted_out(
+        &self,
+        message_sid: String,
+        phone: String,
+        opted_out: bool,
+        at: Timestamp,
+    ) -> StoreFuture<'_, bool> {
         Box::pin(self.with_conn(move |conn| {
-            if opted_out {
-                conn.execute(super::OPT_OUT_SQL, params![phone, at.millis()])
-            } else {
-                conn.execute(super::OPT_IN_SQL, params![phone])
+            let tx = conn.transaction().map_err(map_err)?;
+            let claimed = tx
+                .execute(super::CLAIM_KEYWORD_SQL, params![message_sid, at.millis()])
+                .map_err(map_err)?;
+            if claimed == 0 {
+                return Ok(false);
             }
-            .map(drop)
-            .map_err(map_err)
+            if opted_out {
+                tx.execute(super::OPT_OUT_SQL, params![phone, at.millis()])
+            } else {
+                tx.execute(super::OPT_IN_SQL, params![phone])
+            }
+            .map_err(map_err)?;
+            tx.commit().map_err(map_err)?;
+            Ok(true)
         }))
     }
 
@@ -643,6 +694,7 @@ impl Store for SqliteStore {
                         archived: r.get(0)?,
                         results_hidden: r.get(1)?,
                         share_token: r.get(2)?,
+                        count_unverified_calls: r.get(3)?,
                     })
                 })
                 .optional()

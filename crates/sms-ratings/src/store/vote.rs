@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Decision, StoreError, decide_by_code, decide_by_number};
-use crate::model::{Event, EventCode, EventRef, Outcome, Receipt, Submission};
+use crate::model::{CallerId, Event, EventCode, EventRef, Outcome, Receipt, Submission};
 use crate::reply;
 
 /// Inserts a vote or replaces the phone's earlier one, returning how many votes the phone has
@@ -32,6 +32,15 @@ pub(crate) trait VoteTx {
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError>;
     /// Which of `phones` opted out of texts.
     async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError>;
+    /// Whether `event` counts call votes whose caller ID was not attested.
+    async fn counts_unverified_calls(&mut self, event: &Event) -> Result<bool, StoreError>;
+    /// Keeps a call vote apart, uncounted, with Twilio's verdict on its caller ID.
+    async fn hold(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        verdict: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// Processes one submission: a repeated `MessageSid` gets its stored reply and no effect.
@@ -145,12 +154,22 @@ async fn decide(tx: &mut impl VoteTx, sub: &Submission) -> Result<Decision, Stor
     })
 }
 
-/// Records the vote for `event`.
+/// Records the vote for `event`, or holds it apart: a call whose caller ID was not attested
+/// counts (and may replace the phone's vote) only where the event counts unverified calls.
 async fn count(
     tx: &mut impl VoteTx,
     event: &Event,
     sub: &Submission,
 ) -> Result<Outcome, StoreError> {
+    if let CallerId::Unverified(verdict) = &sub.caller
+        && !tx.counts_unverified_calls(event).await?
+    {
+        tx.hold(event, sub, verdict).await?;
+        return Ok(Outcome::Held {
+            event: EventRef::from(event),
+            rating: sub.vote.rating,
+        });
+    }
     Ok(Outcome::Recorded {
         replaced: tx.upsert_rating(event, sub).await?,
         event: EventRef::from(event),
@@ -246,5 +265,19 @@ impl<T: VoteTx> VoteTx for Cached<'_, T> {
 
     async fn opted_out(&mut self, phones: &[&str]) -> Result<HashSet<String>, StoreError> {
         self.tx.opted_out(phones).await
+    }
+
+    async fn counts_unverified_calls(&mut self, event: &Event) -> Result<bool, StoreError> {
+        // Not cached: the organiser may change it between two votes of a batch's lifetime.
+        self.tx.counts_unverified_calls(event).await
+    }
+
+    async fn hold(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        verdict: &str,
+    ) -> Result<(), StoreError> {
+        self.tx.hold(event, sub, verdict).await
     }
 }

@@ -122,6 +122,7 @@ pub async fn store_vote(
             vote,
             at: Timestamp::from_millis(at),
             channel: sms_ratings::model::Channel::Sms,
+            caller: sms_ratings::model::CallerId::Trusted,
         })
         .await
         .unwrap();

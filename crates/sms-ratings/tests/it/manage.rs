@@ -11,7 +11,7 @@ use crate::server::{ADMIN, NUMBER, TestServer, form};
 use crate::support::TestDb;
 
 /// An organiser's browser: basic auth, the anti-forgery cookie and token of a page.
-struct Organiser {
+pub(crate) struct Organiser {
     client: reqwest::Client,
     base: String,
     cookie: String,
@@ -20,7 +20,7 @@ struct Organiser {
 
 impl Organiser {
     /// Loads the new-event form and keeps its cookie and token.
-    async fn sign_in(s: &TestServer) -> Self {
+    pub(crate) async fn sign_in(s: &TestServer) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
@@ -87,11 +87,11 @@ impl Organiser {
     }
 
     /// POSTs from our own origin.
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.post_from(&self.base.clone(), path, fields).await
     }
 
-    async fn get(&self, path: &str) -> String {
+    pub(crate) async fn get(&self, path: &str) -> String {
         let r = self
             .client
             .get(format!("{}{path}", self.base))
@@ -367,6 +367,7 @@ const ROUTES: &[(&str, &[(&str, &str)])] = &[
     ("/events/CSRF/state", &[("action", "close")]),
     ("/events/CSRF/results", &[("action", "hide")]),
     ("/events/CSRF/share", &[("action", "new")]),
+    ("/events/CSRF/calls", &[("action", "count")]),
     (
         "/events/CSRF/comments",
         &[("id", "SM1"), ("action", "hide")],

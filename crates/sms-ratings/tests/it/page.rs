@@ -321,6 +321,7 @@ async fn live_stream_sees_votes_of_other_instances() {
             vote,
             at: sms_ratings::model::Timestamp::now(),
             channel: sms_ratings::model::Channel::Sms,
+            caller: sms_ratings::model::CallerId::Trusted,
         })
         .await
         .unwrap();

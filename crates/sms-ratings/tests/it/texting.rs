@@ -121,6 +121,39 @@ async fn opted_out_numbers_get_no_replies(db: TestDb) {
 }
 both_backends!(texting_opt_out, opted_out_numbers_get_no_replies);
 
+/// A keyword's `MessageSid` is claimed durably, as a vote's: a `STOP` replayed after the
+/// request replay guard forgot it (here: a fresh server on the same database) does not opt
+/// the number out again after it texted `START`.
+async fn a_replayed_stop_does_not_undo_a_later_start(db: TestDb) {
+    let phone = "+14155550013";
+    let s = TestServer::start(&db.location).await;
+    add(&s, "REPLAY", Some(NUMBER)).await;
+    assert_eq!(sms_raw(&s, "SMr1", phone, "STOP", &[]).await.1, EMPTY);
+    assert_eq!(sms_raw(&s, "SMr2", phone, "START", &[]).await.1, EMPTY);
+    s.stop().await;
+    let s = TestServer::start(&db.location).await;
+    let (status, twiml) = sms_raw(&s, "SMr1", phone, "STOP", &[]).await;
+    assert_eq!((status, twiml.as_str()), (StatusCode::OK, EMPTY));
+    // Still opted in: a vote is answered, and nobody counts as opted out.
+    let (_, reply) = s.sms("SMr3", phone, "4").await;
+    assert!(
+        reply.contains("4/5"),
+        "the replayed STOP opted out again: {reply:?}"
+    );
+    assert_eq!(s.results("REPLAY").await["reach"]["opted_out"], 0);
+    // The same for a replayed START after a later STOP.
+    assert_eq!(sms_raw(&s, "SMr4", phone, "STOP", &[]).await.1, EMPTY);
+    s.stop().await;
+    let s = TestServer::start(&db.location).await;
+    assert_eq!(sms_raw(&s, "SMr2", phone, "START", &[]).await.1, EMPTY);
+    assert_eq!(s.results("REPLAY").await["reach"]["opted_out"], 1);
+    s.stop().await;
+}
+both_backends!(
+    texting_keyword_replay,
+    a_replayed_stop_does_not_undo_a_later_start
+);
+
 async fn whatsapp_senders_vote_like_sms(db: TestDb) {
     let s = TestServer::start(&db.location).await;
     add(&s, "WA", Some(NUMBER)).await;
@@ -187,6 +220,8 @@ fn call_params(call_sid: &str, from: &str, digits: Option<&str>) -> Vec<(&'stati
         ("Direction", "inbound".into()),
         ("From", from.into()),
         ("To", NUMBER.into()),
+        // A caller ID its carrier attested (calls without it are held: `caller_id`).
+        ("StirVerstat", "TN-Validation-Passed-A".into()),
     ];
     if let Some(digits) = digits {
         params.push(("Digits", digits.into()));
@@ -294,6 +329,76 @@ async fn vote_by_phone_call(db: TestDb) {
     s.stop().await;
 }
 both_backends!(texting_voice, vote_by_phone_call);
+
+/// A signed `/voice/rate` for the key `digits` from `from`, with Twilio's SHAKEN/STIR
+/// verdict on the caller ID (`None`: no `StirVerstat`, as outside North America).
+async fn call_with_verdict(
+    s: &TestServer,
+    sid: &str,
+    from: &str,
+    digits: &str,
+    verdict: Option<&str>,
+) -> String {
+    let mut params = call_params(sid, from, Some(digits));
+    params.retain(|(name, _)| *name != "StirVerstat");
+    if let Some(verdict) = verdict {
+        params.push(("StirVerstat", verdict.into()));
+    }
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, twiml) = signed(s, "/voice/rate", &params).await;
+    assert_eq!(status, 200, "{twiml}");
+    twiml
+}
+
+/// Caller ID is chosen by the caller: a call counts, or replaces another channel's vote,
+/// only when Twilio reports a passed attestation; the others are kept apart (and shown to
+/// the organiser) until the organiser chooses to count unverified calls.
+async fn unattested_calls_are_held_apart(db: TestDb) {
+    let s = TestServer::start(&db.location).await;
+    add(&s, "STIR", Some(NUMBER)).await;
+    let voter = "+14155550012";
+    let (_, reply) = s.sms("SMv1", voter, "5").await;
+    assert!(reply.contains("5/5"), "{reply}");
+    // A call "from" the voter's number that failed attestation presses 1.
+    let forged = call_with_verdict(&s, "CAv1", voter, "1", Some("TN-Validation-Failed-A")).await;
+    let r = s.results("STIR").await;
+    assert_eq!(
+        (r["count"].as_u64(), r["average"].as_f64()),
+        (Some(1), Some(5.0)),
+        "the unattested call replaced the texted 5: {r}"
+    );
+    assert!(forged.contains("could not be verified"), "{forged}");
+    // Ten calls from invented numbers without attestation (none sent, or no validation).
+    for i in 0..10 {
+        let verdict = (i % 2 == 1).then_some("No-TN-Validation");
+        let from = format!("+1415555{:04}", 2000 + i);
+        call_with_verdict(&s, &format!("CAv1{i}"), &from, "1", verdict).await;
+    }
+    let r = s.results("STIR").await;
+    assert_eq!(r["count"], 1, "unattested calls were counted: {r}");
+    assert_eq!(r["reach"]["held_calls"], 11, "{r}");
+    // An attested call from the voter replaces the text, as any vote of theirs.
+    let own = call_with_verdict(&s, "CAv2", voter, "2", Some("TN-Validation-Passed-C")).await;
+    assert!(own.contains("replaces your earlier vote"), "{own}");
+    assert_eq!(s.results("STIR").await["average"], 2.0);
+    // The organiser sees the held calls and may choose to count unverified calls.
+    let organiser = crate::manage::Organiser::sign_in(&s).await;
+    let page = organiser.get("/events/STIR/manage").await;
+    assert!(page.contains("11 call votes held"), "{page}");
+    let counted = organiser
+        .post("/events/STIR/calls", &[("action", "count")])
+        .await;
+    assert_eq!(counted.status(), 303);
+    let now = call_with_verdict(&s, "CAv3", "+14155552999", "4", None).await;
+    assert!(now.contains("is recorded"), "{now}");
+    let r = s.results("STIR").await;
+    assert_eq!(
+        (r["count"].as_u64(), r["reach"]["held_calls"].as_u64()),
+        (Some(2), Some(11))
+    );
+    s.stop().await;
+}
+both_backends!(texting_caller_id, unattested_calls_are_held_apart);
 
 /// The `twilio-webhook` binary beside ours (built by `cargo test --workspace`).
 fn send_binary() -> Option<std::path::PathBuf> {

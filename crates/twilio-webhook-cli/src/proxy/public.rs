@@ -1,6 +1,6 @@
 //! The URL Twilio signed, as the proxy learns it: a configured public URL, or the forwarded
 //! headers of listed proxies in front. Never the client's `Host` alone, never the request
-//! target's scheme (issue 16: a request Twilio signed for another app of the same account
+//! target's scheme (a request Twilio signed for another app of the same account
 //! would otherwise verify here).
 
 use std::net::IpAddr;

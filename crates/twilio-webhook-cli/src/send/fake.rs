@@ -132,6 +132,9 @@ impl Scenario {
             p.push(&format!("{name}Country"), "US");
             p.push(&format!("{name}State"), "CA");
         }
+        // A US caller whose carrier attested the number (SHAKEN/STIR level A), as Twilio
+        // reports it; `--param StirVerstat=…` imitates any other verdict.
+        p.push("StirVerstat", "TN-Validation-Passed-A");
         if self.kind == Kind::Gather {
             p.push("Digits", self.body.as_deref().unwrap_or("1"));
             p.push("FinishedOnKey", "");

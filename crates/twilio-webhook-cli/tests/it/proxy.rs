@@ -844,7 +844,7 @@ fn raw_form(target: &str, host: &str, signed_url: &str, extra: &str) -> String {
     )
 }
 
-/// Issue 16 item 2: without `--public-url` the client's Host and an absolute-form target
+/// Without `--public-url` the client's Host and an absolute-form target
 /// decided the signed URL. Now the proxy refuses to start without `--public-url` or
 /// `--trusted-proxy`.
 #[tokio::test(flavor = "multi_thread")]
@@ -955,7 +955,7 @@ async fn proxy_from_flags(upstream: &Upstream, extra: &[&str]) -> Proxy {
     Proxy::start(proxy_args(&flags).config(token_env).await.unwrap()).await
 }
 
-/// Issue 16 item 3: forwarding headers from a client are forgeries. Each is removed, and the
+/// Forwarding headers from a client are forgeries. Each is removed, and the
 /// upstream hears ours: the peer, and the public URL's scheme and host.
 #[tokio::test(flavor = "multi_thread")]
 async fn client_forwarding_headers_never_reach_the_upstream() {
@@ -1000,7 +1000,7 @@ async fn client_forwarding_headers_never_reach_the_upstream() {
     );
 }
 
-/// Issue 16 item 4: `Connection:` may name hop-by-hop headers only; it never strips what the
+/// `Connection:` may name hop-by-hop headers only; it never strips what the
 /// upstream needs to read (or re-check) the verified request.
 #[tokio::test(flavor = "multi_thread")]
 async fn connection_cannot_strip_end_to_end_headers() {
@@ -1040,7 +1040,7 @@ async fn connection_cannot_strip_end_to_end_headers() {
     assert_eq!(check.seen().len(), 1);
 }
 
-/// Issue 16 item 1: a client that hangs up while the upstream works must not free the replay
+/// A client that hangs up while the upstream works must not free the replay
 /// mark. One captured request, sent again and again with the socket closed 0.5–5 ms after
 /// sending while the upstream takes ~300 ms: the upstream receives it exactly once.
 /// (Before: received 7 times out of 7; with the library's held mark alone: never received,
@@ -1086,7 +1086,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// Issue 15, proxy routes: three routes from one TOML file, each with its own policy.
+/// Proxy routes: three routes from one TOML file, each with its own policy.
 #[tokio::test(flavor = "multi_thread")]
 async fn three_routes_from_a_config_file() {
     let sms = Upstream::start(Behaviour::default()).await;
@@ -1266,7 +1266,7 @@ print(verifier(case["secret"])(case["method"], case["target"], base64.b64decode(
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// Issue 15, the hop behind the proxy: the Standard Webhooks signature the proxy adds verifies
+/// The hop behind the proxy: the Standard Webhooks signature the proxy adds verifies
 /// with the Python `standardwebhooks` package; a changed body or a forged header does not.
 #[tokio::test(flavor = "multi_thread")]
 async fn resigned_requests_verify_with_python_standardwebhooks() {
@@ -1420,7 +1420,7 @@ async fn tls_redis(redis_url: &str) -> (u16, String) {
     (port, cert.cert.pem())
 }
 
-/// Issue 16 item 9: `rediss://` works (checked against a CA file or the system's roots) and
+/// `rediss://` works (checked against a CA file or the system's roots) and
 /// an untrusted certificate stops the start with a clear message.
 #[tokio::test(flavor = "multi_thread")]
 async fn rediss_replay_store_over_tls() {
@@ -1487,7 +1487,7 @@ async fn rediss_replay_store_over_tls() {
     assert!(err.contains("rediss://"), "{err}");
 }
 
-/// Issue 15, live key rotation: the real binary reloads `--token-file` on SIGHUP. A request
+/// Live key rotation: the real binary reloads `--token-file` on SIGHUP. A request
 /// signed with a new token is refused, then (file updated, SIGHUP) accepted while the old
 /// token still works; dropping the old token from the file refuses it. The replay store
 /// survives the reload, and the log names no secret.

@@ -153,7 +153,7 @@ fn verify_explain_prints_each_form_and_its_result() {
     assert!(text.contains("(differ)"), "{text}");
 }
 
-/// Issue 16.9: secrets from a file or the environment, never needed on the command line.
+/// Secrets from a file or the environment, never needed on the command line.
 #[test]
 fn secrets_from_a_file_or_the_environment() {
     let dir = std::env::temp_dir().join(format!("twh-secret-{}", std::process::id()));

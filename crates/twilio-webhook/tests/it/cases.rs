@@ -301,7 +301,7 @@ pub async fn replay_off_and_failed_handler(spawn: Spawn) {
     assert!(guard.is_empty());
 }
 
-/// Issue 16.7: a response too large to keep is not stored, and its repeat still never
+/// A response too large to keep is not stored, and its repeat still never
 /// reaches the handler: it gets 409.
 pub async fn replay_of_oversized_response_is_409(spawn: Spawn) {
     let guard = Arc::new(MemoryReplayGuard::new(100, Duration::from_secs(60)));
@@ -315,7 +315,7 @@ pub async fn replay_of_oversized_response_is_409(spawn: Spawn) {
     assert!(guard.stored_bytes() < 100, "{}", guard.stored_bytes());
 }
 
-/// Issue 16.8: a made-up signature-settings header on an Auth-Token route is the client's
+/// A made-up signature-settings header on an Auth-Token route is the client's
 /// error (403), not ours (500), even on an otherwise valid request.
 pub async fn settings_header_on_token_route_is_403(spawn: Spawn) {
     let s = spawn(config()).await;
@@ -503,7 +503,7 @@ pub async fn typed_extractor_and_its_rejections(spawn: Spawn) {
     assert_eq!(r.status, 500);
 }
 
-/// Issue 16 item 1: a client that hangs up while the handler runs does not get the same
+/// A client that hangs up while the handler runs does not get the same
 /// signed request handled twice. Each request below is sent, the socket closed, and the
 /// identical request sent again: the handler runs exactly once per request, whether the
 /// server noticed the hang-up before the handler (the mark is dropped, the re-send runs it)
@@ -541,7 +541,7 @@ pub async fn replay_after_hang_up(spawn: Spawn) {
     assert_eq!(s.probe.calls(), 3 + delays.len());
 }
 
-/// Issue 16 item 12: on a route that takes GET and POST, a URL Twilio signed for a GET is
+/// On a route that takes GET and POST, a URL Twilio signed for a GET is
 /// not accepted as an empty POST (which would hand the handler none of the query's pairs).
 pub async fn get_signature_is_not_an_empty_post(spawn: Spawn) {
     let s = spawn(config().methods(["GET", "POST"])).await;
@@ -561,7 +561,7 @@ pub async fn get_signature_is_not_an_empty_post(spawn: Spawn) {
     assert_eq!(s.probe.calls(), 2);
 }
 
-/// Issue 16 item 13: Twilio signs the URL and the parameters with nothing between them. A
+/// Twilio signs the URL and the parameters with nothing between them. A
 /// pair without a name adds its value alone, right after the URL, so it can carry the end
 /// of the query into the body under the same MAC: refused.
 pub async fn resplit_through_a_nameless_pair(spawn: Spawn) {
@@ -575,7 +575,7 @@ pub async fn resplit_through_a_nameless_pair(spawn: Spawn) {
     assert_eq!(s.probe.calls(), 1);
 }
 
-/// Issue 15: keys replaced while the server runs, through `WebhookConfig::live_keys`.
+/// Keys replaced while the server runs, through `WebhookConfig::live_keys`.
 pub async fn live_key_rotation(spawn: Spawn) {
     let config = config();
     let live = config.live_keys();

@@ -1,4 +1,4 @@
-//! The request target never decides the scheme or host of the signed URL (issue 16 item 2):
+//! The request target never decides the scheme or host of the signed URL:
 //! an absolute-form `POST https://prod.example.com/sms` on a plain listener is still `http`.
 
 use twilio_webhook::{PublicUrl, Validator, WebhookConfig};

@@ -178,6 +178,14 @@ fn notice(query: &ManageQuery) -> Option<Notice> {
             "Results hidden: the projector and the audience link show the vote count only.",
         ),
         "results-revealed" => ("results-revealed", "Results revealed."),
+        "calls-counted" => (
+            "calls-counted",
+            "Calls from unverified numbers count from now on.",
+        ),
+        "calls-held" => (
+            "calls-held",
+            "Calls from unverified numbers are held from now on.",
+        ),
         "shared" => (
             "shared",
             "New audience link: any earlier link no longer works.",
@@ -375,6 +383,18 @@ pub(crate) async fn results(
         _ => return Err(HttpError::BadRequest),
     };
     apply(&app, code, EventChange::HideResults(hidden), done).await
+}
+
+pub(crate) async fn calls(
+    State(app): State<App>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let (count, done) = match form.get("action") {
+        "count" => (true, "calls-counted"),
+        "hold" => (false, "calls-held"),
+        _ => return Err(HttpError::BadRequest),
+    };
+    apply(&app, code, EventChange::CountUnverifiedCalls(count), done).await
 }
 
 pub(crate) async fn share(
