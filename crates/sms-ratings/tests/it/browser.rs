@@ -756,6 +756,13 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
               document.querySelector('[data-field=count]').textContent]",
         )
         .await;
+        // Hidden means hidden: no star rating and no bar left in the document either.
+        let ratings = eval(
+            browser,
+            "document.querySelectorAll('.stars, [data-bar]').length +              (document.body.textContent.includes('★') ? 100 : 0)",
+        )
+        .await;
+        assert_eq!(ratings, json!(0));
         assert_eq!(shown[0], "none", "no histogram");
         assert_ne!(shown[1], "none", "the revealed-soon card shows");
         assert_eq!(shown[2], "3");
@@ -771,6 +778,8 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
             browser,
             "document.querySelector('main').dataset.revealed === 'true' && \
              document.querySelector('[data-field=average]').textContent === '3.7' && \
+             document.querySelectorAll('[data-bar]').length === 5 && \
+             document.querySelectorAll('.stars').length > 0 && \
              document.querySelector('[data-field=announce]').textContent === \
                'Results revealed: average 3.7 from 3 votes.'",
             Duration::from_secs(1),

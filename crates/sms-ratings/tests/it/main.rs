@@ -10,6 +10,7 @@
 mod browser;
 mod e2e;
 mod export;
+mod hidden;
 mod live;
 mod load;
 mod login;
@@ -27,3 +28,4 @@ mod store_views;
 mod support;
 mod texting;
 mod transport;
+mod twilio;

@@ -151,8 +151,15 @@ impl EventPage {
             .max()
             .unwrap_or(0)
             .max(1);
-        let bars = ["5", "4", "3", "2", "1"]
-            .into_iter()
+        // Hidden results: no bars at all (their labels are ratings too).
+        let shown: &[&'static str] = if snap.revealed {
+            &["5", "4", "3", "2", "1"]
+        } else {
+            &[]
+        };
+        let bars = shown
+            .iter()
+            .copied()
             .map(|rating| {
                 let n = snap.results.histogram.get(rating).copied().unwrap_or(0);
                 Bar {

@@ -20,7 +20,8 @@ const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 
 /// Everything the results page (the projector) shows about one event. `results` is exactly
 /// what `GET /api/events/{code}/results` returns, unless the organiser hid the results: then
-/// only the count is real (no average, an empty histogram and timeline).
+/// no rating in any form is in it (no average, histogram, timeline, comment rating or
+/// per-channel count), only the vote count.
 ///
 /// `Snapshot::read` builds the organiser's snapshot (the one function that does);
 /// [`Snapshot::public`] derives the audience's from it, so one read per update serves both.
@@ -77,8 +78,9 @@ pub struct BucketView {
 /// organiser sees masked senders on the manage page only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommentView {
-    /// The rating.
-    pub rating: u8,
+    /// The rating; none while the results are hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
     /// The text, phone numbers in it masked (still hostile: escape it).
     pub comment: String,
     /// When (RFC 3339).
@@ -127,13 +129,19 @@ impl Snapshot {
         public
     }
 
-    /// Results hidden until revealed: the vote count only.
+    /// Results hidden until revealed: the vote count (and comments) only. No rating in any
+    /// form stays: no average, histogram or timeline (its sums are ratings), no comment's
+    /// rating, no per-channel counts (with the histogram they would narrow ratings down).
     fn count_only(mut self) -> Self {
         self.revealed = false;
         self.results.average = None;
-        self.results.histogram.values_mut().for_each(|n| *n = 0);
+        self.results.histogram.clear();
+        self.results.reach = crate::model::Reach::default();
         self.average_text = "–".to_owned();
         self.timeline.buckets.clear();
+        for comment in &mut self.comments {
+            comment.rating = None;
+        }
         self
     }
 }
@@ -163,7 +171,7 @@ pub(crate) fn average_text(results: &Results) -> String {
 
 fn comment_view(row: &RatingRow) -> CommentView {
     CommentView {
-        rating: row.rating.get(),
+        rating: Some(row.rating.get()),
         comment: mask_numbers_in(&row.comment),
         at: row.updated_at.rfc3339(),
     }
@@ -316,7 +324,7 @@ mod tests {
             timeline: timeline_view(&[bucket(1, 3, 12)]),
             share_token: None,
             comments: vec![CommentView {
-                rating: 5,
+                rating: Some(5),
                 comment: "great".into(),
                 at: "1970-01-01T00:00:00Z".into(),
             }],
@@ -330,8 +338,12 @@ mod tests {
         assert!(!hidden.revealed);
         assert_eq!(hidden.results.count, 3);
         assert_eq!(hidden.results.average, None);
-        assert!(hidden.results.histogram.values().all(|n| *n == 0));
+        assert!(hidden.results.histogram.is_empty());
         assert!(hidden.timeline.buckets.is_empty());
         assert_eq!(hidden.average_text, "–");
+        assert_eq!(hidden.comments[0].rating, None);
+        assert_eq!(hidden.comments[0].comment, "great");
+        let json = serde_json::to_string(&hidden.public()).unwrap();
+        assert!(!json.contains("\"rating\""), "{json}");
     }
 }

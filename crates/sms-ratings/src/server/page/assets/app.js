@@ -42,6 +42,27 @@
     return node;
   }
 
+  // The bar rows exist only while results are shown: the server leaves them out of a hidden
+  // page, so they are built on reveal and removed on hide (the DOM holds no rating then).
+  function barRows(shown) {
+    var bars = $('.histogram .bars');
+    if (!bars) { return; }
+    if (!shown) {
+      while (bars.firstChild) { bars.removeChild(bars.firstChild); }
+      return;
+    }
+    if ($('[data-bar]')) { return; }
+    ['5', '4', '3', '2', '1'].forEach(function (r) {
+      var row = el(null, 'div', { 'class': 'bar-row' });
+      row.appendChild(el(null, 'span', { 'class': 'bar-label' }, r + '\u2605'));
+      var svg = el(SVG, 'svg', { 'class': 'bar', 'aria-hidden': 'true' });
+      svg.appendChild(el(SVG, 'rect', { 'data-bar': r, width: '0%', height: '100%', rx: 4 }));
+      row.appendChild(svg);
+      row.appendChild(el(null, 'span', { 'class': 'bar-n', 'data-n': r }, '0'));
+      bars.appendChild(row);
+    });
+  }
+
   function drawHistogram(histogram) {
     var max = 0;
     for (var r = 1; r <= 5; r++) { max = Math.max(max, histogram[String(r)] || 0); }
@@ -121,7 +142,10 @@
     while (list.firstChild) { list.removeChild(list.firstChild); }
     comments.forEach(function (c) {
       var li = el(null, 'li', {});
-      li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
+      // While results are hidden a comment comes without its rating.
+      if (c.rating) {
+        li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
+      }
       li.appendChild(el(null, 'p', { 'class': 'said', dir: 'auto' }, c.comment));
       li.appendChild(el(null, 'time', { datetime: c.at }, hhmm(c.at)));
       list.appendChild(li);
@@ -198,6 +222,7 @@
     state.setAttribute('data-state', snap.state);
     state.textContent = STATE_LABELS[snap.state] || snap.state;
     field('cta').setAttribute('data-state', snap.state);
+    barRows(snap.revealed !== false);
     drawHistogram(snap.results.histogram);
     lastTimeline = snap.timeline;
     drawTimeline($('[data-chart="timeline"]'), snap.timeline);
