@@ -1,19 +1,28 @@
 //! The CSV export of an event's ratings (phones masked, spreadsheet formulas defused).
 //!
-//! Written with the `csv` crate: every text cell is quoted (so a spreadsheet that splits on
-//! `;` or tabs still sees one cell), and a cell that starts with `= + - @`, a tab or a
-//! carriage return gets a `'` in front, so no spreadsheet evaluates it as a formula.
-//! Phone numbers, including those inside comments, are masked with [`crate::mask`].
+//! Written with the `csv` crate, for people who open it in a spreadsheet: a UTF-8 byte order
+//! mark first (without it Excel reads the file as the local code page and garbles emoji,
+//! accents and dashes), every text cell quoted (so a spreadsheet that splits on `;` or tabs
+//! still sees one cell), and a text cell that starts with `= + - @`, a tab or a carriage
+//! return gets a `'` in front, so no spreadsheet evaluates it as a formula. Phone numbers,
+//! including those inside comments, are masked with [`crate::mask`]; the phone column is
+//! masked without its `+` ([`sheet_phone`]), so it never needs that `'`. The same rows as
+//! an `.xlsx` workbook with a summary sheet: [`ratings_xlsx`].
 //!
 //! ```
-//! use sms_ratings::export::defuse;
+//! use sms_ratings::export::{defuse, sheet_phone};
 //!
 //! assert_eq!(defuse("plain"), "plain");
 //! assert_eq!(defuse("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-//! assert_eq!(defuse("+1•••••1234"), "'+1•••••1234");
+//! assert_eq!(sheet_phone("+14155551234"), "1•••••1234");
+//! assert_eq!(sheet_phone("whatsapp:+447700900123"), "whatsapp:4•••••0123");
 //! ```
 
 use std::borrow::Cow;
+
+mod xlsx;
+
+pub use xlsx::{SUMMARY, VOTES, ratings_xlsx};
 
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::RatingRow;
@@ -36,9 +45,19 @@ pub enum ExportError {
     /// The CSV writer failed (it writes to memory, so only on a bug).
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// The workbook writer failed (it writes to memory, so only on a bug).
+    #[error("cannot write xlsx: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }
 
-/// The whole CSV document (RFC 4180, CRLF line ends, every text cell quoted).
+/// The UTF-8 byte order mark the CSV document starts with.
+pub const BOM: char = '\u{FEFF}';
+
+/// Characters a spreadsheet may read as the start of a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The whole CSV document: a UTF-8 BOM, then RFC 4180 with CRLF line ends and every text
+/// cell quoted.
 pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::NonNumeric)
@@ -46,10 +65,9 @@ pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
         .from_writer(Vec::new());
     writer.write_record(HEADER)?;
     for row in rows {
-        let phone = mask_phone(&row.phone);
         let comment = mask_numbers_in(&row.comment);
         writer.write_record([
-            defuse(&phone).as_ref(),
+            sheet_phone(&row.phone).as_str(),
             &row.rating.get().to_string(),
             defuse(&comment).as_ref(),
             defuse(&row.created_at.rfc3339()).as_ref(),
@@ -63,13 +81,25 @@ pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
     // Every cell written is a `&str`, so the document is UTF-8.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(format!("{BOM}{}", String::from_utf8_lossy(&bytes)))
+}
+
+/// A sender's number as a spreadsheet shows it: masked ([`mask_phone`]) and without the
+/// leading `+` (or anything else that would start a formula), so the cell needs no `'`.
+pub fn sheet_phone(phone: &str) -> String {
+    let masked = mask_phone(phone);
+    let (channel, number) = match masked.rsplit_once(':') {
+        Some((channel, number)) => (&masked[..=channel.len()], number),
+        None => ("", masked.as_str()),
+    };
+    let shown = format!("{channel}{}", number.trim_start_matches(FORMULA_STARTS));
+    shown.trim_start_matches(FORMULA_STARTS).to_owned()
 }
 
 /// One cell as a spreadsheet may read it: a leading `= + - @`, tab or carriage return (a
 /// formula, or a way to start one) gets a `'` prefix.
 pub fn defuse(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(FORMULA_STARTS) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -96,8 +126,8 @@ mod tests {
         let csv = ratings_csv(&rows).unwrap();
         assert_eq!(
             csv,
-            "\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\",\"hidden\",\"channel\"\r\n\
-             \"'+1•••••1234\",5,\"great, \"\"really\"\"; call +4•••••0123\",\
+            "\u{FEFF}\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\",\"hidden\",\"channel\"\r\n\
+             \"1•••••1234\",5,\"great, \"\"really\"\"; call +4•••••0123\",\
              \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"hidden\",\"voice\"\r\n"
         );
         assert!(!csv.contains("555"));

@@ -14,8 +14,8 @@
 //! let Text::Vote(v) = parse("rust25 Four out of 5 stars - great talk!") else { panic!() };
 //! assert_eq!(v.code.as_ref().unwrap().as_str(), "RUST25");
 //! assert_eq!(v.rating.get(), 4);
-//! assert_eq!(v.comment, "- great talk!");
-//! assert_eq!(canonical(&v), "RUST25 4 - great talk!");
+//! assert_eq!(v.comment, "great talk!");
+//! assert_eq!(canonical(&v), "RUST25 4 great talk!");
 //! assert_eq!(parse(&canonical(&v)), Text::Vote(v));
 //! assert_eq!(parse("rating: 5"), parse("⭐⭐⭐⭐⭐"));
 //! assert_eq!(parse("3 or 4"), Text::Help);
@@ -86,6 +86,8 @@ enum At {
 const LEAD_WORDS: [&str; 4] = ["rate", "rating", "vote", "score"];
 /// Number words, by value.
 const NUMBER_WORDS: [&str; 5] = ["one", "two", "three", "four", "five"];
+/// Words that only separate a rating from its comment (`five - loved it`): not kept.
+const SEPARATORS: [&str; 5] = ["-", "–", "—", ":", "|"];
 /// Words between a rating and a second number that make the text mean two ratings.
 const CONNECTORS: [&str; 9] = ["or", "to", "and", "&", "-", "–", "—", "~", "vs"];
 
@@ -264,6 +266,10 @@ fn vote(code: Option<EventCode>, rating: Rating, rest: &[&str]) -> Option<Vote> 
     if starts_another_rating(&kept) {
         return None;
     }
+    let comment = match kept.split_first() {
+        Some((first, rest)) if SEPARATORS.contains(first) => rest.join(" "),
+        _ => comment,
+    };
     Some(Vote {
         code,
         rating,
@@ -345,7 +351,12 @@ mod tests {
             ("5 one of the best", None, 5, "one of the best"),
             ("4 out of this world", None, 4, "out of this world"),
             ("4 of the best", None, 4, "of the best"),
-            ("5 - loved it", None, 5, "- loved it"),
+            ("5 - loved it", None, 5, "loved it"),
+            ("five - loved it", None, 5, "loved it"),
+            ("RUST25 five — loved it", Some("RUST25"), 5, "loved it"),
+            ("four: ok", None, 4, "ok"),
+            ("5 -", None, 5, ""),
+            ("5 -loved it", None, 5, "-loved it"),
             ("4 stars: good", None, 4, "good"),
         ];
         for (body, code, n, comment) in table {

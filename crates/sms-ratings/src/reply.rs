@@ -2,8 +2,9 @@
 //!
 //! A segment holds 160 GSM-7 septets (characters of the extension table such as `€` or `{`
 //! take two), or 70 UCS-2 characters once any character is outside GSM-7. Fixed texts here are
-//! GSM-7; an event name chosen by an organiser may not be, so names are shortened until the
-//! reply fits one segment (down to a few characters: a name is never dropped entirely).
+//! GSM-7; an event name chosen by an organiser may not be, so a reply names the event as
+//! `Name (CODE)` when that fits one segment, and by its code alone when it does not (a name
+//! cut mid-word reads worse than the code people just texted).
 //!
 //! ```
 //! use sms_ratings::model::{EventRef, Outcome, Rating};
@@ -25,8 +26,6 @@ pub const HELP: &str = "To rate, text a number from 1 to 5 and an optional comme
 const GSM_SEGMENT: usize = 160;
 /// Characters per single UCS-2 segment.
 const UCS2_SEGMENT: usize = 70;
-/// Names are never shortened below this many characters.
-const MIN_NAME_CHARS: usize = 8;
 
 /// The reply for an outcome on `channel`: a text, or words said to a caller.
 pub fn for_channel(outcome: &Outcome, channel: Channel) -> String {
@@ -83,29 +82,25 @@ pub fn render(outcome: &Outcome) -> String {
             event,
             rating,
             replaced: false,
-        } => fit(event, |n, c| {
-            format!("Thanks! Your {rating}/5 for {n} ({c}) is recorded.")
+        } => fit(event, |e| {
+            format!("Thanks! Your {rating}/5 for {e} is recorded.")
         }),
         Outcome::Recorded {
             event,
             rating,
             replaced: true,
-        } => fit(event, |n, c| {
+        } => fit(event, |e| {
             format!(
-                "Updated: your rating for {n} ({c}) is now {rating}/5. It replaces your earlier vote."
+                "Updated: your rating for {e} is now {rating}/5. It replaces your earlier vote."
             )
         }),
-        Outcome::Held { event, rating } => fit(event, |n, c| {
-            format!(
-                "Your {rating}/5 for {n} ({c}) is kept for review: your number is not verified."
-            )
+        Outcome::Held { event, rating } => fit(event, |e| {
+            format!("Your {rating}/5 for {e} is kept for review: your number is not verified.")
         }),
-        Outcome::Closed(event) => fit(event, |n, c| {
-            format!("Sorry, voting for {n} ({c}) is closed.")
-        }),
+        Outcome::Closed(event) => fit(event, |e| format!("Sorry, voting for {e} is closed.")),
         Outcome::NotYetOpen(event, opens) => {
             let at = opens_text(*opens);
-            fit(event, |n, c| format!("Voting for {n} ({c}) opens {at}."))
+            fit(event, |e| format!("Voting for {e} opens {at}."))
         }
         Outcome::UnknownEvent(code) => {
             let code: String = code.chars().take(32).collect();
@@ -168,23 +163,15 @@ fn need_code(codes: &[String]) -> String {
     }
 }
 
-/// Renders with the event's name, shortening the name until the text fits one segment.
-fn fit(event: &EventRef, text: impl Fn(&str, &str) -> String) -> String {
-    let full = text(&event.name, &event.code);
+/// Renders naming the event `Name (CODE)`, or by its code alone when that does not fit one
+/// segment.
+fn fit(event: &EventRef, text: impl Fn(&str) -> String) -> String {
+    let full = text(&format!("{} ({})", event.name, event.code));
     if segments(&full) == 1 {
-        return full;
+        full
+    } else {
+        text(&event.code)
     }
-    let chars: Vec<char> = event.name.chars().collect();
-    let mut keep = chars.len();
-    while keep > MIN_NAME_CHARS {
-        keep -= 1;
-        let short: String = chars[..keep].iter().collect::<String>() + "...";
-        let candidate = text(short.trim_end(), &event.code);
-        if segments(&candidate) == 1 {
-            return candidate;
-        }
-    }
-    full
 }
 
 /// How many SMS segments `text` takes.
@@ -273,12 +260,13 @@ mod tests {
     }
 
     #[test]
-    fn long_names_are_shortened() {
+    fn long_names_give_way_to_the_code() {
         let text = render(&Outcome::Closed(ev(
             &"Very long conference name ".repeat(10)
         )));
-        assert_eq!(segments(&text), 1);
-        assert!(text.contains("...") && text.contains("RUST25"));
+        assert_eq!(text, "Sorry, voting for RUST25 is closed.");
+        let text = render(&Outcome::Closed(ev("RustConf")));
+        assert_eq!(text, "Sorry, voting for RustConf (RUST25) is closed.");
     }
 
     proptest! {

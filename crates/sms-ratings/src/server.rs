@@ -7,7 +7,8 @@
 //! | `GET /api/events` | basic | events and their state |
 //! | `GET /api/events/{code}/results` | basic | count, average, histogram |
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
-//! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV |
+//! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV (UTF-8 BOM) |
+//! | `GET /api/events/{code}/ratings.xlsx` | basic | the same as a workbook, with a summary sheet |
 //! | `GET /`, `/events/{code}`, `/events/{code}/live`, `/api/events/{code}/snapshot` | basic | the results pages, live (server-sent events) |
 //! | `GET /events/new`, `/events/{code}/manage`; `POST /events`, `/events/{code}/…` | basic + CSRF | event management and moderation (see `page`) |
 //! | `GET /p/{token}…` | the share link | the audience's read-only results |
@@ -316,6 +317,10 @@ pub fn organiser_routes(app: App) -> Router<App> {
         .route(
             "/api/events/{code}/ratings.csv",
             get(api::ratings_csv_export),
+        )
+        .route(
+            "/api/events/{code}/ratings.xlsx",
+            get(api::ratings_xlsx_export),
         )
         .merge(page::routes(app.public_url.starts_with("https://")))
         .route_layer(axum::middleware::map_response(no_store))

@@ -9,6 +9,27 @@ use crate::store::{Store, StoreError};
 
 const DEMO_NUMBER: &str = "+15005550006";
 
+/// The `twilio-webhook` binary the demo's commands run: the one built beside this binary
+/// (same profile), so they answer at once; and, when it is not built yet, the line that
+/// builds it (printed first, with cargo's own progress) instead of a `cargo run` that
+/// compiles silently.
+fn sender() -> (String, String) {
+    let exe = std::env::current_exe().ok();
+    let dir = exe.as_deref().and_then(std::path::Path::parent);
+    let Some(dir) = dir else {
+        return ("twilio-webhook".into(), String::new());
+    };
+    let cli = dir.join(format!("twilio-webhook{}", std::env::consts::EXE_SUFFIX));
+    let build = match dir.file_name().and_then(|n| n.to_str()) {
+        _ if cli.exists() => String::new(),
+        Some("debug") => "  cargo build -p twilio-webhook-cli\n".into(),
+        Some("release") => "  cargo build --release -p twilio-webhook-cli\n".into(),
+        Some(profile) => format!("  cargo build --profile {profile} -p twilio-webhook-cli\n"),
+        None => String::new(),
+    };
+    (cli.display().to_string(), build)
+}
+
 /// A generated auth token (the only key: a token file or a secondary token would make the
 /// printed commands lie) and organiser password.
 pub(super) fn generate_secrets(serve: &mut Serve) -> Result<(), CliError> {
@@ -64,16 +85,18 @@ pub(super) async fn setup(
     let token = serve.auth_token.as_deref().unwrap_or_default();
     let password = serve.admin_password.as_deref().unwrap_or_default();
     let user = &serve.admin_user;
+    let (cli, build) = sender();
     println!(
         "\nsms-ratings demo: event DEMO (\"Demo event\") on {DEMO_NUMBER}, database {location}\n\
          \nIn Twilio's console the number's Messaging webhook is {public_url}/sms and its \
          Voice URL is {public_url}/voice (both POST).\n\
          \nRate it, signed like Twilio would (in another terminal, from the repository):\n\
-         \n  cargo run -q -p twilio-webhook-cli -- send {public_url}/sms --kind sms \
-         --from +15551234567 --to {DEMO_NUMBER} --body '5 great demo' --token {token}\n\
-         \nor by phone call, pressing 4:\n\
-         \n  cargo run -q -p twilio-webhook-cli -- send {public_url}/voice --kind call \
-         --from +15551234567 --to {DEMO_NUMBER} --digits 4 --token {token}\n\
+         \n{build}  export TWILIO_AUTH_TOKEN={token}\
+         \n  {cli} send {public_url}/sms --kind sms \
+         --from +15551234567 --to {DEMO_NUMBER} --body '5 great demo'\n\
+         \nand from a second phone, by call, pressing 4:\n\
+         \n  {cli} send {public_url}/voice --kind call \
+         --from +15557654321 --to {DEMO_NUMBER} --digits 4\n\
          \nRun it in the browser (sign in as {user} / {password}):\n\
          \n  {public_url}/events/DEMO          projector page: live results, QR code to text\n\
          \x20 {public_url}/events/DEMO/manage   open/close, moderate, audience link, reset\n\

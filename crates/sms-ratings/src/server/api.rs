@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::App;
 use super::error::HttpError;
-use crate::export::ratings_csv;
+use crate::export::{ExportError, ratings_csv, ratings_xlsx};
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::{Channel, Event, EventCode, Results, Timestamp};
 
@@ -106,16 +106,38 @@ pub(crate) async fn ratings_csv_export(
     let code = code(&raw)?;
     let rows = app.ratings.store().ratings(code.clone()).await?;
     let rows = rows.ok_or(HttpError::NotFound)?;
-    let disposition = format!("attachment; filename=\"{code}-ratings.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        ratings_csv(&rows).map_err(|e| {
-            tracing::error!(error = %e, "CSV export failed");
-            HttpError::Internal
-        })?,
-    )
-        .into_response())
+    download(&code, "csv", "text/csv; charset=utf-8", ratings_csv(&rows))
+}
+
+pub(crate) async fn ratings_xlsx_export(
+    State(app): State<App>,
+    Path(raw): Path<String>,
+) -> Result<Response, HttpError> {
+    let code = code(&raw)?;
+    let event = app.ratings.store().event(code.clone()).await?;
+    let event = event.ok_or(HttpError::NotFound)?;
+    let rows = app.ratings.store().ratings(code.clone()).await?;
+    let rows = rows.ok_or(HttpError::NotFound)?;
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    download(&code, "xlsx", xlsx, ratings_xlsx(&event, &rows))
+}
+
+/// An export as a file to save (`CODE-ratings.EXT`); it is never cached, like every organiser
+/// answer (see `no_store` on the organiser routes).
+fn download(
+    code: &EventCode,
+    extension: &str,
+    content_type: &'static str,
+    body: Result<impl IntoResponse, ExportError>,
+) -> Result<Response, HttpError> {
+    let body = body.map_err(|e| {
+        tracing::error!(error = %e, "export failed");
+        HttpError::Internal
+    })?;
+    let disposition = format!("attachment; filename=\"{code}-ratings.{extension}\"");
+    let headers = [
+        (header::CONTENT_TYPE, content_type.to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
+    ];
+    Ok((headers, body).into_response())
 }

@@ -220,7 +220,7 @@ async fn organiser_api(db: TestDb) {
     );
     let csv = csv.text().await.unwrap();
     assert!(
-        csv.contains("\"'+1•••••1234\",4,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""),
+        csv.contains("\"1•••••1234\",4,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""),
         "{csv}"
     );
     assert!(!csv.contains("4155551234"));
@@ -314,3 +314,33 @@ async fn shutdown_keeps_acknowledged_votes(db: TestDb) {
     again.stop().await;
 }
 both_backends!(e2e_shutdown, shutdown_keeps_acknowledged_votes);
+
+/// Issue 20, over HTTP: `five - loved it` keeps the comment without its dash, and a name too
+/// long for one segment gives way to the code instead of being cut mid-word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worded_rating_dash_and_a_long_name() {
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    let name = "Journées européennes du logiciel libre — keynote du matin";
+    s.store
+        .add_event(NewEvent {
+            code: "JELL".parse().unwrap(),
+            name: name.into(),
+            number: Some(NUMBER.into()),
+            opens: None,
+            closes: None,
+        })
+        .await
+        .unwrap();
+    let (status, reply) = s.sms("SM1", "+14155550001", "five - loved it").await;
+    assert_eq!(status, 200);
+    assert!(
+        reply.contains("Thanks! Your 5/5 for JELL is recorded."),
+        "{reply}"
+    );
+    assert!(!reply.contains("Journ"), "no name cut mid-word: {reply}");
+    let ratings = s.get_admin("/api/events/JELL/ratings").await;
+    let ratings: serde_json::Value = serde_json::from_str(&ratings.text().await.unwrap()).unwrap();
+    assert_eq!(ratings[0]["comment"], "loved it", "{ratings}");
+    s.stop().await;
+}

@@ -154,7 +154,14 @@ async fn the_form_follows_the_event_rules_and_keeps_what_was_typed() {
     ];
     let r = o.post("/events", &good).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/events/SHOW/manage?notice=created");
+    // Issue 20: no opening time, so it is open now, and the notice says so.
+    assert_eq!(location(&r), "/events/SHOW/manage?notice=created-open");
+    let page = o.get(location(&r)).await;
+    assert!(
+        page.contains("Event created. Voting is open now."),
+        "{page}"
+    );
+    assert!(!page.contains("when you are ready"), "{page}");
     let stored = s
         .store
         .event("SHOW".parse().unwrap())
@@ -337,10 +344,13 @@ async fn moderation_share_link_and_reset() {
     assert_eq!(s.get("/p/not-a-token").await.status(), 404);
 
     // Reset: the typed code must match; the count removed is reported.
-    let r = o.post("/events/MOD/reset", &[("confirm", "nope")]).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(s.count("MOD").await, 2, "nothing removed");
-    let r = o.post("/events/MOD/reset", &[("confirm", "mod")]).await;
+    // Issue 20: exactly the code, so `mod ` or `mod` does not remove every vote of `MOD`.
+    for wrong in ["nope", "mod", "MOD ", " MOD", "mod "] {
+        let r = o.post("/events/MOD/reset", &[("confirm", wrong)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{wrong:?}");
+        assert_eq!(s.count("MOD").await, 2, "nothing removed for {wrong:?}");
+    }
+    let r = o.post("/events/MOD/reset", &[("confirm", "MOD")]).await;
     assert_eq!(location(&r), "/events/MOD/manage?notice=reset&removed=2");
     assert!(o.get(location(&r)).await.contains("Removed 2 votes."));
     assert_eq!(s.count("MOD").await, 0);

@@ -175,7 +175,12 @@ async fn demo_database_is_private_and_the_printed_commands_work() {
         )),
         "{printed}"
     );
-    assert!(printed.contains(&format!("--token {token}")), "{printed}");
+    // The token through the environment, never on a command line (issue 20).
+    assert!(
+        printed.contains(&format!("  export TWILIO_AUTH_TOKEN={token}\n")),
+        "{printed}"
+    );
+    assert!(!printed.contains("--token"), "{printed}");
     assert_eq!(sms(port, &token, "SMdemo").await, 200);
     drop(server);
     let _ = std::fs::remove_dir_all(db.parent().unwrap());

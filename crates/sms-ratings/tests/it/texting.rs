@@ -196,7 +196,7 @@ async fn whatsapp_senders_vote_like_sms(db: TestDb) {
         .await
         .unwrap();
     assert!(
-        csv.contains("\"'+4•••••0999\",5,") && csv.ends_with(",\"whatsapp\"\r\n"),
+        csv.contains("\"4•••••0999\",5,") && csv.ends_with(",\"whatsapp\"\r\n"),
         "{csv}"
     );
     for text in [&ratings.to_string(), &csv] {
@@ -522,33 +522,44 @@ async fn demo_prints_commands_that_work() {
         text.contains(&format!("http://127.0.0.1:{port}/voice")),
         "{text}"
     );
+    // Issue 20: prebuilt binaries (no `cargo run` compiling in silence), the token through
+    // the environment, a different phone for the call.
+    assert!(
+        !text.contains("cargo run") && !text.contains("--token"),
+        "{text}"
+    );
+    let export = printed
+        .iter()
+        .find(|l| l.starts_with("  export TWILIO_AUTH_TOKEN="))
+        .unwrap_or_else(|| panic!("{text}"))
+        .trim()
+        .to_owned();
     let commands: Vec<String> = printed
         .iter()
-        .filter(|l| l.contains("-- send "))
-        .map(|l| {
-            l.trim().replace(
-                "cargo run -q -p twilio-webhook-cli --",
-                &send.display().to_string(),
-            )
-        })
+        .filter(|l| l.contains(" send "))
+        .map(|l| l.trim().to_owned())
         .collect();
     assert_eq!(commands.len(), 2, "{text}");
-    for (command, expect) in commands.iter().zip(["5/5", "Thank you. Your rating"]) {
-        let out = tokio::task::spawn_blocking({
-            let command = command.clone();
-            move || {
-                std::process::Command::new("sh")
-                    .args(["-c", &command])
-                    .env("NO_COLOR", "1")
-                    .output()
-                    .unwrap()
-            }
+    assert!(
+        commands[0].starts_with(&send.display().to_string()),
+        "{text}"
+    );
+    // Run as printed, the way a person pastes them: the `export` line, then each command.
+    for (command, expect) in commands.iter().zip(["5/5", "Your rating of 4"]) {
+        let script = format!("{export}\n{command}\n");
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("sh")
+                .args(["-c", &script])
+                .env("NO_COLOR", "1")
+                .env_remove("TWILIO_AUTH_TOKEN")
+                .output()
+                .unwrap()
         })
         .await
         .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
-            out.status.success() && stdout.contains(expect),
+            out.status.success() && stdout.contains(expect) && !stdout.contains("replaces"),
             "{command}\n{stdout}"
         );
     }

@@ -148,7 +148,11 @@ pub(crate) async fn create(
     match app.ratings.create_event(event).await {
         Ok(event) => {
             tracing::info!(code = %event.code, "event created");
-            Ok(to_manage(&event.code, "created"))
+            let open = event.is_open_at(Timestamp::now());
+            Ok(to_manage(
+                &event.code,
+                if open { "created-open" } else { "created" },
+            ))
         }
         Err(StoreError::DuplicateEvent(code)) => {
             shown.errors.push(EventRuleError::CodeTaken(code));
@@ -167,7 +171,11 @@ pub(crate) struct ManageQuery {
 
 fn notice(query: &ManageQuery) -> Option<Notice> {
     let (kind, text) = match query.notice.as_deref()? {
-        "created" => ("created", "Event created. Open it when you are ready."),
+        "created" => (
+            "created",
+            "Event created. Voting opens at the time you set.",
+        ),
+        "created-open" => ("created", "Event created. Voting is open now."),
         "saved" => ("saved", "Changes saved."),
         "opened" => ("opened", "Voting is open."),
         "closed" => ("closed", "Voting is closed."),
@@ -431,8 +439,8 @@ pub(crate) async fn reset(
     Extension(csrf): Extension<CsrfToken>,
     Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let confirm = form.get("confirm").trim().to_ascii_uppercase();
-    if confirm != code.as_str() {
+    // Exactly the code, as shown: removing every vote deserves a deliberate confirmation.
+    if form.get("confirm") != code.as_str() {
         let shown = Shown {
             reset_error: Some(format!("Type {code} to confirm; nothing was removed.")),
             ..Shown::default()
