@@ -18,7 +18,7 @@
 //! | `GET /metrics` | none | Prometheus text |
 //!
 //! Organiser pages belong in [`organiser_routes`] (they get basic auth from there); a live page
-//! subscribes to [`crate::service::Ratings::subscribe`] through [`App::ratings`].
+//! subscribes to [`crate::service::Ratings::subscribe`] through the `App`'s rating service.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -40,10 +40,12 @@ fn histograms_do_not_grow_without_a_scraper() {
         after.push(rss_kib());
         eprintln!("round {round}: rss {} KiB", after[round]);
     }
-    // The first rounds warm up the allocator; from then on the samples of a round are folded
-    // and freed before the next, so memory stays within a fraction of one round
-    // (without upkeep it grows by 32 MB every round).
-    let growth = after[5].saturating_sub(after[1]);
+    // The first three rounds warm up the allocator (on a loaded machine a round's samples
+    // can pile up past one upkeep interval before they are folded, so the peak may come as
+    // late as round 2); from then on the samples of a round are folded and freed before the
+    // next, so memory stays within a fraction of one round (without upkeep it grows by
+    // 32 MB every round: 64 MB over the two rounds measured).
+    let growth = after[5].saturating_sub(after[3]);
     assert!(
         growth < 8 * 1024,
         "resident memory grew {growth} KiB: {after:?}"
