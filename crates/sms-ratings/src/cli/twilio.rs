@@ -38,7 +38,7 @@ struct Public {
     #[arg(long, env = "PUBLIC_URL")]
     public_url: Option<String>,
     /// The domain of automatic HTTPS, as given to `serve`: without PUBLIC_URL, it is
-    /// https://<first domain>.
+    /// `https://<first domain>`.
     #[arg(long = "acme-domain", env = "ACME_DOMAINS", value_delimiter = ',')]
     acme_domains: Vec<String>,
 }
@@ -93,7 +93,7 @@ fn usage(message: impl std::fmt::Display) -> CliError {
     CliError::Usage(message.to_string())
 }
 
-/// `PUBLIC_URL`, or https://<first ACME domain>, checked as the server checks it.
+/// `PUBLIC_URL`, or `https://<first ACME domain>`, checked as the server checks it.
 fn public_url(public: &Public) -> Result<String, CliError> {
     let implied = twilio_guard_serve::acme::public_url(&public.acme_domains);
     let url = match public.public_url.clone().or(implied) {

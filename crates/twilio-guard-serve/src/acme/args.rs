@@ -15,7 +15,7 @@ pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt
 pub struct AcmeArgs {
     /// Domain to obtain a certificate for (repeat, or comma-separate in the environment):
     /// serves HTTPS without --tls-cert/--tls-key, and PUBLIC_URL defaults to
-    /// https://<first domain>. Its DNS must point at this server, port 443 (TLS-ALPN-01)
+    /// `https://<first domain>`. Its DNS must point at this server, port 443 (TLS-ALPN-01)
     /// or --http-listen on port 80 (HTTP-01).
     #[arg(long = "acme-domain", env = "ACME_DOMAINS", value_delimiter = ',')]
     pub acme_domains: Vec<String>,

@@ -162,7 +162,7 @@ pub struct ProxyArgs {
     #[command(flatten)]
     pub limits: LimitsArgs,
     /// Automatic HTTPS: certificates from Let's Encrypt (or another ACME server); the
-    /// public URL defaults to https://<first domain>.
+    /// public URL defaults to `https://<first domain>`.
     #[command(flatten)]
     pub acme: twilio_guard_serve::AcmeArgs,
 }
