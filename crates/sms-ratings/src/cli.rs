@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
+use crate::phone::Region;
 use twilio_webhook::Scheme;
 use twilio_webhook::keys::{KeyKind, TokenFile, TokenFileError};
 use twilio_webhook::{BasicAuth, KeyStore, LiveKeys, TrustedProxies, Validator};
@@ -24,6 +25,10 @@ pub struct Cli {
     /// with --demo: a new private file in the temp directory]
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// Region (two-letter country code, e.g. GB) whose national numbers the form and
+    /// `events add` accept without a country code [default: none, only +E.164 numbers]
+    #[arg(long, global = true, env = "DEFAULT_REGION")]
+    default_region: Option<Region>,
     #[command(subcommand)]
     command: Command,
 }
@@ -115,8 +120,9 @@ enum Events {
         code: String,
         /// Name shown in replies and results.
         name: String,
-        /// Twilio number serving it (E.164, e.g. +15005550006): texts to it need no code
-        /// while it is the number's only open event.
+        /// Twilio number serving it (E.164, e.g. +15005550006, or national with
+        /// --default-region): texts to it need no code while it is the number's only open
+        /// event.
         #[arg(long)]
         number: Option<String>,
         /// Voting opens (RFC 3339, e.g. 2026-11-29T18:00:00Z) [default: now].
@@ -187,18 +193,22 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve(serve) => run_serve(cli.database, *serve).await,
+        Command::Serve(serve) => run_serve(cli.database, cli.default_region, *serve).await,
         Command::Events(events) => {
             let location = cli.database.unwrap_or_else(|| "ratings.db".into());
             let store = store::open(&location).await?;
-            let result = run_events(store.as_ref(), events).await;
+            let result = run_events(store.as_ref(), events, cli.default_region).await;
             store.close().await;
             result
         }
     }
 }
 
-async fn run_events(store: &dyn Store, command: Events) -> Result<(), CliError> {
+async fn run_events(
+    store: &dyn Store,
+    command: Events,
+    region: Option<Region>,
+) -> Result<(), CliError> {
     match command {
         Events::Add {
             code,
@@ -207,7 +217,7 @@ async fn run_events(store: &dyn Store, command: Events) -> Result<(), CliError> 
             opens,
             closes,
         } => {
-            let event = new_event(&code, name, number, opens, closes)?;
+            let event = new_event(&code, name, number, opens, closes, region)?;
             crate::rules::check_number_free(&event, &store.events().await?, Timestamp::now())
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             let e = store.add_event(event).await?;
@@ -246,13 +256,13 @@ fn new_event(
     number: Option<String>,
     opens: Option<Timestamp>,
     closes: Option<Timestamp>,
+    region: Option<Region>,
 ) -> Result<NewEvent, CliError> {
-    crate::rules::check_event(code, &name, number.as_deref().unwrap_or(""), opens, closes).map_err(
-        |errors| {
-            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            CliError::Usage(text.join("; "))
-        },
-    )
+    let number = number.as_deref().unwrap_or("");
+    crate::rules::check_event(code, &name, number, opens, closes, region).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        CliError::Usage(text.join("; "))
+    })
 }
 
 /// 32 random bytes as hex (demo token and password).
@@ -267,7 +277,11 @@ const NO_TOKEN: &str = "no Twilio auth token: set TWILIO_AUTH_TOKEN (or --token-
     auth token of the Twilio account whose number calls this server (Twilio Console > Account \
     > API keys & tokens), or try `sms-ratings serve --demo`";
 
-async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), CliError> {
+async fn run_serve(
+    database: Option<String>,
+    region: Option<Region>,
+    mut serve: Serve,
+) -> Result<(), CliError> {
     if serve.demo {
         serve.auth_token = Some(random_secret()?);
         serve.admin_password = Some(random_secret()?);
@@ -299,7 +313,7 @@ async fn run_serve(database: Option<String>, mut serve: Serve) -> Result<(), Cli
         }
         None => format!("{scheme}://{addr}"),
     };
-    let config = server_config(&serve, validator, &public_url)?;
+    let config = server_config(&serve, validator, &public_url)?.default_region(region);
     if let (Some(path), true) = (&serve.token_file, cfg!(unix)) {
         tokio::spawn(reload_on_hangup(
             path.clone(),
@@ -514,6 +528,7 @@ async fn demo_setup(
         Some(DEMO_NUMBER.into()),
         None,
         None,
+        None,
     )?;
     match store.add_event(event).await {
         Ok(_) | Err(StoreError::DuplicateEvent(_)) => {}
@@ -585,10 +600,10 @@ mod tests {
 
     #[test]
     fn event_names_must_be_printable() {
-        assert!(new_event("RUST", "Rust Conf".into(), None, None, None).is_ok());
+        assert!(new_event("RUST", "Rust Conf".into(), None, None, None, None).is_ok());
         for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
             assert!(
-                new_event("RUST", bad.into(), None, None, None).is_err(),
+                new_event("RUST", bad.into(), None, None, None, None).is_err(),
                 "{bad:?}"
             );
         }

@@ -8,6 +8,7 @@ pub mod mask;
 pub mod metrics;
 pub mod model;
 pub mod parse;
+pub mod phone;
 pub mod reply;
 pub mod rules;
 pub mod server;

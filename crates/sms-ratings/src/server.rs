@@ -75,6 +75,7 @@ pub use error::HttpError;
 pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
+use crate::phone::Region;
 use crate::service::Ratings;
 
 /// Why the server settings are invalid.
@@ -98,6 +99,7 @@ pub struct Config {
     limits: Limits,
     voice_action: String,
     trusted_proxies: TrustedProxies,
+    default_region: Option<Region>,
 }
 
 impl Config {
@@ -120,7 +122,16 @@ impl Config {
             limits: Limits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
             trusted_proxies: TrustedProxies::default(),
+            default_region: None,
         })
+    }
+
+    /// The region whose national numbers the event form reads (`0207 946 0000` in GB);
+    /// none by default: numbers need their country code.
+    #[must_use]
+    pub fn default_region(mut self, region: Option<Region>) -> Self {
+        self.default_region = region;
+        self
     }
 
     /// The handle that swaps the webhook keys of the running server (token-file reload).
@@ -202,6 +213,8 @@ pub struct Shared {
     public_url: Arc<str>,
     limits: Limits,
     streams: page::Streams,
+    /// National numbers in the event form are read in this region.
+    default_region: Option<Region>,
 }
 
 impl std::fmt::Debug for App {
@@ -226,6 +239,7 @@ impl App {
             stopping: page::Stopping::new(),
             public_url: config.public_url.into(),
             limits: config.limits,
+            default_region: config.default_region,
             streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))

@@ -106,6 +106,20 @@ CREATE TABLE opt_outs (
 ){CLUSTERED};
 ",
     },
+    // Event numbers in E.164 (Twilio's `To`): what was stored with separators and a country
+    // code is cleaned here; a national number needs a region this build cannot know at
+    // migration time, so it stays as it is and the manage page flags it (`phone::is_e164`).
+    Migration {
+        version: 4,
+        name: "event numbers in E.164",
+        sql: "
+UPDATE events SET number = NULL WHERE trim(number) = '';
+UPDATE events
+SET number = replace(replace(replace(replace(replace(trim(number),
+    ' ', ''), '-', ''), '(', ''), ')', ''), '.', '')
+WHERE trim(number) LIKE '+%' OR trim(number) LIKE 'whatsapp:+%';
+",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

@@ -18,6 +18,7 @@ use super::view::{average_text, state_name};
 use super::{App, code};
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::{Event, EventCode, NewEvent, Timestamp};
+use crate::phone::Region;
 use crate::rules::{self, EventRuleError, Field};
 use crate::server::csrf::{CsrfToken, new_token};
 use crate::server::error::HttpError;
@@ -66,7 +67,11 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
 }
 
 /// The event form as posted, and the event it describes when every rule holds.
-fn checked(form: &FormData, code: &str) -> (EventForm, Result<NewEvent, Vec<EventRuleError>>) {
+fn checked(
+    form: &FormData,
+    code: &str,
+    region: Option<Region>,
+) -> (EventForm, Result<NewEvent, Vec<EventRuleError>>) {
     let mut errors = Vec::new();
     let mut time = |field, name| {
         rules::parse_time(field, form.get(name)).unwrap_or_else(|e| {
@@ -76,8 +81,8 @@ fn checked(form: &FormData, code: &str) -> (EventForm, Result<NewEvent, Vec<Even
     };
     let opens = time(Field::Opens, "opens");
     let closes = time(Field::Closes, "closes");
-    let result = match rules::check_event(code, form.get("name"), form.get("number"), opens, closes)
-    {
+    let number = form.get("number");
+    let result = match rules::check_event(code, form.get("name"), number, opens, closes, region) {
         Ok(event) if errors.is_empty() => Ok(event),
         Ok(_) => Err(errors),
         Err(mut found) => {
@@ -103,7 +108,7 @@ async fn checked_with_others(
     form: &FormData,
     code: &str,
 ) -> Result<(EventForm, Result<NewEvent, ()>), HttpError> {
-    let (mut shown, result) = checked(form, code);
+    let (mut shown, result) = checked(form, code, app.default_region);
     let Ok(event) = result else {
         return Ok((shown, Err(())));
     };
@@ -268,6 +273,7 @@ async fn manage_page(
             })
             .collect(),
         form: shown.form.unwrap_or_else(|| EventForm::of(&event)),
+        bad_number: event.number.clone().filter(|n| !crate::phone::is_e164(n)),
         settings,
         event,
         csrf,
