@@ -14,6 +14,16 @@ pub struct EventSettings {
     pub results_hidden: bool,
     /// The public share link's token (`/p/{token}`), when there is one.
     pub share_token: Option<String>,
+    /// Origins allowed to frame the share link, space-separated (see [`crate::embed`]).
+    pub frame_ancestors: Option<String>,
+}
+
+impl EventSettings {
+    /// The origins allowed to frame the share link.
+    pub fn frame_origins(&self) -> Vec<String> {
+        let list = self.frame_ancestors.as_deref().unwrap_or_default();
+        list.split_whitespace().map(str::to_owned).collect()
+    }
 }
 
 /// A change to an event's state, as the organiser's buttons make it.
@@ -33,6 +43,8 @@ pub enum EventChange {
     HideResults(bool),
     /// Set (a new token) or revoke (`None`) the share link.
     Share(Option<String>),
+    /// The origins allowed to frame the share link (checked by [`crate::embed`]).
+    FrameAncestors(Vec<String>),
 }
 
 /// The second parameter of a [`EventChange`]'s statement.
@@ -61,6 +73,7 @@ impl EventChange {
             Self::Unarchive => "UPDATE events SET archived = FALSE WHERE code = $1",
             Self::HideResults(_) => "UPDATE events SET results_hidden = $2 WHERE code = $1",
             Self::Share(_) => "UPDATE events SET share_token = $2 WHERE code = $1",
+            Self::FrameAncestors(_) => "UPDATE events SET frame_ancestors = $2 WHERE code = $1",
         }
     }
 
@@ -70,6 +83,9 @@ impl EventChange {
             Self::OpenNow(now) => Arg::Millis(now.millis()),
             Self::HideResults(hidden) => Arg::Flag(*hidden),
             Self::Share(token) => Arg::Text(token.clone()),
+            Self::FrameAncestors(origins) => {
+                Arg::Text(Some(origins.join(" ")).filter(|s| !s.is_empty()))
+            }
             Self::Close | Self::Archive | Self::Unarchive => Arg::None,
         }
     }
@@ -81,7 +97,7 @@ pub(crate) const EDIT_EVENT_SQL: &str =
 
 /// An event's settings (`$1` = code).
 pub(crate) const SETTINGS_SQL: &str =
-    "SELECT archived, results_hidden, share_token FROM events WHERE code = $1";
+    "SELECT archived, results_hidden, share_token, frame_ancestors FROM events WHERE code = $1";
 
 /// Hides or shows one comment (`$1` = code, `$2` = the vote's `MessageSid`, `$3` = hidden).
 pub(crate) const HIDE_COMMENT_SQL: &str = "UPDATE ratings SET hidden = $3

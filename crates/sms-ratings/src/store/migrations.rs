@@ -120,6 +120,12 @@ SET number = replace(replace(replace(replace(replace(trim(number),
 WHERE trim(number) LIKE '+%' OR trim(number) LIKE 'whatsapp:+%';
 ",
     },
+    // The origins that may frame an event's audience link (space-separated; see `embed`).
+    Migration {
+        version: 5,
+        name: "audience link framing origins",
+        sql: "ALTER TABLE events ADD COLUMN frame_ancestors TEXT;",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

@@ -509,6 +509,7 @@ impl PgStore {
                 archived: r.try_get(0).map_err(map_err)?,
                 results_hidden: r.try_get(1).map_err(map_err)?,
                 share_token: r.try_get(2).map_err(map_err)?,
+                frame_ancestors: r.try_get(3).map_err(map_err)?,
             })
         })
         .transpose()

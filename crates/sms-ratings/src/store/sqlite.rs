@@ -641,6 +641,7 @@ impl Store for SqliteStore {
                         archived: r.get(0)?,
                         results_hidden: r.get(1)?,
                         share_token: r.get(2)?,
+                        frame_ancestors: r.get(3)?,
                     })
                 })
                 .optional()

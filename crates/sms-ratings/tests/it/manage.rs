@@ -363,6 +363,7 @@ const ROUTES: &[(&str, &[(&str, &str)])] = &[
         &[("id", "SM1"), ("action", "hide")],
     ),
     ("/events/CSRF/reset", &[("confirm", "CSRF")]),
+    ("/events/CSRF/embed", &[("origins", "https://evil.example")]),
 ];
 
 /// Everything the routes above could change.
@@ -669,5 +670,107 @@ async fn migration_4_cleans_numbers_and_the_manage_page_flags_the_rest() {
         "{flagged}"
     );
     assert!(!o.get("/events/SPACED/manage").await.contains("data-flag"));
+    s.stop().await;
+}
+
+/// The organiser lets listed origins frame the audience link, and only it: its page's
+/// `frame-ancestors` lists exactly them (no `X-Frame-Options`); every other page stays
+/// unframeable; a bad list is a field error that changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_audience_link_is_framed_and_only_by_the_listed_origins() {
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    add(&s, "DECK", Some(NUMBER)).await;
+    let o = Organiser::sign_in(&s).await;
+    o.post("/events/DECK/share", &[("action", "new")]).await;
+    let link = hidden_value_of_share(&o.get("/events/DECK/manage").await);
+    let audience = link.trim_start_matches(&s.base).to_owned();
+    let headers = |path: String, auth: bool| {
+        let client = o.client.clone();
+        let url = format!("{}{path}", s.base);
+        async move {
+            let mut request = client.get(url);
+            if auth {
+                request = request.basic_auth(ADMIN.0, Some(ADMIN.1));
+            }
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            let h = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            (h("content-security-policy").unwrap(), h("x-frame-options"))
+        }
+    };
+    let ancestors = |csp: &str| csp.split("frame-ancestors ").nth(1).unwrap().to_owned();
+    let (csp, xfo) = headers(audience.clone(), false).await;
+    assert_eq!(
+        (ancestors(&csp), xfo.as_deref()),
+        ("'none'".into(), Some("DENY"))
+    );
+
+    let r = o
+        .post(
+            "/events/DECK/embed",
+            &[(
+                "origins",
+                "https://docs.google.com, HTTPS://*.officeapps.live.com/",
+            )],
+        )
+        .await;
+    assert_eq!(location(&r), "/events/DECK/manage?notice=embed");
+    let (csp, xfo) = headers(audience.clone(), false).await;
+    assert_eq!(
+        ancestors(&csp),
+        "https://docs.google.com https://*.officeapps.live.com"
+    );
+    assert_eq!(xfo, None);
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self';"),
+        "{csp}"
+    );
+    // Everything else: the audience link's feeds, the projector, the manage page.
+    for (path, auth) in [
+        (format!("{audience}/snapshot"), false),
+        ("/events/DECK".to_owned(), true),
+        ("/events/DECK/manage".to_owned(), true),
+    ] {
+        let (csp, xfo) = headers(path.clone(), auth).await;
+        assert_eq!(
+            (ancestors(&csp), xfo.as_deref()),
+            ("'none'".into(), Some("DENY")),
+            "{path}"
+        );
+    }
+
+    let before = s
+        .store
+        .event_settings("DECK".parse().unwrap())
+        .await
+        .unwrap();
+    for bad in [
+        "https://docs.google.com/presentation",
+        "http://docs.google.com",
+        "https://*",
+    ] {
+        let r = o.post("/events/DECK/embed", &[("origins", bad)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("data-error=\"embed\""), "{html}");
+    }
+    let after = s
+        .store
+        .event_settings("DECK".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+
+    o.post("/events/DECK/embed", &[("origins", "")]).await;
+    let (csp, xfo) = headers(audience, false).await;
+    assert_eq!(
+        (ancestors(&csp), xfo.as_deref()),
+        ("'none'".into(), Some("DENY"))
+    );
     s.stop().await;
 }

@@ -188,6 +188,7 @@ fn notice(query: &ManageQuery) -> Option<Notice> {
             "New audience link: any earlier link no longer works.",
         ),
         "revoked" => ("revoked", "Audience link revoked: it now answers 404."),
+        "embed" => ("embed", "Framing origins saved."),
         "comment-hidden" => (
             "comment-hidden",
             "Comment hidden from the projector and the audience.",
@@ -220,6 +221,8 @@ struct Shown {
     form: Option<EventForm>,
     state_error: Option<String>,
     reset_error: Option<String>,
+    /// The framing origins as typed, and why they were refused.
+    embed: Option<(String, String)>,
 }
 
 async fn manage_page(
@@ -246,6 +249,7 @@ async fn manage_page(
         .collect();
     comments.sort_by_key(|r| std::cmp::Reverse(r.updated_at));
     let state = state_name(&event);
+    let settings_origins = settings.frame_origins();
     let page = ManagePage {
         state,
         state_label: render::state_label(state),
@@ -280,6 +284,11 @@ async fn manage_page(
         notice: shown.notice,
         state_error: shown.state_error,
         reset_error: shown.reset_error,
+        embed_origins: shown
+            .embed
+            .as_ref()
+            .map_or_else(|| settings_origins.join(" "), |(typed, _)| typed.clone()),
+        embed_error: shown.embed.map(|(_, error)| error),
     };
     Ok(render::page(status, &page))
 }
@@ -410,6 +419,25 @@ pub(crate) async fn comments(
     }
     let found = app.ratings.hide_comment(code.clone(), id, hidden).await?;
     Ok(to_manage(&code, if found { done } else { "comment-gone" }))
+}
+
+/// Sets the origins allowed to frame the audience link; a bad list changes nothing.
+pub(crate) async fn embed(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let typed = form.get("origins");
+    match crate::embed::parse_origins(typed) {
+        Ok(origins) => apply(&app, code, EventChange::FrameAncestors(origins), "embed").await,
+        Err(e) => {
+            let shown = Shown {
+                embed: Some((typed.to_owned(), e.to_string())),
+                ..Shown::default()
+            };
+            manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub(crate) async fn reset(
