@@ -1,4 +1,4 @@
-//! The HTTP server: routes, state, `run(listener, shutdown, app)`.
+//! The HTTP server: routes, state, `run(listener, app, shutdown)`.
 //!
 //! | route | auth | what |
 //! |---|---|---|
@@ -31,7 +31,7 @@
 //! let config = Config::new("an auth token", &format!("http://{addr}"))?;
 //! let app = App::new(Ratings::new(store), config);
 //! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-//! let server = tokio::spawn(sms_ratings::server::run(listener, async { let _ = stopped.await; }, app));
+//! let server = tokio::spawn(sms_ratings::server::run(listener, app, async { let _ = stopped.await; }));
 //! # // In a whole-workspace build reqwest carries the CLI's `rustls-no-provider`.
 //! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let health = reqwest::get(format!("http://{addr}/healthz")).await?;
@@ -118,7 +118,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url: public_base(public_url).to_owned(),
             limits: Limits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
             trusted_proxies: TrustedProxies::default(),
@@ -181,6 +181,37 @@ impl Config {
 
 /// The `<Gather>` action of a call, below the public URL's path prefix.
 const VOICE_RATE: &str = "/voice/rate";
+/// The messaging webhook's path, below the public URL.
+const SMS_PATH: &str = "/sms";
+/// The Voice URL's path, below the public URL.
+const VOICE_PATH: &str = "/voice";
+
+/// The URLs a Twilio number must call, exactly as this server verifies them: what
+/// `sms-ratings twilio connect` stores as the number's `SmsUrl` and `VoiceUrl` (Twilio signs
+/// the stored string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrls {
+    /// `PUBLIC_URL` + `/sms`.
+    pub sms: String,
+    /// `PUBLIC_URL` + `/voice`.
+    pub voice: String,
+}
+
+impl WebhookUrls {
+    /// The URLs under `public_url` (scheme, host and optional path prefix).
+    pub fn new(public_url: &str) -> Self {
+        let base = public_base(public_url);
+        Self {
+            sms: format!("{base}{SMS_PATH}"),
+            voice: format!("{base}{VOICE_PATH}"),
+        }
+    }
+}
+
+/// The public URL as the server keeps it (no trailing slash).
+fn public_base(public_url: &str) -> &str {
+    public_url.trim_end_matches('/')
+}
 
 /// The path of `https://host[:port][/prefix]` without a trailing slash (`""` for none).
 fn path_prefix(public_url: &str) -> &str {
@@ -258,11 +289,11 @@ impl std::ops::Deref for App {
 pub fn router(app: App) -> Router {
     Router::new()
         .route(
-            "/sms",
+            SMS_PATH,
             post(webhook::sms).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
         )
         .route(
-            "/voice",
+            VOICE_PATH,
             post(voice::call).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
         )
         .route(
@@ -328,27 +359,27 @@ async fn metrics(State(app): State<App>) -> Response {
 /// [`Limits`] by [`twilio_guard_serve::serve`].
 pub async fn run(
     listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve(listener, None, shutdown, app).await
+    serve(listener, None, app, shutdown).await
 }
 
 /// [`run`] over TLS (a configuration from [`twilio_guard_serve::tls::load`]).
 pub async fn run_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve(listener, Some(tls), shutdown, app).await
+    serve(listener, Some(tls), app, shutdown).await
 }
 
 async fn serve(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
     let limits = app.limits.clone();

@@ -106,11 +106,26 @@ CREATE TABLE opt_outs (
 ){CLUSTERED};
 ",
     },
+    Migration {
+        version: 4,
+        name: "twilio number webhooks kept for undo",
+        sql: "
+CREATE TABLE twilio_number_backups (
+    number_sid TEXT PRIMARY KEY,
+    phone_number TEXT NOT NULL,
+    sms_url TEXT NOT NULL,
+    sms_method TEXT NOT NULL,
+    voice_url TEXT NOT NULL,
+    voice_method TEXT NOT NULL,
+    saved_at BIGINT NOT NULL
+){CLUSTERED};
+",
+    },
     // Event numbers in E.164 (Twilio's `To`): what was stored with separators and a country
     // code is cleaned here; a national number needs a region this build cannot know at
     // migration time, so it stays as it is and the manage page flags it (`phone::is_e164`).
     Migration {
-        version: 4,
+        version: 5,
         name: "event numbers in E.164",
         sql: "
 UPDATE events SET number = NULL WHERE trim(number) = '';
@@ -122,7 +137,7 @@ WHERE trim(number) LIKE '+%' OR trim(number) LIKE 'whatsapp:+%';
     },
     // The origins that may frame an event's audience link (space-separated; see `embed`).
     Migration {
-        version: 5,
+        version: 6,
         name: "audience link framing origins",
         sql: "ALTER TABLE events ADD COLUMN frame_ancestors TEXT;",
     },

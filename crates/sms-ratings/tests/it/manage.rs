@@ -283,7 +283,16 @@ async fn moderation_share_link_and_reset() {
     assert_eq!(snap["revealed"], false);
     assert_eq!(snap["results"]["count"], 2);
     assert_eq!(snap["results"]["average"], serde_json::Value::Null);
-    assert_eq!(snap["results"]["histogram"]["5"], 0);
+    // No rating in any form: no histogram entry, no comment's rating.
+    assert_eq!(snap["results"]["histogram"], serde_json::json!({}));
+    assert!(
+        snap["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("rating").is_none()),
+        "{snap}"
+    );
     o.post("/events/MOD/results", &[("action", "reveal")]).await;
     let snap: serde_json::Value =
         serde_json::from_str(&o.get("/api/events/MOD/snapshot").await).unwrap();
@@ -627,17 +636,17 @@ fn the_cli_stores_numbers_in_e164_with_the_default_region() {
     );
 }
 
-/// Migration 4 cleans numbers stored with a country code; a national one (no region known at
+/// Migration 5 cleans numbers stored with a country code; a national one (no region known at
 /// migration time) stays and the manage page flags it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migration_4_cleans_numbers_and_the_manage_page_flags_the_rest() {
+async fn migration_5_cleans_numbers_and_the_manage_page_flags_the_rest() {
     let db = TestDb::sqlite();
     {
         let store = db.open().await;
         store.close().await;
         let conn = rusqlite::Connection::open(&db.location).unwrap();
         conn.execute_batch(
-            "DELETE FROM schema_migrations WHERE version = 4;
+            "DELETE FROM schema_migrations WHERE version = 5;
              INSERT INTO events (code, name, number, created_at) VALUES
                  ('SPACED', 'Spaced', ' +44 20-7946 (0000) ', 0),
                  ('LOCAL', 'Local', '02079460000', 0),
