@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::phone::Region;
 use crate::store::StoreError;
 
 /// Rate an event by SMS: verified Twilio webhooks, durable votes, live results.
@@ -28,6 +29,10 @@ pub struct Cli {
     /// with --demo: a new private file in the temp directory]
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     database: Option<String>,
+    /// Region (two-letter country code, e.g. GB) whose national numbers the form and
+    /// `events add` accept without a country code [default: none, only +E.164 numbers]
+    #[arg(long, global = true, env = "DEFAULT_REGION")]
+    default_region: Option<Region>,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,8 +102,8 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve(args) => serve::run(cli.database, *args).await,
-        Command::Events(command) => events::run(cli.database, command).await,
+        Command::Serve(args) => serve::run(cli.database, cli.default_region, *args).await,
+        Command::Events(command) => events::run(cli.database, cli.default_region, command).await,
         Command::Twilio(command) => {
             let location = cli.database.unwrap_or_else(|| "ratings.db".into());
             twilio::run(&location, command).await

@@ -2,12 +2,14 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod embed;
 pub mod export;
 pub mod keyword;
 pub mod mask;
 pub mod metrics;
 pub mod model;
 pub mod parse;
+pub mod phone;
 pub mod reply;
 pub mod rules;
 pub mod server;

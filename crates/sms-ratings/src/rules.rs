@@ -4,16 +4,17 @@
 //! ```
 //! use sms_ratings::rules::{check_event, Field};
 //!
-//! let event = check_event("rust25", " RustConf ", "+1 500 555-0006", None, None).unwrap();
+//! let event = check_event("rust25", " RustConf ", "+1 500 555-0006", None, None, None).unwrap();
 //! assert_eq!((event.code.as_str(), event.name.as_str()), ("RUST25", "RustConf"));
 //! assert_eq!(event.number.as_deref(), Some("+15005550006"));
 //!
-//! let errors = check_event("1x", "Bell\u{7}", "", None, None).unwrap_err();
+//! let errors = check_event("1x", "Bell\u{7}", "", None, None, None).unwrap_err();
 //! let fields: Vec<Field> = errors.iter().map(|e| e.field()).collect();
 //! assert_eq!(fields, [Field::Code, Field::Name]);
 //! ```
 
 use crate::model::{Event, EventCode, NewEvent, Timestamp};
+use crate::phone::{self, Region};
 
 /// Longest event name accepted (replies shorten long names anyway).
 pub const MAX_NAME: usize = 120;
@@ -52,8 +53,12 @@ pub enum EventRuleError {
     /// The name is longer than [`MAX_NAME`] characters.
     #[error("the event name is longer than {MAX_NAME} characters")]
     NameTooLong,
-    /// The number is not a phone number.
-    #[error("{0:?} is not a phone number (E.164, e.g. +15005550006)")]
+    /// The number is not a valid phone number in E.164 (or, with a default region, in that
+    /// region's national form).
+    #[error(
+        "{0:?} is not a valid phone number: type it in E.164 form with its country code, e.g. \
+         +442079460000"
+    )]
     Number(String),
     /// A time is not RFC 3339 (or the form's `YYYY-MM-DDTHH:MM`, taken as UTC).
     #[error("{1:?} is not a time like 2026-11-29T18:00:00Z")]
@@ -89,13 +94,15 @@ impl EventRuleError {
 }
 
 /// Checks event details as typed and returns the event to store, or every error found.
-/// An empty `number` means none.
+/// An empty `number` means none; a number without its country code is read in `region`
+/// (the deployment's `--default-region`).
 pub fn check_event(
     code: &str,
     name: &str,
     number: &str,
     opens: Option<Timestamp>,
     closes: Option<Timestamp>,
+    region: Option<Region>,
 ) -> Result<NewEvent, Vec<EventRuleError>> {
     let mut errors = Vec::new();
     let code = code
@@ -103,7 +110,7 @@ pub fn check_event(
         .parse::<EventCode>()
         .map_err(|_| EventRuleError::Code);
     let name = check_name(name);
-    let number = check_number(number);
+    let number = check_number(number, region);
     if let (Some(o), Some(c)) = (opens, closes)
         && c <= o
     {
@@ -139,34 +146,17 @@ fn check_name(name: &str) -> Result<String, EventRuleError> {
     }
 }
 
-/// `+1 (500) 555-0006` → `+15005550006`; empty → none. Other addresses (short codes,
-/// `whatsapp:+1…`) pass as long as they hold no white space or control character.
-fn check_number(number: &str) -> Result<Option<String>, EventRuleError> {
+/// `+1 (500) 555-0006` → `+15005550006`, `0207 946 0000` in GB → `+442079460000`; empty →
+/// none. `whatsapp:` numbers keep their prefix; short codes are refused (Twilio's `To` is
+/// E.164).
+fn check_number(number: &str, region: Option<Region>) -> Result<Option<String>, EventRuleError> {
     let trimmed = number.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
-    let phone_like = trimmed.starts_with(|c: char| c == '+' || c.is_ascii_digit());
-    let cleaned: String = if phone_like {
-        trimmed
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-            .collect()
-    } else {
-        trimmed.to_owned()
-    };
-    let bad = cleaned.len() > 64 || cleaned.chars().any(|c| c.is_whitespace() || c.is_control());
-    let bad_phone = phone_like
-        && !cleaned
-            .strip_prefix('+')
-            .unwrap_or(&cleaned)
-            .bytes()
-            .all(|b| b.is_ascii_digit());
-    if bad || bad_phone {
-        Err(EventRuleError::Number(trimmed.to_owned()))
-    } else {
-        Ok(Some(cleaned))
-    }
+    phone::to_e164(trimmed, region)
+        .map(Some)
+        .map_err(|_| EventRuleError::Number(trimmed.to_owned()))
 }
 
 /// A time as typed in a form: RFC 3339, or `YYYY-MM-DDTHH:MM` (a `datetime-local` input),
@@ -246,13 +236,16 @@ mod tests {
 
     #[test]
     fn names_must_be_printable_and_short() {
-        assert!(check_event("RUST", "Rust Conf", "", None, None).is_ok());
+        assert!(check_event("RUST", "Rust Conf", "", None, None, None).is_ok());
         for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
-            assert!(check_event("RUST", bad, "", None, None).is_err(), "{bad:?}");
+            assert!(
+                check_event("RUST", bad, "", None, None, None).is_err(),
+                "{bad:?}"
+            );
         }
         let long = "x".repeat(MAX_NAME + 1);
         assert_eq!(
-            check_event("RUST", &long, "", None, None).unwrap_err(),
+            check_event("RUST", &long, "", None, None, None).unwrap_err(),
             [EventRuleError::NameTooLong]
         );
     }
@@ -260,7 +253,7 @@ mod tests {
     #[test]
     fn every_error_is_reported_with_its_field() {
         let t = Timestamp::from_millis;
-        let errors = check_event("9", "", "+1 555 abc", Some(t(10)), Some(t(5))).unwrap_err();
+        let errors = check_event("9", "", "+1 555 abc", Some(t(10)), Some(t(5)), None).unwrap_err();
         let fields: Vec<_> = errors.iter().map(EventRuleError::field).collect();
         assert_eq!(
             fields,
@@ -270,9 +263,14 @@ mod tests {
 
     #[test]
     fn numbers_are_cleaned_or_refused() {
-        let n = |s| check_event("AB", "n", s, None, None).map(|e| e.number);
+        let gb = "GB".parse().ok();
+        let n = |s| check_event("AB", "n", s, None, None, gb).map(|e| e.number);
         assert_eq!(n("+1 (500) 555-0006"), Ok(Some("+15005550006".into())));
-        assert_eq!(n("12345"), Ok(Some("12345".into())));
+        assert_eq!(n("0207 946 0000"), Ok(Some("+442079460000".into())));
+        assert_eq!(
+            n("12345"),
+            Err(vec![EventRuleError::Number("12345".into())])
+        );
         assert_eq!(n("whatsapp:+15005550006").unwrap().unwrap().len(), 21);
         assert!(n("+1 555 CALL").is_err());
         assert!(n("what sapp").is_err());

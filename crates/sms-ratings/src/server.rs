@@ -76,6 +76,7 @@ pub use error::HttpError;
 pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
+use crate::phone::Region;
 use crate::service::Ratings;
 
 /// Why the server settings are invalid.
@@ -100,6 +101,7 @@ pub struct Config {
     voice_action: String,
     certificate: Option<CertStatus>,
     trusted_proxies: TrustedProxies,
+    default_region: Option<Region>,
 }
 
 impl Config {
@@ -123,6 +125,7 @@ impl Config {
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
             certificate: None,
             trusted_proxies: TrustedProxies::default(),
+            default_region: None,
         })
     }
 
@@ -131,6 +134,14 @@ impl Config {
     #[must_use]
     pub fn certificate(mut self, status: CertStatus) -> Self {
         self.certificate = Some(status);
+        self
+    }
+
+    /// The region whose national numbers the event form reads (`0207 946 0000` in GB);
+    /// none by default: numbers need their country code.
+    #[must_use]
+    pub fn default_region(mut self, region: Option<Region>) -> Self {
+        self.default_region = region;
         self
     }
 
@@ -245,6 +256,8 @@ pub struct Shared {
     limits: Limits,
     streams: page::Streams,
     certificate: Option<CertStatus>,
+    /// National numbers in the event form are read in this region.
+    default_region: Option<Region>,
 }
 
 impl std::fmt::Debug for App {
@@ -270,6 +283,7 @@ impl App {
             public_url: config.public_url.into(),
             limits: config.limits,
             certificate: config.certificate,
+            default_region: config.default_region,
             streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))

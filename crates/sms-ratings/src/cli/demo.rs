@@ -77,6 +77,7 @@ pub(super) async fn setup(
         Some(DEMO_NUMBER.into()),
         None,
         None,
+        None,
     )?;
     match store.add_event(event).await {
         Ok(_) | Err(StoreError::DuplicateEvent(_)) => {}

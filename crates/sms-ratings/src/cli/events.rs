@@ -5,6 +5,7 @@ use clap::Subcommand;
 
 use super::CliError;
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
+use crate::phone::Region;
 use crate::store::{self, Store};
 
 /// The `events` subcommands.
@@ -16,8 +17,9 @@ pub(super) enum Events {
         code: String,
         /// Name shown in replies and results.
         name: String,
-        /// Twilio number serving it (E.164, e.g. +15005550006): texts to it need no code
-        /// while it is the number's only open event.
+        /// Twilio number serving it (E.164, e.g. +15005550006, or national with
+        /// --default-region): texts to it need no code while it is the number's only open
+        /// event.
         #[arg(long)]
         number: Option<String>,
         /// Voting opens (RFC 3339, e.g. 2026-11-29T18:00:00Z) [default: now].
@@ -37,15 +39,24 @@ pub(super) enum Events {
 }
 
 /// Opens the database (`ratings.db` by default), runs `command`, closes it.
-pub(super) async fn run(database: Option<String>, command: Events) -> Result<(), CliError> {
+/// National numbers are read in `region`.
+pub(super) async fn run(
+    database: Option<String>,
+    region: Option<Region>,
+    command: Events,
+) -> Result<(), CliError> {
     let location = database.unwrap_or_else(|| "ratings.db".into());
     let store = store::open(&location).await?;
-    let result = run_on(store.as_ref(), command).await;
+    let result = run_on(store.as_ref(), command, region).await;
     store.close().await;
     result
 }
 
-async fn run_on(store: &dyn Store, command: Events) -> Result<(), CliError> {
+async fn run_on(
+    store: &dyn Store,
+    command: Events,
+    region: Option<Region>,
+) -> Result<(), CliError> {
     match command {
         Events::Add {
             code,
@@ -54,7 +65,7 @@ async fn run_on(store: &dyn Store, command: Events) -> Result<(), CliError> {
             opens,
             closes,
         } => {
-            let event = new_event(&code, name, number, opens, closes)?;
+            let event = new_event(&code, name, number, opens, closes, region)?;
             crate::rules::check_number_free(&event, &store.events().await?, Timestamp::now())
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             let e = store.add_event(event).await?;
@@ -93,13 +104,13 @@ pub(super) fn new_event(
     number: Option<String>,
     opens: Option<Timestamp>,
     closes: Option<Timestamp>,
+    region: Option<Region>,
 ) -> Result<NewEvent, CliError> {
-    crate::rules::check_event(code, &name, number.as_deref().unwrap_or(""), opens, closes).map_err(
-        |errors| {
-            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            CliError::Usage(text.join("; "))
-        },
-    )
+    let number = number.as_deref().unwrap_or("");
+    crate::rules::check_event(code, &name, number, opens, closes, region).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        CliError::Usage(text.join("; "))
+    })
 }
 
 #[cfg(test)]
@@ -108,10 +119,10 @@ mod tests {
 
     #[test]
     fn event_names_must_be_printable() {
-        assert!(new_event("RUST", "Rust Conf".into(), None, None, None).is_ok());
+        assert!(new_event("RUST", "Rust Conf".into(), None, None, None, None).is_ok());
         for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
             assert!(
-                new_event("RUST", bad.into(), None, None, None).is_err(),
+                new_event("RUST", bad.into(), None, None, None, None).is_err(),
                 "{bad:?}"
             );
         }

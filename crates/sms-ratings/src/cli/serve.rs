@@ -10,6 +10,7 @@ use twilio_webhook::{BasicAuth, Scheme, TrustedProxies, Validator};
 
 use super::redact::redact;
 use super::{CliError, demo, keys, secrets};
+use crate::phone::Region;
 use crate::server::{self, App, Config};
 use crate::service::Ratings;
 use crate::store;
@@ -96,7 +97,12 @@ pub(super) struct Serve {
 
 /// Runs the server `serve` describes over the database at `database` until Ctrl-C or
 /// SIGTERM.
-pub(super) async fn run(database: Option<String>, mut serve: Serve) -> Result<(), CliError> {
+/// National numbers in the event form are read in `region`.
+pub(super) async fn run(
+    database: Option<String>,
+    region: Option<Region>,
+    mut serve: Serve,
+) -> Result<(), CliError> {
     if serve.demo {
         demo::generate_secrets(&mut serve)?;
     }
@@ -114,7 +120,7 @@ pub(super) async fn run(database: Option<String>, mut serve: Serve) -> Result<()
     let addr = listener.local_addr()?;
     let acme = start_acme(&serve, &listener, &location).await?;
     let public_url = public_url(&serve, addr)?;
-    let mut config = server_config(&serve, validator, &public_url)?;
+    let mut config = server_config(&serve, validator, &public_url)?.default_region(region);
     if let Some(acme) = &acme {
         config = config.certificate(acme.status());
     }

@@ -103,6 +103,7 @@ pub(crate) fn routes(secure: bool) -> Router<App> {
         .route("/events/{code}/results", post(manage::results))
         .route("/events/{code}/calls", post(manage::calls))
         .route("/events/{code}/share", post(manage::share))
+        .route("/events/{code}/embed", post(manage::embed))
         .route("/events/{code}/comments", post(manage::comments))
         .route("/events/{code}/reset", post(manage::reset))
         .route("/events/{code}/qr.svg", get(qr_svg))
@@ -139,11 +140,28 @@ pub(crate) fn assets() -> Router<App> {
         .layer(axum::middleware::map_response(security_headers))
 }
 
+/// Origins a page may be framed by (the audience link's, put in its response's extensions);
+/// without it every page is `frame-ancestors 'none'` and `X-Frame-Options: DENY`.
+#[derive(Debug, Clone)]
+pub(crate) struct FrameOrigins(pub(crate) Vec<String>);
+
+/// The policy with `frame-ancestors` listing `origins` (validated by [`crate::embed`]).
+fn policy_framed_by(origins: &[String]) -> Option<HeaderValue> {
+    let base = CONTENT_SECURITY_POLICY.strip_suffix("'none'")?;
+    HeaderValue::try_from(format!("{base}{}", crate::embed::frame_ancestors(origins))).ok()
+}
+
 async fn security_headers(mut response: Response) -> Response {
+    let framed = response
+        .extensions_mut()
+        .remove::<FrameOrigins>()
+        .filter(|o| !o.0.is_empty())
+        .and_then(|o| policy_framed_by(&o.0));
     let headers = response.headers_mut();
+    let allows_framing = framed.is_some();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        framed.unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY)),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -153,7 +171,11 @@ async fn security_headers(mut response: Response) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // X-Frame-Options cannot list origins: browsers that read CSP ignore it, older ones
+    // would refuse the frame, so it is left out where framing is allowed.
+    if !allows_framing {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

@@ -17,6 +17,16 @@ pub struct EventSettings {
     /// Calls whose caller ID was not attested count like any vote (by default they are held
     /// apart: see [`crate::model::CallerId`]).
     pub count_unverified_calls: bool,
+    /// Origins allowed to frame the share link, space-separated (see [`crate::embed`]).
+    pub frame_ancestors: Option<String>,
+}
+
+impl EventSettings {
+    /// The origins allowed to frame the share link.
+    pub fn frame_origins(&self) -> Vec<String> {
+        let list = self.frame_ancestors.as_deref().unwrap_or_default();
+        list.split_whitespace().map(str::to_owned).collect()
+    }
 }
 
 /// A change to an event's state, as the organiser's buttons make it.
@@ -39,6 +49,8 @@ pub enum EventChange {
     /// Count (`true`) or hold apart (`false`) call votes whose caller ID was not attested,
     /// from now on.
     CountUnverifiedCalls(bool),
+    /// The origins allowed to frame the share link (checked by [`crate::embed`]).
+    FrameAncestors(Vec<String>),
 }
 
 /// The second parameter of a [`EventChange`]'s statement.
@@ -70,6 +82,7 @@ impl EventChange {
             Self::CountUnverifiedCalls(_) => {
                 "UPDATE events SET count_unverified_calls = $2 WHERE code = $1"
             }
+            Self::FrameAncestors(_) => "UPDATE events SET frame_ancestors = $2 WHERE code = $1",
         }
     }
 
@@ -79,6 +92,9 @@ impl EventChange {
             Self::OpenNow(now) => Arg::Millis(now.millis()),
             Self::HideResults(flag) | Self::CountUnverifiedCalls(flag) => Arg::Flag(*flag),
             Self::Share(token) => Arg::Text(token.clone()),
+            Self::FrameAncestors(origins) => {
+                Arg::Text(Some(origins.join(" ")).filter(|s| !s.is_empty()))
+            }
             Self::Close | Self::Archive | Self::Unarchive => Arg::None,
         }
     }
@@ -90,8 +106,8 @@ pub(crate) const EDIT_EVENT_SQL: &str =
 
 /// An event's settings (`$1` = code).
 pub(crate) const SETTINGS_SQL: &str =
-    "SELECT archived, results_hidden, share_token, count_unverified_calls FROM events
-    WHERE code = $1";
+    "SELECT archived, results_hidden, share_token, count_unverified_calls, frame_ancestors
+    FROM events WHERE code = $1";
 
 /// Hides or shows one comment (`$1` = code, `$2` = the vote's `MessageSid`, `$3` = hidden).
 pub(crate) const HIDE_COMMENT_SQL: &str = "UPDATE ratings SET hidden = $3

@@ -122,8 +122,9 @@ CREATE TABLE twilio_number_backups (
 ",
     },
     // Version 5: call votes whose caller ID was not attested are kept apart, never replacing
-    // a counted vote, unless the event counts them. A table of their own, not a mark on `ratings`: a held vote must leave the
-    // phone's counted row as it is, and every held call is kept.
+    // a counted vote, unless the event counts them. A table of their own, not a mark on
+    // `ratings`: a held vote must leave the phone's counted row as it is, and every held call
+    // is kept.
     Migration {
         version: 5,
         name: "held call votes, counting unverified calls",
@@ -139,6 +140,26 @@ CREATE TABLE held_votes (
 ){CLUSTERED};
 CREATE INDEX held_votes_event ON held_votes (event_id);
 ",
+    },
+    // Event numbers in E.164 (Twilio's `To`): what was stored with separators and a country
+    // code is cleaned here; a national number needs a region this build cannot know at
+    // migration time, so it stays as it is and the manage page flags it (`phone::is_e164`).
+    Migration {
+        version: 6,
+        name: "event numbers in E.164",
+        sql: "
+UPDATE events SET number = NULL WHERE trim(number) = '';
+UPDATE events
+SET number = replace(replace(replace(replace(replace(trim(number),
+    ' ', ''), '-', ''), '(', ''), ')', ''), '.', '')
+WHERE trim(number) LIKE '+%' OR trim(number) LIKE 'whatsapp:+%';
+",
+    },
+    // The origins that may frame an event's audience link (space-separated; see `embed`).
+    Migration {
+        version: 7,
+        name: "audience link framing origins",
+        sql: "ALTER TABLE events ADD COLUMN frame_ancestors TEXT;",
     },
 ];
 

@@ -570,6 +570,7 @@ impl PgStore {
                 results_hidden: r.try_get(1).map_err(map_err)?,
                 share_token: r.try_get(2).map_err(map_err)?,
                 count_unverified_calls: r.try_get(3).map_err(map_err)?,
+                frame_ancestors: r.try_get(4).map_err(map_err)?,
             })
         })
         .transpose()

@@ -695,6 +695,7 @@ impl Store for SqliteStore {
                         results_hidden: r.get(1)?,
                         share_token: r.get(2)?,
                         count_unverified_calls: r.get(3)?,
+                        frame_ancestors: r.get(4)?,
                     })
                 })
                 .optional()

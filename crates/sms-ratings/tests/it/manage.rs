@@ -383,6 +383,7 @@ const ROUTES: &[(&str, &[(&str, &str)])] = &[
         &[("id", "SM1"), ("action", "hide")],
     ),
     ("/events/CSRF/reset", &[("confirm", "CSRF")]),
+    ("/events/CSRF/embed", &[("origins", "https://evil.example")]),
 ];
 
 /// Everything the routes above could change.
@@ -543,4 +544,253 @@ async fn a_comment_hidden_on_one_instance_leaves_a_stream_on_another() {
     drop(stream);
     a.stop().await;
     b.stop().await;
+}
+
+/// The form reads a national number in the deployment's default region and stores E.164;
+/// what is no phone number is a field error naming the expected form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_stores_numbers_in_e164_with_the_default_region() {
+    let db = TestDb::sqlite();
+    let region = "GB".parse().ok();
+    let s = TestServer::start_configured(&db.location, |c| c.default_region(region)).await;
+    let o = Organiser::sign_in(&s).await;
+    let r = o
+        .post(
+            "/events",
+            &[
+                ("code", "LDN"),
+                ("name", "London"),
+                ("number", "0207 946 0000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let stored = s
+        .store
+        .event("LDN".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.number.as_deref(), Some("+442079460000"));
+
+    let r = o
+        .post(
+            "/events",
+            &[("code", "SHORT"), ("name", "Short"), ("number", "12345")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("data-error=\"number\"") && html.contains("+442079460000"),
+        "{html}"
+    );
+    assert!(
+        s.store
+            .event("SHORT".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    s.stop().await;
+}
+
+/// `events add` follows the same number rule, the region from `--default-region` or
+/// `DEFAULT_REGION`.
+#[test]
+fn the_cli_stores_numbers_in_e164_with_the_default_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db").to_str().unwrap().to_owned();
+    let run = |args: &[&str], region: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sms-ratings"));
+        command
+            .env_remove("DEFAULT_REGION")
+            .args(["--database", &db]);
+        if let Some(region) = region {
+            command.env("DEFAULT_REGION", region);
+        }
+        command.args(args).output().unwrap()
+    };
+    let national = [
+        "events",
+        "add",
+        "LDN",
+        "London",
+        "--number",
+        "0207 946 0000",
+    ];
+    let without = run(&national, None);
+    assert!(!without.status.success(), "no region, no national numbers");
+    let added = run(&national, Some("GB"));
+    assert!(added.status.success(), "{added:?}");
+    let flagged = run(
+        &[
+            "events",
+            "add",
+            "SHORT",
+            "Short",
+            "--number",
+            "12345",
+            "--default-region",
+            "gb",
+        ],
+        None,
+    );
+    assert!(!flagged.status.success());
+    let error = String::from_utf8_lossy(&flagged.stderr);
+    assert!(error.contains("+442079460000"), "{error}");
+    let list = run(&["events", "list"], None);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("+442079460000") && !list.contains("SHORT"),
+        "{list}"
+    );
+}
+
+/// Migration 6 cleans numbers stored with a country code; a national one (no region known at
+/// migration time) stays and the manage page flags it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_6_cleans_numbers_and_the_manage_page_flags_the_rest() {
+    let db = TestDb::sqlite();
+    {
+        let store = db.open().await;
+        store.close().await;
+        let conn = rusqlite::Connection::open(&db.location).unwrap();
+        conn.execute_batch(
+            "DELETE FROM schema_migrations WHERE version = 6;
+             INSERT INTO events (code, name, number, created_at) VALUES
+                 ('SPACED', 'Spaced', ' +44 20-7946 (0000) ', 0),
+                 ('LOCAL', 'Local', '02079460000', 0),
+                 ('WA', 'WhatsApp', 'whatsapp:+1 500 555 0006', 0),
+                 ('BLANK', 'Blank', ' ', 0);",
+        )
+        .unwrap();
+    }
+    let s = TestServer::start(&db.location).await;
+    let number = |e: Option<sms_ratings::model::Event>| e.unwrap().number;
+    let event = |code: &str| s.store.event(code.parse().unwrap());
+    assert_eq!(
+        number(event("SPACED").await.unwrap()).as_deref(),
+        Some("+442079460000")
+    );
+    assert_eq!(
+        number(event("LOCAL").await.unwrap()).as_deref(),
+        Some("02079460000")
+    );
+    assert_eq!(
+        number(event("WA").await.unwrap()).as_deref(),
+        Some("whatsapp:+15005550006")
+    );
+    assert_eq!(number(event("BLANK").await.unwrap()), None);
+
+    let o = Organiser::sign_in(&s).await;
+    let flagged = o.get("/events/LOCAL/manage").await;
+    assert!(
+        flagged.contains("data-flag=\"number\"") && flagged.contains("+442079460000"),
+        "{flagged}"
+    );
+    assert!(!o.get("/events/SPACED/manage").await.contains("data-flag"));
+    s.stop().await;
+}
+
+/// The organiser lets listed origins frame the audience link, and only it: its page's
+/// `frame-ancestors` lists exactly them (no `X-Frame-Options`); every other page stays
+/// unframeable; a bad list is a field error that changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_audience_link_is_framed_and_only_by_the_listed_origins() {
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    add(&s, "DECK", Some(NUMBER)).await;
+    let o = Organiser::sign_in(&s).await;
+    o.post("/events/DECK/share", &[("action", "new")]).await;
+    let link = hidden_value_of_share(&o.get("/events/DECK/manage").await);
+    let audience = link.trim_start_matches(&s.base).to_owned();
+    let headers = |path: String, auth: bool| {
+        let client = o.client.clone();
+        let url = format!("{}{path}", s.base);
+        async move {
+            let mut request = client.get(url);
+            if auth {
+                request = request.basic_auth(ADMIN.0, Some(ADMIN.1));
+            }
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            let h = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            (h("content-security-policy").unwrap(), h("x-frame-options"))
+        }
+    };
+    let ancestors = |csp: &str| csp.split("frame-ancestors ").nth(1).unwrap().to_owned();
+    let (csp, xfo) = headers(audience.clone(), false).await;
+    assert_eq!(
+        (ancestors(&csp), xfo.as_deref()),
+        ("'none'".into(), Some("DENY"))
+    );
+
+    let r = o
+        .post(
+            "/events/DECK/embed",
+            &[(
+                "origins",
+                "https://docs.google.com, HTTPS://*.officeapps.live.com/",
+            )],
+        )
+        .await;
+    assert_eq!(location(&r), "/events/DECK/manage?notice=embed");
+    let (csp, xfo) = headers(audience.clone(), false).await;
+    assert_eq!(
+        ancestors(&csp),
+        "https://docs.google.com https://*.officeapps.live.com"
+    );
+    assert_eq!(xfo, None);
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self';"),
+        "{csp}"
+    );
+    // Everything else: the audience link's feeds, the projector, the manage page.
+    for (path, auth) in [
+        (format!("{audience}/snapshot"), false),
+        ("/events/DECK".to_owned(), true),
+        ("/events/DECK/manage".to_owned(), true),
+    ] {
+        let (csp, xfo) = headers(path.clone(), auth).await;
+        assert_eq!(
+            (ancestors(&csp), xfo.as_deref()),
+            ("'none'".into(), Some("DENY")),
+            "{path}"
+        );
+    }
+
+    let before = s
+        .store
+        .event_settings("DECK".parse().unwrap())
+        .await
+        .unwrap();
+    for bad in [
+        "https://docs.google.com/presentation",
+        "http://docs.google.com",
+        "https://*",
+    ] {
+        let r = o.post("/events/DECK/embed", &[("origins", bad)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("data-error=\"embed\""), "{html}");
+    }
+    let after = s
+        .store
+        .event_settings("DECK".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+
+    o.post("/events/DECK/embed", &[("origins", "")]).await;
+    let (csp, xfo) = headers(audience, false).await;
+    assert_eq!(
+        (ancestors(&csp), xfo.as_deref()),
+        ("'none'".into(), Some("DENY"))
+    );
+    s.stop().await;
 }

@@ -18,6 +18,7 @@ use super::view::{average_text, state_name};
 use super::{App, code};
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::{Event, EventCode, NewEvent, Timestamp};
+use crate::phone::Region;
 use crate::rules::{self, EventRuleError, Field};
 use crate::server::csrf::{CsrfToken, new_token};
 use crate::server::error::HttpError;
@@ -66,7 +67,11 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
 }
 
 /// The event form as posted, and the event it describes when every rule holds.
-fn checked(form: &FormData, code: &str) -> (EventForm, Result<NewEvent, Vec<EventRuleError>>) {
+fn checked(
+    form: &FormData,
+    code: &str,
+    region: Option<Region>,
+) -> (EventForm, Result<NewEvent, Vec<EventRuleError>>) {
     let mut errors = Vec::new();
     let mut time = |field, name| {
         rules::parse_time(field, form.get(name)).unwrap_or_else(|e| {
@@ -76,8 +81,8 @@ fn checked(form: &FormData, code: &str) -> (EventForm, Result<NewEvent, Vec<Even
     };
     let opens = time(Field::Opens, "opens");
     let closes = time(Field::Closes, "closes");
-    let result = match rules::check_event(code, form.get("name"), form.get("number"), opens, closes)
-    {
+    let number = form.get("number");
+    let result = match rules::check_event(code, form.get("name"), number, opens, closes, region) {
         Ok(event) if errors.is_empty() => Ok(event),
         Ok(_) => Err(errors),
         Err(mut found) => {
@@ -103,7 +108,7 @@ async fn checked_with_others(
     form: &FormData,
     code: &str,
 ) -> Result<(EventForm, Result<NewEvent, ()>), HttpError> {
-    let (mut shown, result) = checked(form, code);
+    let (mut shown, result) = checked(form, code, app.default_region);
     let Ok(event) = result else {
         return Ok((shown, Err(())));
     };
@@ -199,6 +204,7 @@ fn notice(query: &ManageQuery) -> Option<Notice> {
             "New audience link: any earlier link no longer works.",
         ),
         "revoked" => ("revoked", "Audience link revoked: it now answers 404."),
+        "embed" => ("embed", "Framing origins saved."),
         "comment-hidden" => (
             "comment-hidden",
             "Comment hidden from the projector and the audience.",
@@ -231,6 +237,8 @@ struct Shown {
     form: Option<EventForm>,
     state_error: Option<String>,
     reset_error: Option<String>,
+    /// The framing origins as typed, and why they were refused.
+    embed: Option<(String, String)>,
 }
 
 async fn manage_page(
@@ -257,6 +265,7 @@ async fn manage_page(
         .collect();
     comments.sort_by_key(|r| std::cmp::Reverse(r.updated_at));
     let state = state_name(&event);
+    let settings_origins = settings.frame_origins();
     let page = ManagePage {
         state,
         state_label: render::state_label(state),
@@ -284,12 +293,18 @@ async fn manage_page(
             })
             .collect(),
         form: shown.form.unwrap_or_else(|| EventForm::of(&event)),
+        bad_number: event.number.clone().filter(|n| !crate::phone::is_e164(n)),
         settings,
         event,
         csrf,
         notice: shown.notice,
         state_error: shown.state_error,
         reset_error: shown.reset_error,
+        embed_origins: shown
+            .embed
+            .as_ref()
+            .map_or_else(|| settings_origins.join(" "), |(typed, _)| typed.clone()),
+        embed_error: shown.embed.map(|(_, error)| error),
     };
     Ok(render::page(status, &page))
 }
@@ -432,6 +447,25 @@ pub(crate) async fn comments(
     }
     let found = app.ratings.hide_comment(code.clone(), id, hidden).await?;
     Ok(to_manage(&code, if found { done } else { "comment-gone" }))
+}
+
+/// Sets the origins allowed to frame the audience link; a bad list changes nothing.
+pub(crate) async fn embed(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+    Posted { code, form }: Posted,
+) -> Result<Response, HttpError> {
+    let typed = form.get("origins");
+    match crate::embed::parse_origins(typed) {
+        Ok(origins) => apply(&app, code, EventChange::FrameAncestors(origins), "embed").await,
+        Err(e) => {
+            let shown = Shown {
+                embed: Some((typed.to_owned(), e.to_string())),
+                ..Shown::default()
+            };
+            manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 pub(crate) async fn reset(

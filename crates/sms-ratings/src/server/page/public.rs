@@ -42,9 +42,20 @@ pub(crate) async fn page(
         transport: query.transport(),
     };
     let how = render::HowToVote::of(&event, &all);
+    let origins = app
+        .ratings
+        .store()
+        .event_settings(event.code.clone())
+        .await?
+        .map(|s| s.frame_origins())
+        .unwrap_or_default();
     let mut page = render::EventPage::new(&event, how, snap, urls);
     page.qr_url = page.sms_link.as_ref().map(|_| format!("/p/{token}/qr.svg"));
-    Ok(render::page(StatusCode::OK, &page))
+    let mut response = render::page(StatusCode::OK, &page);
+    response
+        .extensions_mut()
+        .insert(super::FrameOrigins(origins));
+    Ok(response)
 }
 
 pub(crate) async fn stream(

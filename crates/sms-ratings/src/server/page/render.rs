@@ -277,6 +277,12 @@ pub(crate) struct ManagePage {
     pub(crate) notice: Option<Notice>,
     pub(crate) state_error: Option<String>,
     pub(crate) reset_error: Option<String>,
+    /// The event's number when it is not E.164 (stored before numbers were parsed): texts to
+    /// it cannot be matched until the organiser fixes it.
+    pub(crate) bad_number: Option<String>,
+    /// The origins allowed to frame the audience link, space-separated (or as typed).
+    pub(crate) embed_origins: String,
+    pub(crate) embed_error: Option<String>,
 }
 
 /// `+15005550006` → `+1 500 555 0006`; other numbers as they are.
