@@ -247,6 +247,12 @@ impl WebhookConfig {
                     .map(str::to_owned)
                     .or_else(|| query_param(&url, "AccountSid"));
                 let validator = self.keys.load();
+                // The same check against another URL: how the explanation finds the URL the
+                // signature was made for (it never accepts the request).
+                let check = |other: &str| {
+                    self.validate(other, kind, &form, &body, signature, settings)
+                        .is_ok()
+                };
                 let facts = Facts {
                     request,
                     url: &url,
@@ -259,6 +265,7 @@ impl WebhookConfig {
                     body: &body,
                     signature,
                     settings,
+                    check: &check,
                 };
                 notes.explanation = explain(&facts, error);
             })?;

@@ -13,7 +13,8 @@
 //! - [`request`]: one request as received (method, target, headers, peer), no framework
 //!   types. [`form`]: the strict form decoder.
 //! - [`config`]: [`WebhookConfig`], a route's checks: body limit, form vs JSON vs GET, basic
-//!   auth, the signature.
+//!   auth, the signature. [`explain`]: why a signature failed — the URL variant it matches,
+//!   the body, or the token — for the 403's log event and `twilio-webhook verify`.
 //! - [`flow`]: the one webhook flow every adapter drives — admit the head, read the body
 //!   within the limit, verify, the replay guard's verdict, record the handler's response.
 //! - [`webhook`]: what the handler gets: [`VerifiedWebhook`] and [`TwilioRequest<T>`].
@@ -35,7 +36,7 @@
 
 pub mod basic_auth;
 pub mod config;
-mod explain;
+pub mod explain;
 pub mod flow;
 pub mod form;
 pub mod keys;
