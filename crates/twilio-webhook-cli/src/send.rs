@@ -49,9 +49,10 @@ pub(crate) struct Endpoint {
     /// The Twilio number that received the message or call.
     #[arg(long, default_value = "+14155550199")]
     pub(crate) to: String,
-    /// The URL as Twilio knows it, when the endpoint sits behind a proxy or tunnel: the
-    /// signature covers this URL, the request goes to URL. Redirects and actions under it go
-    /// to the same path under URL.
+    /// The base of the URL Twilio calls, when the endpoint sits behind a proxy or tunnel
+    /// (https://host[:port][/prefix], as for proxy and serve): the signature covers it joined
+    /// with URL's path and query; the request goes to URL. Redirects and actions under it go
+    /// to the same path under URL. A full URL ending in URL's path is accepted too.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
     /// Basic-auth credentials, as if the console URL were https://USER:PASS@host/…
@@ -154,6 +155,9 @@ pub(crate) enum SendError {
     /// `--basic-auth` without a `:`.
     #[error("--basic-auth must be USER:PASS")]
     BasicAuth,
+    /// `--public-url` that is not a base (or an unambiguous full URL).
+    #[error("{0}")]
+    PublicUrl(String),
     /// `--json-body` or `--params-file` unreadable.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -257,10 +261,14 @@ impl Setup {
             }
             None => from_url,
         };
-        let public = twilio::without_fragment(e.public_url.as_deref().unwrap_or(&e.url));
+        let public = match &e.public_url {
+            Some(base) => urls::public_signed_url(twilio::without_fragment(&e.url), base)
+                .map_err(SendError::PublicUrl)?,
+            None => twilio::without_fragment(&e.url).to_owned(),
+        };
         let signed = match &credentials {
-            Some(c) => twilio::with_userinfo(public, c),
-            None => public.to_owned(),
+            Some(c) => twilio::with_userinfo(&public, c),
+            None => public,
         };
         let account_sid = match &e.account_sid {
             Some(sid) => sid.clone(),

@@ -5,6 +5,7 @@
 //! endpoint sits behind a proxy or tunnel: a URL under the public base is sent to the same
 //! path under the local base; any other absolute URL is called as it is.
 
+use twilio_webhook::PublicUrl;
 use url::Url;
 
 use super::twilio::{Credentials, split_userinfo};
@@ -24,6 +25,34 @@ pub(crate) enum UrlError {
     /// An empty `<Redirect>` or `action`.
     #[error("empty URL")]
     Empty,
+}
+
+/// The URL Twilio signs for `endpoint` under `--public-url`: the base (as `proxy`, `serve`
+/// and `PublicUrl::base` take it: scheme, host, any port and path prefix) joined with the
+/// endpoint's path and query. A full public URL whose path ends with the endpoint's path is
+/// unambiguous and taken as it is, with the endpoint's query; a base with a query is refused.
+pub(crate) fn public_signed_url(endpoint: &str, public: &str) -> Result<String, String> {
+    PublicUrl::base(public).map_err(|e| {
+        format!(
+            "--public-url {e}: it is the base of the URL Twilio calls \
+             (https://host[:port][/prefix]); the path and query come from the endpoint URL"
+        )
+    })?;
+    let (endpoint, _) = split_userinfo(endpoint);
+    let target = endpoint
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/");
+    let (path, query) = target.split_at(target.find('?').unwrap_or(target.len()));
+    let public = public.trim_end_matches('/');
+    let public_path = public
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("");
+    if path.len() > 1 && public_path.ends_with(path) {
+        return Ok(format!("{public}{query}"));
+    }
+    Ok(format!("{public}{target}"))
 }
 
 /// The public base and the local base it stands for.
@@ -113,6 +142,36 @@ impl Urls {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_url_is_a_base_and_a_full_url_is_accepted_when_unambiguous() {
+        let endpoint = "http://127.0.0.1:3000/sms?lang=en";
+        for (public, signed) in [
+            ("https://example.com", "https://example.com/sms?lang=en"),
+            ("https://example.com/", "https://example.com/sms?lang=en"),
+            (
+                "https://example.com/twilio",
+                "https://example.com/twilio/sms?lang=en",
+            ),
+            // The full URL, as `send` once wanted it: its path ends with the endpoint's.
+            ("https://example.com/sms", "https://example.com/sms?lang=en"),
+            (
+                "https://example.com/twilio/sms",
+                "https://example.com/twilio/sms?lang=en",
+            ),
+        ] {
+            assert_eq!(
+                public_signed_url(endpoint, public).unwrap(),
+                signed,
+                "{public}"
+            );
+        }
+        let refused = public_signed_url(endpoint, "https://example.com/sms?lang=en").unwrap_err();
+        assert!(
+            refused.contains("base of the URL Twilio calls"),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn same_url_maps_to_itself() {

@@ -728,6 +728,24 @@ async fn flags_and_token_file_configure_shared_keys() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(up.seen()[0].header("x-twilio-verified"), Some("ks-2026"));
+    // Issue 25: `--public-url` means the base, as for the proxy itself (the full URL above
+    // still works, being unambiguous).
+    let url = proxy.url("/sms");
+    let base = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args(["send", &url, "--public-url", PUBLIC])
+            .args(["--algorithm", "hmac-sha256", "--shared-key-id", "KS1"])
+            .env("TWILIO_AUTH_TOKEN", SECRET)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        base.status.success(),
+        "{}",
+        String::from_utf8_lossy(&base.stdout)
+    );
 }
 
 /// `proxy` flags as the command line would give them.
