@@ -250,26 +250,7 @@ impl Setup {
             .shared_key_id
             .as_ref()
             .map(|id| format!("key={id},algorithm={}", e.algorithm.settings_name()));
-        let (wire, from_url) = twilio::split_userinfo(twilio::without_fragment(&e.url));
-        let credentials = match &e.basic_auth {
-            Some(pair) => {
-                let (user, password) = pair.split_once(':').ok_or(SendError::BasicAuth)?;
-                Some(Credentials {
-                    user: user.to_owned(),
-                    password: password.to_owned(),
-                })
-            }
-            None => from_url,
-        };
-        let public = match &e.public_url {
-            Some(base) => urls::public_signed_url(twilio::without_fragment(&e.url), base)
-                .map_err(SendError::PublicUrl)?,
-            None => twilio::without_fragment(&e.url).to_owned(),
-        };
-        let signed = match &credentials {
-            Some(c) => twilio::with_userinfo(&public, c),
-            None => public,
-        };
+        let place = Setup::place_of(e, &e.url)?;
         let account_sid = match &e.account_sid {
             Some(sid) => sid.clone(),
             None => format!("AC{}", random_hex(16)?),
@@ -290,19 +271,57 @@ impl Setup {
             runtime,
             client,
             signer: Signer { key, settings },
-            urls: Urls::new(&wire, &signed),
+            urls: Urls::new(&place.wire, &place.signed),
             rules: Rules {
                 max_steps: e.max_steps,
                 fail_status: e.fail_status,
                 status_callback: e.status_callback.clone(),
             },
-            place: Place {
-                signed,
-                wire,
-                credentials,
-            },
+            place,
             account_sid,
         })
+    }
+
+    /// What is signed for the local `url`, and where it goes: `--public-url` maps it, the
+    /// credentials (`--basic-auth` or the URL's own) answer a challenge.
+    fn place_of(e: &Endpoint, url: &str) -> Result<Place, SendError> {
+        let (wire, from_url) = twilio::split_userinfo(twilio::without_fragment(url));
+        let credentials = match &e.basic_auth {
+            Some(pair) => {
+                let (user, password) = pair.split_once(':').ok_or(SendError::BasicAuth)?;
+                Some(Credentials {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                })
+            }
+            None => from_url,
+        };
+        let public = match &e.public_url {
+            Some(base) => urls::public_signed_url(twilio::without_fragment(url), base)
+                .map_err(SendError::PublicUrl)?,
+            None => twilio::without_fragment(url).to_owned(),
+        };
+        let signed = match &credentials {
+            Some(c) => twilio::with_userinfo(&public, c),
+            None => public,
+        };
+        Ok(Place {
+            signed,
+            wire,
+            credentials,
+        })
+    }
+
+    /// The place of another webhook of the same app: an absolute local URL as the endpoint's
+    /// own, a relative one resolved against the endpoint's URL as Twilio resolves a
+    /// `<Redirect>` (`voice` next to `/sms` is `/voice`).
+    pub(crate) fn sibling(&self, e: &Endpoint, url: &str) -> Result<Place, SendError> {
+        if url.contains("://") {
+            return Setup::place_of(e, url);
+        }
+        self.urls
+            .follow(&self.place.signed, url)
+            .map_err(|err| SendError::PublicUrl(format!("--voice-url {url:?}: {err}")))
     }
 
     /// The made-up parameters of a `kind` webhook from `endpoint`'s numbers.
@@ -321,10 +340,20 @@ impl Setup {
 
     /// The first request of a flow to the endpoint with `params`.
     pub(crate) fn start(&self, kind: Kind, params: Vec<(String, String)>) -> Start {
+        self.start_at(self.place.clone(), kind, params)
+    }
+
+    /// The first request of a flow to `place` with `params`.
+    pub(crate) fn start_at(
+        &self,
+        place: Place,
+        kind: Kind,
+        params: Vec<(String, String)>,
+    ) -> Start {
         Start {
             kind,
             method: Method::Post,
-            place: self.place.clone(),
+            place,
             params,
             json: None,
         }
