@@ -40,7 +40,12 @@ enum Command {
 #[derive(Debug, Args)]
 struct Serve {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", env = "LISTEN")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        env = "LISTEN",
+        hide_env_values = true
+    )]
     listen: SocketAddr,
     /// Twilio auth token that signs the webhooks (Console > Account > API keys & tokens).
     /// Prefer the environment variable or --token-file: a flag's value shows in `ps`.
@@ -48,14 +53,24 @@ struct Serve {
     auth_token: Option<String>,
     /// File of auth tokens: one token, or `SLOT TOKEN` / `ACCOUNT_SID SLOT TOKEN` lines
     /// (rotation, several accounts). Re-read on SIGHUP: rotate keys without a restart.
-    #[arg(long, env = "TOKEN_FILE", visible_alias = "auth-token-file")]
+    #[arg(
+        long,
+        env = "TOKEN_FILE",
+        hide_env_values = true,
+        visible_alias = "auth-token-file"
+    )]
     token_file: Option<PathBuf>,
     /// Scheme and host Twilio calls, e.g. https://ratings.example.com (the webhook URL
     /// configured in Twilio, without the path) [default: derived from --listen].
-    #[arg(long, env = "PUBLIC_URL")]
+    #[arg(long, env = "PUBLIC_URL", hide_env_values = true)]
     public_url: Option<String>,
     /// Organiser user name for the API and pages.
-    #[arg(long, env = "ADMIN_USER", default_value = "admin")]
+    #[arg(
+        long,
+        env = "ADMIN_USER",
+        hide_env_values = true,
+        default_value = "admin"
+    )]
     admin_user: String,
     /// Organiser password (12+ characters beyond common words); without it the organiser
     /// API refuses every request. Prefer the environment variable or --admin-password-file:
@@ -63,11 +78,16 @@ struct Serve {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
     /// File holding the organiser password (its first line).
-    #[arg(long, env = "ADMIN_PASSWORD_FILE", conflicts_with = "admin_password")]
+    #[arg(
+        long,
+        env = "ADMIN_PASSWORD_FILE",
+        hide_env_values = true,
+        conflicts_with = "admin_password"
+    )]
     admin_password_file: Option<PathBuf>,
     /// Also require basic auth on the webhook: user name (put `user:password@` in the
     /// webhook URL in Twilio's console).
-    #[arg(long, env = "WEBHOOK_USER")]
+    #[arg(long, env = "WEBHOOK_USER", hide_env_values = true)]
     webhook_user: Option<String>,
     /// Password for --webhook-user. Prefer the environment variable or
     /// --webhook-password-file: a flag's value shows in `ps`.
@@ -82,15 +102,16 @@ struct Serve {
     #[arg(
         long,
         env = "WEBHOOK_PASSWORD_FILE",
+        hide_env_values = true,
         conflicts_with = "webhook_password",
         requires = "webhook_user"
     )]
     webhook_password_file: Option<PathBuf>,
     /// Most live result streams open at once on this server (beyond: 503 + Retry-After).
-    #[arg(long, env = "MAX_STREAMS", default_value_t = StreamLimits::default().total)]
+    #[arg(long, env = "MAX_STREAMS", hide_env_values = true, default_value_t = StreamLimits::default().total)]
     max_streams: usize,
     /// Most live result streams open at once from one client address.
-    #[arg(long, env = "MAX_STREAMS_PER_CLIENT", default_value_t = StreamLimits::default().per_client)]
+    #[arg(long, env = "MAX_STREAMS_PER_CLIENT", hide_env_values = true, default_value_t = StreamLimits::default().per_client)]
     max_streams_per_client: usize,
     /// TLS certificate chain (PEM); serve HTTPS.
     #[arg(long, requires = "tls_key")]

@@ -61,28 +61,33 @@ impl Limits {
 pub struct LimitsArgs {
     /// Time a client has to send a whole request head (from its first byte, or from connect on
     /// a new connection); then the connection is closed.
-    #[arg(long, env = "HTTP_HEAD_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "HTTP_HEAD_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = duration)]
     pub head_timeout: Duration,
     /// Time a client has to send a whole request body once the head is in; then the request
     /// fails and the connection is closed.
-    #[arg(long, env = "HTTP_BODY_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "HTTP_BODY_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = duration)]
     pub body_timeout: Duration,
     /// How long a kept-alive connection may sit idle between requests. Behind a load
     /// balancer, set it above the balancer's own idle timeout.
-    #[arg(long, env = "HTTP_IDLE_TIMEOUT", default_value = "30s", value_parser = duration)]
+    #[arg(long, env = "HTTP_IDLE_TIMEOUT", hide_env_values = true, default_value = "30s", value_parser = duration)]
     pub idle_timeout: Duration,
     /// Open connections at most; beyond it new connections are closed at once. Keep it under
     /// the process's open-file limit (`ulimit -n`).
-    #[arg(long, env = "HTTP_MAX_CONNECTIONS", default_value_t = 1024,
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", hide_env_values = true, default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Open connections from one IP address at most (0: no per-address cap). Keeps one client
     /// from taking every connection; leave it at 0 behind a load balancer or proxy, where all
     /// connections come from its address.
-    #[arg(long, env = "HTTP_MAX_CONNECTIONS_PER_IP", default_value_t = 0)]
+    #[arg(
+        long,
+        env = "HTTP_MAX_CONNECTIONS_PER_IP",
+        hide_env_values = true,
+        default_value_t = 0
+    )]
     pub max_connections_per_ip: u32,
     /// Largest request head in bytes (request line and headers); larger gets 431.
-    #[arg(long, env = "HTTP_MAX_HEADER_BYTES", default_value_t = 16 * 1024,
+    #[arg(long, env = "HTTP_MAX_HEADER_BYTES", hide_env_values = true, default_value_t = 16 * 1024,
           value_parser = clap::value_parser!(u32).range(1024..=1024 * 1024))]
     pub max_header_bytes: u32,
 }

@@ -75,7 +75,7 @@ pub(crate) struct Endpoint {
     #[arg(long, value_name = "ID")]
     shared_key_id: Option<String>,
     /// The AccountSid sent (default: a random AC…, the same for the whole flow).
-    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    #[arg(long, env = "TWILIO_ACCOUNT_SID", hide_env_values = true)]
     account_sid: Option<String>,
     /// Give up on a request after this many seconds (Twilio waits 15).
     #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]

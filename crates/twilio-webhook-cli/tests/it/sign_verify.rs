@@ -258,3 +258,15 @@ fn batch_answers_every_line_in_order() {
         assert_eq!(line["signature"].as_str().unwrap().len(), 28);
     }
 }
+
+/// Issue 25: `[env: NAME=]` read as "set to empty"; the help names the variable alone.
+#[test]
+fn help_shows_env_vars_without_a_trailing_equals() {
+    for command in ["sign", "verify", "send", "chat", "proxy", "batch"] {
+        let out = cli(&[command, "--help"]);
+        let text = stdout(&out);
+        assert!(out.status.success(), "{command}: {text}");
+        assert!(text.contains("[env: "), "{command}: {text}");
+        assert!(!text.contains("=]"), "{command}: {text}");
+    }
+}
