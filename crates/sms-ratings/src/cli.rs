@@ -10,9 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use twilio_webhook::Scheme;
 use twilio_webhook::keys::{KeyKind, TokenFile, TokenFileError};
-use twilio_webhook::{BasicAuth, KeyStore, LiveKeys, Validator};
+use twilio_webhook::{BasicAuth, KeyStore, LiveKeys, TrustedProxies, Validator};
 
-use crate::server::{self, App, Config, StreamLimits};
+use crate::server::{self, App, Config};
 use crate::service::Ratings;
 use crate::store::{self, Store, StoreError};
 
@@ -107,24 +107,27 @@ struct Serve {
         requires = "webhook_user"
     )]
     webhook_password_file: Option<PathBuf>,
-    /// Most live result streams open at once on this server (beyond: 503 + Retry-After).
-    #[arg(long, env = "MAX_STREAMS", hide_env_values = true, default_value_t = StreamLimits::default().total)]
-    max_streams: usize,
-    /// Most live result streams open at once from one client address.
-    #[arg(long, env = "MAX_STREAMS_PER_CLIENT", hide_env_values = true, default_value_t = StreamLimits::default().per_client)]
-    max_streams_per_client: usize,
     /// TLS certificate chain (PEM); serve HTTPS.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// TLS private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Slow and flooding clients: timeouts, connection cap, head size.
+    /// Slow and flooding clients: timeouts, connection and live-stream caps, head size.
     #[command(flatten)]
     limits: twilio_guard_serve::LimitsArgs,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
     #[arg(long)]
     allow_plain_http: bool,
+    /// A proxy in front (IP or CIDR; repeat or comma-separate) whose X-Forwarded-For names
+    /// the client the organiser sign-in limits count.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TRUSTED_PROXIES",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
     /// Demo: generated token and admin password, a demo event, and the commands to try it.
     #[arg(long)]
     demo: bool,
@@ -422,11 +425,11 @@ fn server_config(
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
     let mut config = Config::with_validator(validator, public_url)
         .map_err(|e| usage(&e))?
-        .limits(serve.limits.limits())
-        .stream_limits(StreamLimits {
-            total: serve.max_streams,
-            per_client: serve.max_streams_per_client,
-        });
+        .trusted_proxies(
+            TrustedProxies::new(&serve.trusted_proxies)
+                .map_err(|e| usage(&format_args!("--trusted-proxy: {e}")))?,
+        )
+        .limits(serve.limits.limits().map_err(|e| usage(&e))?);
     if serve.tls_cert.is_some() {
         config = config.listener_scheme(Scheme::Https);
     }

@@ -252,7 +252,7 @@ impl fmt::Display for Channel {
 #[derive(Debug, Clone)]
 pub struct Submission {
     /// The idempotency key: Twilio's `MessageSid`, or `CallSid:digit` for a call.
-    pub message_sid: String,
+    pub idempotency_key: String,
     /// The sender's number (`From`; a channel prefix such as `whatsapp:` removed), the key
     /// of one vote per phone per event whatever the channel.
     pub phone: String,

@@ -107,6 +107,30 @@ pub fn render(outcome: &Outcome) -> String {
     }
 }
 
+/// The fixed words of a call around the vote (the vote's own answer is [`speak`]).
+pub mod spoken {
+    use crate::model::EventRef;
+
+    /// The prompt for a key, naming the event.
+    pub fn welcome(event: &EventRef) -> String {
+        format!(
+            "Welcome. To rate {}, press a key from 1 for poor to 5 for excellent.",
+            event.name
+        )
+    }
+
+    /// Said after a first key that is not a rating (the prompt is repeated once).
+    pub const NOT_A_RATING: &str = "That is not a rating. Press a key from 1 to 5.";
+    /// Said when the caller's number is hidden: a vote needs a number to be one per phone.
+    pub const HIDDEN_NUMBER: &str = "Sorry, we can only count a vote from a number that is \
+                                     not hidden. Please call again with caller ID on, or text \
+                                     your rating.";
+    /// Said after a prompt when no key came.
+    pub const NO_KEY: &str = "We did not get a key. Goodbye!";
+    /// Said after a second key that is not a rating.
+    pub const STILL_NO_RATING: &str = "Sorry, that is not a rating from 1 to 5. Goodbye!";
+}
+
 /// `2026-11-29 18:00 UTC`.
 fn opens_text(t: Timestamp) -> String {
     let s = t.rfc3339();

@@ -62,17 +62,17 @@ use tokio::net::TcpListener;
 use twilio_guard_serve::Limits;
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::url::UrlError;
-use twilio_webhook::{BasicAuth, KeyError, PublicUrl, Scheme, Validator, WebhookConfig};
+use twilio_webhook::{
+    BasicAuth, KeyError, PublicUrl, Scheme, TrustedProxies, Validator, WebhookConfig,
+};
 
 pub use api::{EventView, RatingView};
 pub use auth::{
-    FAILURE_WINDOW, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS, WeakPassword,
-    check_password_strength,
+    FAILURE_WINDOW, GLOBAL_FAILURES, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS,
+    NETWORK_FAILURES, WeakPassword, check_password_strength,
 };
 pub use error::HttpError;
-pub use page::{
-    BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, StreamLimits, Timeline,
-};
+pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
 use crate::service::Ratings;
@@ -96,8 +96,8 @@ pub struct Config {
     admin: Option<BasicAuth>,
     public_url: String,
     limits: Limits,
-    streams: StreamLimits,
     voice_action: String,
+    trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -118,8 +118,8 @@ impl Config {
             admin: None,
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits: Limits::default(),
-            streams: StreamLimits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
+            trusted_proxies: TrustedProxies::default(),
         })
     }
 
@@ -131,7 +131,7 @@ impl Config {
     /// Organiser credentials; without them the organiser API refuses every request.
     #[must_use]
     pub fn admin(mut self, credentials: BasicAuth) -> Self {
-        self.admin = Some(credentials.realm(auth::REALM));
+        self.admin = Some(credentials.realm(error::REALM));
         self
     }
 
@@ -143,18 +143,20 @@ impl Config {
         self
     }
 
-    /// What a client may take (timeouts, connections, head size); [`Limits::default`] unless
-    /// set here.
+    /// What a client may take (timeouts, connections and live streams, head size);
+    /// [`Limits::default`] unless set here. [`run`] refuses limits that fail
+    /// [`Limits::check`].
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
-    /// Caps on open live streams (default [`StreamLimits::default`]).
+    /// Proxies in front (a TLS-terminating one): from these peers the organiser sign-in limits
+    /// take the client address from `X-Forwarded-For` (none by default: the peer counts).
     #[must_use]
-    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
-        self.streams = limits;
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
 
@@ -180,8 +182,9 @@ fn path_prefix(public_url: &str) -> &str {
         .trim_end_matches('/')
 }
 
-/// What every handler can reach: a shared handle, because axum clones the state for every
-/// request (the fields by value cost an allocation and a dozen reference counts per vote).
+/// What every handler can reach, through `Deref` to [`Shared`]: a shared handle, because axum
+/// clones the state for every request (the fields by value cost an allocation and a dozen
+/// reference counts per vote).
 #[derive(Clone)]
 pub struct App(Arc<Shared>);
 
@@ -214,19 +217,18 @@ impl App {
             gather_webhook: Arc::new(config.webhook.clone().without_replay_guard()),
             webhook: Arc::new(config.webhook),
             voice_action: config.voice_action,
-            admin: auth::Guard::new(config.admin),
+            admin: auth::Guard::new(
+                config.admin,
+                config.trusted_proxies,
+                config.public_url.starts_with("https://"),
+            ),
             metrics: crate::metrics::handle(),
             stopping: page::Stopping::new(),
             public_url: config.public_url.into(),
             limits: config.limits,
-            streams: page::Streams::new(Arc::clone(ratings.store()), config.streams),
+            streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))
-    }
-
-    /// The rating service (store, live notifications).
-    pub fn ratings(&self) -> &Ratings {
-        &self.ratings
     }
 }
 
@@ -273,10 +275,21 @@ pub fn organiser_routes(app: App) -> Router<App> {
             get(api::ratings_csv_export),
         )
         .merge(page::routes(app.public_url.starts_with("https://")))
+        .route_layer(axum::middleware::map_response(no_store))
         .route_layer(axum::middleware::from_fn_with_state(
             app.admin.clone(),
             auth::require_admin,
         ))
+}
+
+/// Organiser answers (pages, JSON, CSV: phone numbers, comments) stay out of every cache,
+/// the browser's included, unless a handler chose otherwise.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(header::HeaderValue::from_static("no-store"));
+    response
 }
 
 async fn healthz(State(app): State<App>) -> Result<&'static str, HttpError> {

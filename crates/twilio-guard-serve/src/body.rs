@@ -1,5 +1,6 @@
 //! The request body the service gets (with a whole-body deadline) and the response body
-//! wrapper ([`TrackedBody`]) that tells the connection's clock when the answer is out.
+//! wrapper ([`TrackedBody`]) that tells the connection's clock when the answer is out and
+//! ends a stream when its lifetime is up.
 //!
 //! tower-http's `RequestBodyTimeoutLayer` restarts its timer on every frame, so a client
 //! sending one byte per interval is never cut off; a deadline for the whole body is what
@@ -15,6 +16,7 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
 use crate::clock::Clock;
+use crate::stream::StreamSlot;
 
 /// Why a request body could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -96,38 +98,96 @@ impl Drop for InFlight {
     }
 }
 
-/// The service's response body, holding the request's [`InFlight`] mark.
+/// The response body sent: the service's (holding the request's [`InFlight`] mark, and a
+/// stream's slot until its lifetime ends), or the server's own fixed answer.
 #[derive(Debug)]
 pub(crate) struct TrackedBody<B> {
-    inner: B,
+    inner: Inner<B>,
+    stream: Option<Lifetime>,
     _in_flight: InFlight,
+}
+
+#[derive(Debug)]
+enum Inner<B> {
+    Service(B),
+    /// The server's own answer (a refused stream), sent once.
+    Fixed(Option<Bytes>),
+}
+
+/// An admitted stream: its slot, and when it ends.
+#[derive(Debug)]
+struct Lifetime {
+    ends: Pin<Box<tokio::time::Sleep>>,
+    _slot: StreamSlot,
 }
 
 impl<B> TrackedBody<B> {
     pub(crate) fn new(inner: B, in_flight: InFlight) -> Self {
         Self {
-            inner,
+            inner: Inner::Service(inner),
+            stream: None,
+            _in_flight: in_flight,
+        }
+    }
+
+    /// A stream's body: it ends (cleanly: the client sees the stream close) after `lifetime`.
+    pub(crate) fn stream(
+        inner: B,
+        in_flight: InFlight,
+        slot: StreamSlot,
+        lifetime: Duration,
+    ) -> Self {
+        Self {
+            stream: Some(Lifetime {
+                ends: Box::pin(tokio::time::sleep(lifetime)),
+                _slot: slot,
+            }),
+            ..Self::new(inner, in_flight)
+        }
+    }
+
+    pub(crate) fn fixed(body: Bytes, in_flight: InFlight) -> Self {
+        Self {
+            inner: Inner::Fixed(Some(body)),
+            stream: None,
             _in_flight: in_flight,
         }
     }
 }
 
-impl<B: Body + Unpin> Body for TrackedBody<B> {
-    type Data = B::Data;
+impl<B: Body<Data = Bytes> + Unpin> Body for TrackedBody<B> {
+    type Data = Bytes;
     type Error = B::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        if let Some(life) = self.stream.as_mut()
+            && life.ends.as_mut().poll(cx).is_ready()
+        {
+            // Lived its time: end the body and give the slot back.
+            self.stream = None;
+            self.inner = Inner::Fixed(None);
+            return Poll::Ready(None);
+        }
+        match &mut self.inner {
+            Inner::Service(inner) => Pin::new(inner).poll_frame(cx),
+            Inner::Fixed(body) => Poll::Ready(body.take().map(|b| Ok(Frame::data(b)))),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        match &self.inner {
+            Inner::Service(inner) => inner.is_end_stream(),
+            Inner::Fixed(body) => body.is_none(),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        match &self.inner {
+            Inner::Service(inner) => inner.size_hint(),
+            Inner::Fixed(body) => SizeHint::with_exact(body.as_ref().map_or(0, |b| b.len() as u64)),
+        }
     }
 }

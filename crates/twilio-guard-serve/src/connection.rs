@@ -20,6 +20,7 @@ use crate::body::{InFlight, RequestBody, TrackedBody};
 use crate::clock::{Clock, Verdict, Watched};
 use crate::per_ip::IpSlot;
 use crate::service::{ResponseBody, Service};
+use crate::stream::Streams;
 use crate::{BoxError, Limits};
 
 /// Where the server is in its life; connections follow it.
@@ -37,6 +38,8 @@ pub(crate) enum Phase {
 pub(crate) struct Setup<S> {
     pub(crate) service: S,
     pub(crate) limits: Arc<Limits>,
+    /// The open streams of the whole server.
+    pub(crate) streams: Arc<Streams>,
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
     pub(crate) phase: watch::Receiver<Phase>,
     /// This connection's slot under the connection cap, given back when the task ends.
@@ -55,6 +58,7 @@ where
     let Setup {
         service,
         limits,
+        streams,
         tls,
         phase,
         slot: _slot,
@@ -65,6 +69,7 @@ where
         service,
         peer,
         limits: Arc::clone(&limits),
+        streams,
         clock: Arc::clone(&clock),
     };
     let Some(acceptor) = tls else {
@@ -145,13 +150,14 @@ where
     }
 }
 
-/// The service as hyper sees it: adds the peer address and the body deadline, and keeps the
-/// clock's count of requests in flight.
+/// The service as hyper sees it: adds the peer address and the body deadline, keeps the
+/// clock's count of requests in flight, and admits (or refuses) streams.
 #[derive(Clone)]
 struct Guarded<S> {
     service: S,
     peer: SocketAddr,
     limits: Arc<Limits>,
+    streams: Arc<Streams>,
     clock: Arc<Clock>,
 }
 
@@ -168,15 +174,17 @@ where
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let in_flight = InFlight::begin(Arc::clone(&self.clock));
         let (mut parts, body) = request.into_parts();
+        let version = parts.version;
         parts.extensions.insert(ConnectInfo(self.peer));
         let body = RequestBody::new(body, self.limits.body_timeout, Arc::clone(&self.clock));
         let answer = self
             .service
             .clone()
             .oneshot(Request::from_parts(parts, body));
+        let (streams, peer) = (Arc::clone(&self.streams), self.peer.ip());
         Box::pin(async move {
             let Ok(response) = answer.await;
-            Ok(response.map(|body| TrackedBody::new(body, in_flight)))
+            Ok(streams.track(response, peer, version, in_flight))
         })
     }
 }

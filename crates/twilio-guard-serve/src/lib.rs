@@ -44,7 +44,10 @@
 //! | body: complete head to last body byte | 10 s | service sees [`BodyError::TimedOut`]; its answer, then closed |
 //! | idle kept-alive connection | 30 s | closed |
 //! | open connections | 1024 | the next one is accepted and closed at once |
-//! | open connections per peer IP | no cap (a proxy in front is one IP) | the same |
+//! | open connections per peer IP (IPv6: per /64) | 256 (set 0 behind a proxy: it is one IP) | the same |
+//! | open streams (`text/event-stream` responses) | 768: the connections less a reserved quarter | `503` + `Retry-After: 5` |
+//! | open streams per peer IP | 192: the per-IP connections less a quarter | the same |
+//! | a stream's lifetime | 5 min | its body ends; `EventSource` reconnects |
 //! | request head size | 16 KiB | 431, closed |
 //! | shutdown: in-flight requests finish | 30 s | dropped |
 //!
@@ -63,13 +66,22 @@
 //! headers (well under 2 KiB);
 //! 16 KiB leaves room for long URLs and cookies of browser clients.
 //!
+//! A connection holding a stream is under no clock, so streams get caps of their own that
+//! can never reach the connection caps: a quarter of the connections (server-wide and per
+//! address) stays for every other request, so streams held from any number of addresses
+//! leave room for webhooks and the organiser. [`Limits::check`] (and so [`serve`] and
+//! [`LimitsArgs::limits`]) refuses stream caps above that, naming the most allowed. A stream
+//! also ends after a bounded lifetime.
+//!
 //! Plain TCP speaks HTTP/1.1; over TLS, HTTP/2 where ALPN agreed on it.
 //!
 //! # Layout
 //!
 //! - `limits.rs`: [`Limits`], [`LimitsArgs`] (clap flags with environment fallbacks).
 //! - `server.rs`: [`serve`], the accept loop, the connection caps, graceful shutdown.
-//! - `per_ip.rs`: the connection count per peer address, for the per-address cap.
+//! - `per_ip.rs`: the count per peer address (IPv6 per /64), for the per-address caps.
+//! - `stream.rs`: streams: known by their content type, admitted under their caps or
+//!   refused with `503`, given a lifetime.
 //! - `connection.rs`: one connection: TLS handshake, HTTP/1.1 or HTTP/2, the watchdog.
 //! - `clock.rs`: one connection's clocks (idle, head, body stalled), fed by its socket.
 //! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
@@ -86,15 +98,18 @@ mod limits;
 mod per_ip;
 mod server;
 mod service;
+mod stream;
 pub mod tls;
 
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody};
 pub use hangup::on_hangup;
-pub use limits::{Limits, LimitsArgs};
+pub use limits::{Limits, LimitsArgs, LimitsError, reserved_for_requests};
+pub use per_ip::address_group;
 pub use server::serve;
 pub use service::{ResponseBody, Service};
+pub use stream::STREAM_RETRY_AFTER;
 
 /// The boxed error a response body may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -13,6 +13,7 @@ use crate::Limits;
 use crate::connection::{self, Phase, Setup};
 use crate::per_ip::PerIp;
 use crate::service::{ResponseBody, Service};
+use crate::stream::Streams;
 
 /// How often a full server says so in the log (a flood would otherwise flood the log too).
 const CAP_WARNING_EVERY: Duration = Duration::from_secs(10);
@@ -43,10 +44,10 @@ fn check_open_file_limit(max: usize) {
     }
 }
 
-/// Logs that connections are being closed at accept, at most once per [`CAP_WARNING_EVERY`].
-fn warn_now_and_then(warned: &mut Option<Instant>, what: &'static str) {
+/// Logs that a cap turns clients away, at most once per [`CAP_WARNING_EVERY`].
+pub(crate) fn warn_now_and_then(warned: &mut Option<Instant>, what: &'static str) {
     if warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_EVERY) {
-        tracing::warn!("{what}: closing new connections at once");
+        tracing::warn!("{what}");
         *warned = Some(Instant::now());
     }
 }
@@ -61,8 +62,14 @@ fn warn_now_and_then(warned: &mut Option<Instant>, what: &'static str) {
 /// would cost a read (and over TLS a handshake) of exactly the clients to turn away, and
 /// closing frees the descriptor at once.
 ///
-/// Errors only if the listener's address cannot be read; accept errors (out of descriptors)
-/// are logged and retried after a short pause.
+/// A response of type `text/event-stream` is a stream: admitted under
+/// [`Limits::max_streams`] and [`Limits::max_streams_per_ip`] (which always leave a quarter
+/// of the connection caps to other requests), else answered `503` with `Retry-After`; it
+/// ends after [`Limits::stream_lifetime`].
+///
+/// Errors if the limits fail [`Limits::check`] (`InvalidInput`, before anything is served)
+/// or the listener's address cannot be read; accept errors (out of descriptors) are logged
+/// and retried after a short pause.
 pub async fn serve<S, B>(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -74,6 +81,10 @@ where
     S: Service<B>,
     B: ResponseBody,
 {
+    let streams = Arc::new(
+        Streams::new(&limits)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+    );
     let local = listener.local_addr()?;
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(max));
@@ -104,19 +115,26 @@ where
                 Some(ip_slot) => Some(ip_slot),
                 None => {
                     drop(stream);
-                    warn_now_and_then(&mut warned, "connection cap per address reached");
+                    warn_now_and_then(
+                        &mut warned,
+                        "connection cap per address reached: closing new connections at once",
+                    );
                     continue;
                 }
             },
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             drop(stream);
-            warn_now_and_then(&mut warned, "connection cap reached");
+            warn_now_and_then(
+                &mut warned,
+                "connection cap reached: closing new connections at once",
+            );
             continue;
         };
         let setup = Setup {
             service: service.clone(),
             limits: Arc::clone(&limits),
+            streams: Arc::clone(&streams),
             tls: tls.clone(),
             phase: following.clone(),
             slot,

@@ -3,7 +3,10 @@
 //! One key per fingerprint (`PREFIX` + hex): the value `F` while the first request is in
 //! flight (with a lease, so a crashed instance does not block Twilio's retry for long), then
 //! `D` + the stored response for the TTL. `begin` is one Lua script, so of two instances
-//! seeing the same request at once exactly one gets [`Begin::Fresh`].
+//! seeing the same request at once exactly one gets [`Begin::Fresh`]; `abort` is another, so
+//! it deletes an in-flight mark and nothing else (a late abort from an instance whose lease
+//! lapsed must not delete the answer another instance stored since, which would let the
+//! next replay through).
 
 use std::time::Duration;
 
@@ -18,6 +21,12 @@ if redis.call('SET', KEYS[1], 'F', 'NX', 'PX', ARGV[1]) then return false end
 return redis.call('GET', KEYS[1])
 ";
 
+/// Delete the key only while it holds the in-flight mark (compare-and-delete, atomically).
+const ABORT: &str = r"
+if redis.call('GET', KEYS[1]) == 'F' then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
 /// A replay guard backed by Redis.
 #[derive(Clone)]
 pub struct RedisReplayGuard {
@@ -26,6 +35,7 @@ pub struct RedisReplayGuard {
     ttl: Duration,
     lease: Duration,
     begin: Script,
+    abort: Script,
 }
 
 impl std::fmt::Debug for RedisReplayGuard {
@@ -86,6 +96,7 @@ impl RedisReplayGuard {
             ttl,
             lease: Duration::from_secs(30),
             begin: Script::new(BEGIN),
+            abort: Script::new(ABORT),
         })
     }
 
@@ -145,8 +156,14 @@ impl ReplayGuard for RedisReplayGuard {
         // Spawned, so the delete happens even when the caller drops this future after one
         // poll (a dropped ticket does exactly that).
         let mut conn = self.connection.clone();
-        let key = self.key(fp);
-        let task = tokio::spawn(async move { conn.del::<_, ()>(key).await.map_err(unavailable) });
+        let (script, key) = (self.abort.clone(), self.key(fp));
+        let task = tokio::spawn(async move {
+            script
+                .key(key)
+                .invoke_async::<()>(&mut conn)
+                .await
+                .map_err(unavailable)
+        });
         Box::pin(async move {
             task.await
                 .unwrap_or_else(|e| Err(ReplayError::Unavailable(format!("abort task: {e}"))))

@@ -4,7 +4,8 @@
 //! Layout: [`fake`] makes up the parameters of each webhook kind, [`twilio`] builds and signs
 //! a request, [`deliver`](mod@deliver) sends it (answering a basic-auth challenge),
 //! [`twiml`] parses the reply, [`flow`] does what the TwiML says (with [`urls`] to know where
-//! the next request goes), [`view`] shows it, and [`load`](mod@load) runs `--repeat N --concurrency C`.
+//! the next request goes), [`view`] shows it (never a control character the endpoint
+//! sent), and [`load`](mod@load) runs `--repeat N --concurrency C`.
 
 mod deliver;
 mod fake;
@@ -80,7 +81,8 @@ pub(crate) struct Endpoint {
     /// Give up on a request after this many seconds (Twilio waits 15).
     #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]
     timeout: f64,
-    /// Stop a flow after this many TwiML requests (a redirect loop ends here, exit 1).
+    /// Stop a flow after this many requests, status callbacks included (a redirect loop
+    /// ends here, exit 1).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     max_steps: u32,
     /// End `<Message>` status callbacks in this status (with its ErrorCode) instead of
@@ -487,11 +489,12 @@ fn guess_kind(params: &[(String, String)]) -> Kind {
 
 /// Whether a reply is what Twilio accepts for `kind`: `Some` with the TwiML document, `None`
 /// where none is needed (status callbacks ignore the body; an empty messaging reply sends
-/// nothing).
+/// nothing). A reply over Twilio's 64 KiB limit is refused unparsed.
 pub(crate) fn judge(kind: Kind, reply: &Reply) -> Result<Option<twiml::Twiml>, twiml::TwimlError> {
     let voice = matches!(kind, Kind::Call | Kind::Gather);
     match kind {
         Kind::Status => Ok(None),
+        _ if reply.too_large => Err(twiml::TwimlError::TooLarge),
         _ if reply.body.iter().all(u8::is_ascii_whitespace) && !voice => Ok(None),
         _ => twiml::check(&reply.body).map(Some),
     }

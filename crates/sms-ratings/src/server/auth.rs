@@ -3,8 +3,13 @@
 //!
 //! A client address that fails [`MAX_FAILURES`] times within [`FAILURE_WINDOW`] gets `429 Too Many
 //! Requests` with `Retry-After` for every organiser request until the window ends, even with
-//! the right password (else the 429 would tell a guesser which answer was right). Each
-//! failure is logged with the client address and the user name tried, never the password.
+//! the right password (else the 429 would tell a guesser which answer was right); so does
+//! every address of a network (IPv4 /24, IPv6 /48) that failed [`NETWORK_FAILURES`] times, and
+//! every client once the server counted [`GLOBAL_FAILURES`] (`limiter`). A browser that signed
+//! in before shows its signed device cookie and is exempt from those limits (`device`), so
+//! guessers cannot lock the organiser out. Behind `--trusted-proxy` the client address comes
+//! from `X-Forwarded-For` (`client`). Each failure is logged with the client address and the
+//! user name tried, never the password.
 //!
 //! ```
 //! use sms_ratings::server::check_password_strength;
@@ -13,117 +18,99 @@
 //! assert!(check_password_strength("admin", "admin1234567").is_err());
 //! ```
 
-use std::collections::HashMap;
+mod client;
+mod device;
+mod limiter;
+
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Extensions, header};
+use axum::http::{Extensions, HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use twilio_webhook::BasicAuth;
+use twilio_webhook::{BasicAuth, TrustedProxies};
+
+pub use limiter::{FAILURE_WINDOW, GLOBAL_FAILURES, MAX_FAILURES, NETWORK_FAILURES};
 
 use super::error::HttpError;
 
-/// Failed sign-ins one client address may make per [`FAILURE_WINDOW`].
-pub const MAX_FAILURES: u32 = 10;
-/// The window failed sign-ins are counted in.
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-/// Client addresses tracked at once; beyond, expired entries are dropped first and then all
-/// further addresses share one entry (memory stays bounded whatever the address spread).
-const TRACKED: usize = 16_384;
-
-/// The organiser credentials and the failed-sign-in counts, shared by every request.
+/// The organiser credentials, the failed-sign-in counts and the device-cookie key, shared by
+/// every request.
 #[derive(Clone)]
 pub(crate) struct Guard {
     credentials: Option<BasicAuth>,
-    limiter: Arc<LoginLimiter>,
+    limiter: Arc<limiter::Limiter>,
+    devices: Option<Arc<device::Devices>>,
+    trusted: Arc<TrustedProxies>,
 }
 
 impl Guard {
-    pub(crate) fn new(credentials: Option<BasicAuth>) -> Self {
+    /// `secure` when the server is reached over HTTPS (the device cookie is then `Secure`).
+    pub(crate) fn new(
+        credentials: Option<BasicAuth>,
+        trusted: TrustedProxies,
+        secure: bool,
+    ) -> Self {
+        let devices = device::Devices::new(secure).map(Arc::new);
+        if devices.is_none() {
+            tracing::warn!(
+                "no randomness for the device-cookie key: sign-ins get no device cookie"
+            );
+        }
         Self {
             credentials,
-            limiter: Arc::new(LoginLimiter::default()),
+            limiter: Arc::new(limiter::Limiter::default()),
+            devices,
+            trusted: Arc::new(trusted),
         }
     }
-}
 
-/// Failed sign-ins per client address in the current window.
-#[derive(Default)]
-struct LoginLimiter {
-    windows: Mutex<HashMap<Option<IpAddr>, Window>>,
-}
-
-#[derive(Clone, Copy)]
-struct Window {
-    started: Instant,
-    failures: u32,
-}
-
-impl LoginLimiter {
-    /// How long `client` must wait, when it used up its failures.
-    fn blocked(&self, client: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let windows = self.windows.lock().ok()?;
-        let w = windows.get(&client)?;
-        let ends = w.started + FAILURE_WINDOW;
-        (w.failures >= MAX_FAILURES && ends > now).then(|| ends - now)
+    /// The request's device cookie, when it verifies for `user`.
+    fn device(&self, headers: &HeaderMap, user: Option<&str>) -> Option<device::Device> {
+        self.devices.as_ref()?.presented(headers, user?)
     }
 
-    /// Counts one failure of `client`.
-    fn failed(&self, client: Option<IpAddr>, now: Instant) {
-        let Ok(mut windows) = self.windows.lock() else {
-            return;
+    /// How long the client must wait: a device by its own failures, anyone else by the
+    /// address, network and global limits.
+    fn wait(
+        &self,
+        client: IpAddr,
+        device: Option<device::Device>,
+        now: Instant,
+    ) -> Option<Duration> {
+        match (device, &self.devices) {
+            (Some(device), Some(devices)) => devices.blocked(device, now),
+            _ => self.limiter.blocked(client, now),
+        }
+    }
+
+    /// Counts a failed sign-in; `true` when it was counted on the device cookie.
+    fn failed(&self, client: IpAddr, device: Option<device::Device>, now: Instant) -> bool {
+        let on_device = match (device, &self.devices) {
+            (Some(device), Some(devices)) => devices.failed(device, now),
+            _ => false,
         };
-        if windows.len() >= TRACKED {
-            windows.retain(|_, w| w.started + FAILURE_WINDOW > now);
+        if !on_device {
+            self.limiter.failed(client, now);
         }
-        let key = if windows.len() >= TRACKED && !windows.contains_key(&client) {
-            None
-        } else {
-            client
-        };
-        let w = windows.entry(key).or_insert(Window {
-            started: now,
-            failures: 0,
-        });
-        if w.started + FAILURE_WINDOW <= now {
-            *w = Window {
-                started: now,
-                failures: 0,
-            };
-        }
-        w.failures = w.failures.saturating_add(1);
+        on_device
     }
 }
 
-/// The client's address as the limits count it: IPv6 by its /64 (one host usually holds a
-/// whole /64, so counting single addresses would not limit it). `None` when the server
-/// does not know the peer (all such clients share one count).
-pub(crate) fn client_address(extensions: &Extensions) -> Option<IpAddr> {
-    let ip = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    Some(match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut segments = v6.segments();
-                segments[4..].fill(0);
-                IpAddr::V6(segments.into())
-            }
-        },
-    })
+/// The peer's address, `None` when the server does not know it.
+fn peer(extensions: &Extensions) -> Option<IpAddr> {
+    Some(extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip())
 }
-
-/// The realm of the organiser's basic-auth challenge, whether credentials are configured or not.
-pub(crate) const REALM: &str = "sms-ratings organisers";
 
 /// Middleware: lets the request through only with the organiser's credentials.
 ///
 /// A refusal is the library's rejection, so its challenge carries the configured realm.
-/// Without configured credentials every request is refused (fail closed).
+/// Without configured credentials every request is refused (fail closed). A request with a
+/// valid device cookie for the user it signs in as is limited by that cookie's failures
+/// only; any other by its address's, its network's and the server's.
 pub(crate) async fn require_admin(
     State(guard): State<Guard>,
     request: Request,
@@ -132,22 +119,38 @@ pub(crate) async fn require_admin(
     let Some(credentials) = &guard.credentials else {
         return HttpError::Unauthorized.into_response();
     };
-    let client = client_address(request.extensions());
+    let client = client::resolve(
+        &guard.trusted,
+        peer(request.extensions()),
+        request.headers(),
+    )
+    .map_or(
+        IpAddr::from([0, 0, 0, 0]),
+        twilio_guard_serve::address_group,
+    );
     let now = Instant::now();
-    if let Some(wait) = guard.limiter.blocked(client, now) {
+    let given = request.headers().get(header::AUTHORIZATION).cloned();
+    let user = given.as_ref().map(|v| user_name(v.as_bytes()));
+    let device = guard.device(request.headers(), user.as_deref());
+    if let Some(wait) = guard.wait(client, device, now) {
         return HttpError::RateLimited(wait.as_secs().max(1)).into_response();
     }
-    let given = request.headers().get(header::AUTHORIZATION);
-    match credentials.check(given.map(|v| v.as_bytes())) {
-        Ok(()) => next.run(request).await,
+    match credentials.check(given.as_ref().map(|v| v.as_bytes())) {
+        Ok(()) => {
+            let mut response = next.run(request).await;
+            if let (None, Some(devices), Some(user)) = (device, &guard.devices, &user)
+                && let Some(cookie) = devices.issue(user)
+            {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Err(rejection) => {
             // A browser's first request carries no credentials: that is a prompt, not a
             // failed attempt.
-            if let Some(given) = given {
-                guard.limiter.failed(client, now);
-                let user = user_name(given.as_bytes());
-                let client = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-                tracing::warn!(%client, user = ?user, "organiser sign-in failed");
+            if let Some(user) = user {
+                let on_device = guard.failed(client, device, now);
+                tracing::warn!(%client, user = ?user, device = on_device, "organiser sign-in failed");
             }
             rejection.into_response()
         }
@@ -271,22 +274,6 @@ mod tests {
                 "{strong:?}"
             );
         }
-    }
-
-    #[test]
-    fn limiter_blocks_after_the_limit_and_forgets_after_the_window() {
-        let limiter = LoginLimiter::default();
-        let ip = Some(IpAddr::from([192, 0, 2, 1]));
-        let other = Some(IpAddr::from([192, 0, 2, 2]));
-        let t0 = Instant::now();
-        for _ in 0..MAX_FAILURES {
-            assert_eq!(limiter.blocked(ip, t0), None);
-            limiter.failed(ip, t0);
-        }
-        let wait = limiter.blocked(ip, t0 + Duration::from_secs(10));
-        assert_eq!(wait, Some(FAILURE_WINDOW - Duration::from_secs(10)));
-        assert_eq!(limiter.blocked(other, t0), None, "per address");
-        assert_eq!(limiter.blocked(ip, t0 + FAILURE_WINDOW), None);
     }
 
     #[test]

@@ -3,15 +3,19 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::service::SmsError;
 use crate::store::StoreError;
+
+/// The realm of the organiser's basic-auth challenge, whether credentials are configured or
+/// not (here, where [`HttpError::Unauthorized`] writes it, so `auth` and `error` do not
+/// import each other).
+pub(crate) const REALM: &str = "sms-ratings organisers";
 
 /// An error response. The body is a fixed short text; details go to the log only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
-    /// A verified webhook without a field the service needs. (Signature, method, size and
-    /// content-type rejections are the library layer's, mapped by the library.)
+    /// An organiser form naming an action there is none of. (A webhook's signature, method,
+    /// size, content type and missing fields are the library layer's rejections.)
     #[error("bad request")]
     BadRequest,
     /// Organiser pages with no organiser credentials configured (fail closed).
@@ -28,9 +32,6 @@ pub enum HttpError {
     /// seconds.
     #[error("too many failed sign-ins, retry later")]
     RateLimited(u64),
-    /// Too many open live streams (on the server or from this client address).
-    #[error("too many open live streams, retry later")]
-    TooManyStreams,
     /// The database cannot take the request now; retry (Twilio does).
     #[error("service unavailable")]
     Unavailable,
@@ -48,7 +49,6 @@ impl HttpError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -62,8 +62,7 @@ impl IntoResponse for HttpError {
         match self {
             Self::Unauthorized => {
                 // The same realm as the configured credentials' challenge.
-                let challenge =
-                    format!("Basic realm=\"{}\", charset=\"UTF-8\"", super::auth::REALM);
+                let challenge = format!("Basic realm=\"{}\", charset=\"UTF-8\"", REALM);
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
                     headers.insert(header::WWW_AUTHENTICATE, value);
                 }
@@ -73,10 +72,6 @@ impl IntoResponse for HttpError {
             }
             Self::RateLimited(seconds) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            // A page's EventSource reconnects by itself; a few seconds spread the retries.
-            Self::TooManyStreams => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }
@@ -90,14 +85,6 @@ impl From<StoreError> for HttpError {
             StoreError::Unavailable(_) | StoreError::Conflict(_) => Self::Unavailable,
             StoreError::UnknownEvent(_) => Self::NotFound,
             _ => Self::Internal,
-        }
-    }
-}
-
-impl From<SmsError> for HttpError {
-    fn from(e: SmsError) -> Self {
-        match e {
-            SmsError::Store(e) => e.into(),
         }
     }
 }

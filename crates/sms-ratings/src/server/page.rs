@@ -50,9 +50,7 @@ use super::App;
 use super::csrf::{self, SecureCookie};
 use super::error::HttpError;
 use crate::model::EventCode;
-pub use live::StreamLimits;
 pub(crate) use live::Streams;
-pub(crate) use public::Audience;
 pub use view::{BucketView, CommentView, Snapshot, Timeline};
 
 /// The Content-Security-Policy of every page and asset.
@@ -185,7 +183,7 @@ async fn index(
     State(app): State<App>,
     Query(query): Query<IndexQuery>,
 ) -> Result<Response, HttpError> {
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let archived = query.archived.is_some_and(|a| a == "1");
     let mut rows = Vec::new();
     let mut archived_count = 0;
@@ -231,16 +229,13 @@ async fn event_page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, HttpError> {
     let code = code(&raw)?;
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let all = store.events().await?;
     let event = all
         .iter()
         .find(|e| e.code == code)
         .ok_or(HttpError::NotFound)?;
-    let snap = Audience::Organiser
-        .read(store.as_ref(), &code)
-        .await?
-        .ok_or(HttpError::NotFound)?;
+    let snap = app.streams.snapshot(&app.ratings, &code).await?;
     let urls = render::PageUrls {
         live: format!("/events/{code}/live"),
         poll: format!("/api/events/{code}/snapshot"),
@@ -256,17 +251,13 @@ async fn event_page(
     Ok(render::page(StatusCode::OK, &page))
 }
 
-async fn snapshot(
-    State(app): State<App>,
-    Path(raw): Path<String>,
-) -> Result<axum::Json<Snapshot>, HttpError> {
-    let snap = Audience::Organiser
-        .read(app.ratings().store().as_ref(), &code(&raw)?)
-        .await?;
-    snap.map(axum::Json).ok_or(HttpError::NotFound)
+/// The event's latest snapshot from the hub, the bytes its streams get.
+async fn snapshot(State(app): State<App>, Path(raw): Path<String>) -> Result<Response, HttpError> {
+    let snap = app.streams.snapshot(&app.ratings, &code(&raw)?).await?;
+    Ok(live::json_response(&snap))
 }
 
 async fn qr_svg(State(app): State<App>, Path(raw): Path<String>) -> Result<Response, HttpError> {
-    let event = app.ratings().store().event(code(&raw)?).await?;
+    let event = app.ratings.store().event(code(&raw)?).await?;
     qr::svg_response(&event.ok_or(HttpError::NotFound)?)
 }

@@ -24,15 +24,8 @@ use twilio_webhook::twiml::{Gather, Say, VoiceResponse};
 use super::App;
 use super::error::HttpError;
 use crate::model::Rating;
+use crate::reply::spoken;
 use crate::service::Greeting;
-
-/// Said when the caller's number is hidden: a vote needs a number to be one per phone.
-const HIDDEN_NUMBER: &str = "Sorry, we can only count a vote from a number that is not \
-                             hidden. Please call again with caller ID on, or text your rating.";
-/// Said after a prompt when no key came.
-const NO_KEY: &str = "We did not get a key. Goodbye!";
-/// Said after a second key that is not a rating.
-const STILL_NO_RATING: &str = "Sorry, that is not a rating from 1 to 5. Goodbye!";
 
 /// Twilio's stand-ins for a withheld caller ID (anonymous, restricted, blocked, unavailable,
 /// unknown); a vote under one of them would merge every hidden caller into one phone.
@@ -50,17 +43,11 @@ pub(crate) async fn call(
 ) -> Result<Response, HttpError> {
     let call = call.into_inner().call;
     let greeting = match (caller(call.from.as_deref()), call.to.as_deref()) {
-        (None, _) => Greeting::Say(HIDDEN_NUMBER.to_owned()),
+        (None, _) => Greeting::Say(spoken::HIDDEN_NUMBER.to_owned()),
         (Some(_), to) => app.ratings.greet_call(to.unwrap_or_default()).await?,
     };
     let response = match greeting {
-        Greeting::Rate(event) => ask(
-            &app.voice_action,
-            &format!(
-                "Welcome. To rate {}, press a key from 1 for poor to 5 for excellent.",
-                event.name
-            ),
-        ),
+        Greeting::Rate(event) => ask(&app.voice_action, &spoken::welcome(&event)),
         Greeting::Say(text) => say_and_hang_up(&text),
     };
     tracing::info!(call_sid = %call.call_sid, "call answered");
@@ -81,11 +68,11 @@ pub(crate) async fn rate(
             .is_some_and(|q| q.split('&').any(|p| p == "retry=1"));
         crate::metrics::webhook("voice_invalid_key");
         return render(&if retried || caller(call.from.as_deref()).is_none() {
-            say_and_hang_up(STILL_NO_RATING)
+            say_and_hang_up(spoken::STILL_NO_RATING)
         } else {
             ask(
                 &format!("{}?retry=1", app.voice_action),
-                "That is not a rating. Press a key from 1 to 5.",
+                spoken::NOT_A_RATING,
             )
         });
     };
@@ -98,9 +85,13 @@ pub(crate) async fn rate(
             tracing::warn!(call_sid = %call.call_sid, error = %e, "key not recorded");
             crate::metrics::webhook("error");
         })?;
-    tracing::info!(call_sid = %call.call_sid, outcome = reply.outcome, "key recorded");
-    crate::metrics::webhook(reply.outcome);
-    render(&say_and_hang_up(&reply.text))
+    let outcome = reply.outcome.label();
+    tracing::info!(call_sid = %call.call_sid, outcome, "key recorded");
+    crate::metrics::webhook(outcome);
+    render(&match reply.text {
+        Some(text) => say_and_hang_up(&text),
+        None => VoiceResponse::new().hangup_now(),
+    })
 }
 
 /// The caller's number, unless it is missing, not a phone number or a withheld caller ID.
@@ -128,7 +119,7 @@ fn ask(action: &str, prompt: &str) -> VoiceResponse {
                 .action(action)
                 .say(Say::new(prompt)),
         )
-        .say(Say::new(NO_KEY))
+        .say(Say::new(spoken::NO_KEY))
         .hangup_now()
 }
 

@@ -29,14 +29,14 @@ pub(crate) async fn sms(
     let sid = message.message_sid.clone();
     match app.ratings.handle(message).await {
         Ok(reply) => {
-            tracing::info!(message_sid = %sid, outcome = reply.outcome, "sms handled");
-            crate::metrics::webhook(reply.outcome);
-            // Empty text: say nothing (a keyword, or a number that opted out).
+            let outcome = reply.outcome.label();
+            tracing::info!(message_sid = %sid, outcome, "sms handled");
+            crate::metrics::webhook(outcome);
+            // No text: say nothing (a keyword, or a number that opted out).
             let response = MessagingResponse::new();
-            let twiml = if reply.text.is_empty() {
-                response.render()
-            } else {
-                response.message(reply.text).render()
+            let twiml = match reply.text {
+                Some(text) => response.message(text).render(),
+                None => response.render(),
             };
             Ok(twiml.map_err(|_| HttpError::Internal)?.into_response())
         }

@@ -59,7 +59,7 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("sms-ratings");
         }
-        let tls = tls::connector()?;
+        let tls = tls::connector(&mut config)?;
         let listener = listen::Listener::start(config.clone(), tls.clone());
         let manager = Manager::from_config(
             config,
@@ -272,7 +272,7 @@ impl VoteTx for PgTx<'_> {
             .map_err(map_err)?;
         let claimed = self
             .0
-            .execute(&stmt, &[&sub.message_sid, &sub.at.millis()])
+            .execute(&stmt, &[&sub.idempotency_key, &sub.at.millis()])
             .await
             .map_err(map_err)?;
         if claimed == 1 {
@@ -285,7 +285,7 @@ impl VoteTx for PgTx<'_> {
             .map_err(map_err)?;
         let row = self
             .0
-            .query_one(&stmt, &[&sub.message_sid])
+            .query_one(&stmt, &[&sub.idempotency_key])
             .await
             .map_err(map_err)?;
         Ok(Some(row.try_get(0).map_err(map_err)?))
@@ -315,7 +315,7 @@ impl VoteTx for PgTx<'_> {
                     &sub.phone,
                     &rating,
                     &sub.vote.comment,
-                    &sub.message_sid,
+                    &sub.idempotency_key,
                     &sub.at.millis(),
                     &sub.channel.as_str(),
                 ],
@@ -333,7 +333,7 @@ impl VoteTx for PgTx<'_> {
             .await
             .map_err(map_err)?;
         self.0
-            .execute(&stmt, &[&sub.message_sid, &reply])
+            .execute(&stmt, &[&sub.idempotency_key, &reply])
             .await
             .map_err(map_err)?;
         Ok(())

@@ -342,7 +342,7 @@ impl VoteTx for SqliteTx<'_> {
             .0
             .prepare_cached("SELECT reply FROM processed_messages WHERE message_sid = ?1")
             .map_err(map_err)?;
-        stmt.query_row([&sub.message_sid], |r| r.get(0))
+        stmt.query_row([&sub.idempotency_key], |r| r.get(0))
             .optional()
             .map_err(map_err)
     }
@@ -366,7 +366,7 @@ impl VoteTx for SqliteTx<'_> {
                     sub.phone,
                     sub.vote.rating.get(),
                     sub.vote.comment,
-                    sub.message_sid,
+                    sub.idempotency_key,
                     sub.at.millis(),
                     sub.channel.as_str()
                 ],
@@ -382,7 +382,7 @@ impl VoteTx for SqliteTx<'_> {
                 "INSERT INTO processed_messages (message_sid, reply, created_at) VALUES (?1, ?2, ?3)",
             )
             .map_err(map_err)?
-            .execute(params![sub.message_sid, reply, sub.at.millis()])
+            .execute(params![sub.idempotency_key, reply, sub.at.millis()])
             .map_err(map_err)?;
         Ok(())
     }

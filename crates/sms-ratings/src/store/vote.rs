@@ -58,7 +58,7 @@ pub(crate) async fn apply_in_lock_order(
     subs: &[&Submission],
 ) -> Result<Vec<Receipt>, StoreError> {
     let mut by_sid: Vec<usize> = (0..subs.len()).collect();
-    by_sid.sort_by(|&a, &b| subs[a].message_sid.cmp(&subs[b].message_sid)); // stable
+    by_sid.sort_by(|&a, &b| subs[a].idempotency_key.cmp(&subs[b].idempotency_key)); // stable
     let seen = claim_all(tx, subs, &by_sid).await?;
     let mut outcomes: Vec<Option<Outcome>> = vec![None; subs.len()];
     let mut counted = Vec::new();
@@ -117,7 +117,7 @@ async fn claim_all(
     let mut first: Option<usize> = None;
     for &i in order {
         match first {
-            Some(f) if subs[f].message_sid == subs[i].message_sid => {
+            Some(f) if subs[f].idempotency_key == subs[i].idempotency_key => {
                 seen[i] = Some(Seen::InBatch(f));
             }
             _ => {

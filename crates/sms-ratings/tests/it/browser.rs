@@ -247,7 +247,7 @@ async fn results_page_in_headless_chromium() {
         };
         s.store
             .submit(Submission {
-                message_sid: format!("SMH{i:04}"),
+                idempotency_key: format!("SMH{i:04}"),
                 phone: format!("+1202555{i:04}"),
                 to: NUMBER.into(),
                 vote,

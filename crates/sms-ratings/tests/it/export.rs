@@ -17,7 +17,7 @@ async fn vote(s: &TestServer, sid: &str, phone: &str, rating: u8, comment: &str)
     };
     s.store
         .submit(Submission {
-            message_sid: sid.into(),
+            idempotency_key: sid.into(),
             phone: phone.into(),
             to: NUMBER.into(),
             vote,
@@ -98,5 +98,68 @@ async fn csv_cells_are_quoted_defused_and_masked() {
         assert!(!json.contains(full), "{full} in {json}");
     }
     assert!(json.contains("9876 call me"), "{json}");
+    s.stop().await;
+}
+
+/// Issue 22, item 14: numbers written with other separators or full-width digits are masked
+/// in the JSON and the CSV alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_in_any_writing_are_masked() {
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    add(&s, "CSV", Some(NUMBER)).await;
+    let writings = [
+        "call 415/555/0199",
+        "or 415_555_0199",
+        "+1·415·555·0199 anytime",
+        "text ４１５５５５０１９９",
+        "＋１ ４１５ ５５５ ０１９９",
+    ];
+    for (n, comment) in writings.iter().enumerate() {
+        vote(
+            &s,
+            &format!("SM{n}"),
+            &format!("+1415555124{n}"),
+            4,
+            comment,
+        )
+        .await;
+    }
+    for path in ["/api/events/CSV/ratings", "/api/events/CSV/ratings.csv"] {
+        let text = s.get_admin(path).await.text().await.unwrap();
+        for middle in ["555", "５５５"] {
+            assert!(!text.contains(middle), "{middle} in {path}: {text}");
+        }
+        assert_eq!(
+            text.matches("•••••0199").count(),
+            writings.len(),
+            "{path}: {text}"
+        );
+    }
+    s.stop().await;
+}
+
+/// "Also by reading": the organiser's JSON and CSV answers are never cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organiser_answers_are_not_cached() {
+    let db = TestDb::sqlite();
+    let s = TestServer::start(&db.location).await;
+    add(&s, "CSV", Some(NUMBER)).await;
+    for path in [
+        "/api/events",
+        "/api/events/CSV/results",
+        "/api/events/CSV/ratings",
+        "/api/events/CSV/ratings.csv",
+        "/api/events/CSV/snapshot",
+    ] {
+        let response = s.get_admin(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let cache = response.headers().get("cache-control");
+        assert_eq!(
+            cache.and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
     s.stop().await;
 }

@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use sms_ratings::server::StreamLimits;
-
 use crate::e2e::add;
 use crate::server::{ADMIN, NUMBER, TestServer};
 use crate::support::TestDb;
@@ -26,45 +24,39 @@ fn from(ip: [u8; 4]) -> reqwest::Client {
         .unwrap()
 }
 
-/// One client address may hold `per_client` streams; the next gets 503 + Retry-After while
-/// another address is still served; the server-wide cap holds across addresses.
+/// One client address may hold three quarters of its connection cap in streams; the next
+/// gets 503 + Retry-After while another address is still served; a stream ends after its
+/// lifetime (the page's `EventSource` reconnects).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn open_streams_are_capped_per_client_and_per_server() {
+async fn open_streams_are_capped_per_client_and_live_a_bounded_time() {
     let db = TestDb::sqlite();
-    let per_client = StreamLimits::default().per_client;
-    let s = TestServer::start(&db.location).await;
+    let mut limits = twilio_guard_serve::Limits::default();
+    limits.max_connections_per_ip = 8;
+    limits.stream_lifetime = Duration::from_secs(2);
+    let s = TestServer::start_configured(&db.location, |c| c.limits(limits)).await;
     add(&s, "CAP", None).await;
     let one = from([127, 0, 0, 1]);
     let mut held = Vec::new();
-    for _ in 0..per_client {
+    for _ in 0..6 {
         let r = open_stream(&one, &s, "CAP").await;
         assert_eq!(r.status(), 200);
         held.push(r);
     }
     let refused = open_stream(&one, &s, "CAP").await;
     assert_eq!(refused.status(), 503);
-    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.headers()["retry-after"], "5");
     let other = open_stream(&from([127, 0, 0, 2]), &s, "CAP").await;
     assert_eq!(other.status(), 200, "another address is not refused");
-    drop((held, other));
-    s.stop().await;
-
-    let limits = StreamLimits {
-        total: 3,
-        per_client: 2,
-    };
-    let s = TestServer::start_configured(&db.location, |c| c.stream_limits(limits)).await;
-    let a = from([127, 0, 0, 3]);
-    let b = from([127, 0, 0, 4]);
-    let held = [
-        open_stream(&a, &s, "CAP").await,
-        open_stream(&a, &s, "CAP").await,
-        open_stream(&b, &s, "CAP").await,
-    ];
-    assert!(held.iter().all(|r| r.status() == 200));
-    let c = open_stream(&from([127, 0, 0, 5]), &s, "CAP").await;
-    assert_eq!(c.status(), 503, "the server-wide cap");
+    // Each stream ends by itself after its lifetime, freeing its slot.
+    let started = Instant::now();
+    let body = tokio::time::timeout(Duration::from_secs(15), other.text())
+        .await
+        .expect("the stream ended");
+    assert!(body.unwrap().contains("event: snapshot"));
+    assert!(started.elapsed() < Duration::from_secs(10));
     drop(held);
+    let again = open_stream(&one, &s, "CAP").await;
+    assert_eq!(again.status(), 200, "slots come back");
     s.stop().await;
 }
 

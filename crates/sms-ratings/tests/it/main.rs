@@ -19,6 +19,8 @@ mod page;
 mod secrets;
 mod serve_cli;
 mod server;
+mod sign_in;
+mod starve;
 mod store;
 mod store_views;
 mod support;

@@ -295,7 +295,7 @@ async fn live_stream_sees_votes_of_other_instances() {
     };
     s.store
         .submit(sms_ratings::model::Submission {
-            message_sid: "SMX1".into(),
+            idempotency_key: "SMX1".into(),
             phone: "+14155550001".into(),
             to: NUMBER.into(),
             vote,

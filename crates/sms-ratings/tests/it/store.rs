@@ -22,7 +22,7 @@ pub fn new_event(code: &str, number: Option<&str>) -> NewEvent {
 
 pub fn sub(sid: &str, phone: &str, code: Option<&str>, rating: u8) -> Submission {
     Submission {
-        message_sid: sid.into(),
+        idempotency_key: sid.into(),
         phone: phone.into(),
         to: NUMBER.into(),
         vote: Vote {

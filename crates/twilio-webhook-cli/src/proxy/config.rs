@@ -33,7 +33,9 @@ Secrets (never on the command line):
   TWILIO_AUTH_TOKEN_SECONDARY  a second token during rotation, key slot \"secondary\"
   --token-file FILE            lines \"TOKEN\", \"SLOT TOKEN\" or \"ACCOUNT_SID SLOT TOKEN\"
                                (# starts a comment); with account SIDs, each request is
-                               checked only against its AccountSid's tokens
+                               checked only against its AccountSid's tokens. A route with a
+                               token file takes its keys from it alone: TWILIO_AUTH_TOKEN*
+                               count only where there is no file (or env_tokens = true)
   TWILIO_PROXY_BASIC_AUTH      USER:PASS to require basic auth (or --basic-auth-file)
   --resign-secret-file FILE    Standard Webhooks secret (whsec_...) for the hop behind us
   --replay-store rediss://...  a Redis password belongs in the URL: prefer the environment
@@ -97,7 +99,8 @@ pub struct ProxyArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
-    /// File of Auth Tokens (see below); adds to the environment's tokens.
+    /// File of Auth Tokens (see below): a route with it takes its keys from it alone, not from
+    /// TWILIO_AUTH_TOKEN* (unless its routes-file entry sets `env_tokens = true`).
     #[arg(long, env = "TWILIO_PROXY_TOKEN_FILE", hide_env_values = true)]
     pub token_file: Option<PathBuf>,
     /// What the token file holds: Auth Tokens (HMAC-SHA1) or Webhook Shared Keys.
@@ -247,6 +250,9 @@ pub enum ConfigError {
     /// The Standard Webhooks secret is unusable.
     #[error(transparent)]
     Resign(#[from] super::resign::ResignError),
+    /// A stream cap would take the connections kept for other requests.
+    #[error(transparent)]
+    Limits(#[from] twilio_guard_serve::LimitsError),
 }
 
 impl From<ReplayError> for ConfigError {
@@ -285,7 +291,7 @@ impl ProxyArgs {
         let mut config = Config::new(public, routes)?
             .upstream_timeout(self.upstream_timeout)
             .drain_timeout(self.drain_timeout)
-            .limits(self.limits.limits());
+            .limits(self.limits.limits().map_err(ConfigError::from)?);
         if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
             let tls = tls::load(cert, key).map_err(ConfigError::from)?;
             config = config.tls(Arc::new(tls));
@@ -304,6 +310,7 @@ impl ProxyArgs {
             replay_guard: None,
             key_kind: None,
             token_file: None,
+            env_tokens: None,
             resign_secret_file: None,
         }
     }
@@ -317,7 +324,15 @@ impl ProxyArgs {
     ) -> Result<Route, ProxyError> {
         let kind = entry.key_kind.unwrap_or(self.key_kind);
         let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
-        let source = KeySource::new(token_file.map(Path::to_path_buf), kind);
+        let source = KeySource::new(token_file.map(Path::to_path_buf), kind)
+            .with_env_tokens(entry.env_tokens == Some(true));
+        if !source.env_tokens && env("TWILIO_AUTH_TOKEN").is_some() {
+            tracing::warn!(
+                route = %entry.prefix,
+                "TWILIO_AUTH_TOKEN is set but this route takes its keys from its token file \
+                 alone (env_tokens = true in its routes-file entry adds it)"
+            );
+        }
         let (keys, _) = source.load(env)?;
         let basic_file = entry.basic_auth_file.as_deref();
         let basic = match basic_file {
@@ -471,15 +486,22 @@ mod tests {
             key_store(&|n: &str| env(n), file, kind)
         };
         assert!(store(&env, Some(&file), auth).is_ok());
+        // A file's keys are its own: the environment's token joins only when asked.
+        let count = |source: KeySource| source.load(&env).unwrap().1;
+        assert_eq!(count(KeySource::new(Some(file.clone()), auth)), 1);
+        let both = KeySource::new(Some(file.clone()), auth).with_env_tokens(true);
+        assert_eq!(count(both), 2);
+        assert_eq!(count(KeySource::new(None, auth)), 1);
         assert!(matches!(
             store(&none, None, auth),
             Err(ConfigError::NoToken)
         ));
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
         assert!(store(&none, Some(&file), auth).is_ok());
-        let mixed = store(&env, Some(&file), auth);
+        assert!(store(&env, Some(&file), auth).is_ok());
+        let both = KeySource::new(Some(file.clone()), auth).with_env_tokens(true);
         assert!(matches!(
-            mixed,
+            both.load(&env),
             Err(ConfigError::Tokens(TokenFileError::Mixed))
         ));
         // Shared keys: the environment's Auth Token plays no part.

@@ -246,8 +246,10 @@ impl Forwarder {
         );
         if let Some(resigner) = &self.resign {
             let id = format!("msg_{}", webhook.fingerprint().to_hex());
-            let values = resigner.headers(&id, webhook.body());
-            for (name, value) in resign::HEADERS.into_iter().zip(values) {
+            // The method, path and query exactly as the upstream gets them.
+            let upstream_target = format!("{}{target}", self.prefix);
+            let method = parts.method.as_str();
+            for (name, value) in resigner.headers(&id, method, &upstream_target, webhook.body()) {
                 headers.insert(name, HeaderValue::from_str(&value).ok()?);
             }
         }
@@ -327,6 +329,7 @@ fn strip_forwarding(headers: &mut HeaderMap) {
                 || name.starts_with(VERIFIED_HEADER)
                 || FORWARDING.contains(&name)
                 || resign::HEADERS.contains(&name)
+                || name == resign::BINDING_HEADER
         })
         .cloned()
         .collect();

@@ -12,18 +12,36 @@ use twilio_webhook::{KeyStore, LiveKeys, Validator};
 
 use super::config::{ConfigError, KeyKind};
 
-/// Where a route's keys come from: `TWILIO_AUTH_TOKEN(_SECONDARY)` (Auth Tokens only) and an
-/// optional token file.
+/// Where a route's keys come from: its token file, or `TWILIO_AUTH_TOKEN(_SECONDARY)` (Auth
+/// Tokens only), or both where the route asks for both.
+///
+/// A route with a token file takes its keys from the file alone: the environment's token is
+/// another account's as far as that route knows (issue 22 item 4: it got 200 on a route whose
+/// file named only its own token, and reached that backend marked verified).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeySource {
     pub(crate) file: Option<PathBuf>,
     pub(crate) kind: KeyKind,
+    /// Whether `TWILIO_AUTH_TOKEN(_SECONDARY)` are keys of this route.
+    pub(crate) env_tokens: bool,
 }
 
 impl KeySource {
-    /// Keys of `kind` from the environment and `file`.
+    /// Keys of `kind` from `file`, or from the environment when there is no file.
     pub fn new(file: Option<PathBuf>, kind: KeyKind) -> KeySource {
-        KeySource { file, kind }
+        let env_tokens = file.is_none();
+        KeySource {
+            file,
+            kind,
+            env_tokens,
+        }
+    }
+
+    /// The environment's tokens as well as the file's (a route's explicit `env_tokens = true`).
+    #[must_use]
+    pub fn with_env_tokens(mut self, env_tokens: bool) -> KeySource {
+        self.env_tokens = env_tokens || self.file.is_none();
+        self
     }
 
     /// The key store and how many keys it holds, with secrets from `env` (a lookup such as
@@ -41,7 +59,8 @@ impl KeySource {
             ("TWILIO_AUTH_TOKEN", "primary"),
             ("TWILIO_AUTH_TOKEN_SECONDARY", "secondary"),
         ] {
-            if let Some(token) = env(var).filter(|_| kind == keys::KeyKind::AuthToken) {
+            let from_env = self.env_tokens && kind == keys::KeyKind::AuthToken;
+            if let Some(token) = env(var).filter(|_| from_env) {
                 file.add(slot, &token).map_err(ConfigError::Tokens)?;
             }
         }

@@ -1,4 +1,8 @@
 //! Sending one prepared request the way Twilio does, basic-auth challenge included.
+//!
+//! The answer is read up to [`MAX_ANSWER`] + 1 bytes and no further: the endpoint may be
+//! hostile (a 512 MiB reply once held 1.1 GB), and Twilio itself gives up on a TwiML
+//! document over 64 KB (error 11750), so anything bigger is "too large" whatever follows.
 
 use std::time::{Duration, Instant};
 
@@ -18,9 +22,14 @@ pub(crate) struct Reply {
     pub(crate) challenged: bool,
     /// The reply's `Content-Type`.
     pub(crate) content_type: Option<String>,
-    /// The reply body.
+    /// The reply body: at most [`MAX_ANSWER`] bytes (the first ones when `too_large`).
     pub(crate) body: Bytes,
+    /// Whether the body went on past [`MAX_ANSWER`] bytes (the rest was never read).
+    pub(crate) too_large: bool,
 }
+
+/// The largest answer read: Twilio's own TwiML limit, 64 KiB.
+pub(crate) const MAX_ANSWER: usize = 64 * 1024;
 
 /// Sends `request`; answers a `401` carrying a `Basic` challenge once with `credentials`.
 pub(crate) async fn deliver(
@@ -41,14 +50,30 @@ pub(crate) async fn deliver(
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await?;
+    let (body, too_large) = bounded_body(&mut response).await?;
     Ok(Reply {
         status,
         elapsed: start.elapsed(),
         challenged,
         content_type,
         body,
+        too_large,
     })
+}
+
+/// The body up to [`MAX_ANSWER`] bytes, and whether more came; reading stops at the first
+/// chunk past the limit (dropping the response then closes the connection).
+async fn bounded_body(response: &mut reqwest::Response) -> Result<(Bytes, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((Bytes::from(body), true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((Bytes::from(body), false))
 }
 
 fn build(

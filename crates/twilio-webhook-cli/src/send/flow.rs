@@ -4,7 +4,9 @@
 //! throughout, as Twilio keeps them.
 //!
 //! [`messaging`] walks SMS replies, [`voice`] a call; [`keypad`] is where a call's input
-//! comes from. Both count TwiML requests against `--max-steps`, so a redirect loop ends.
+//! comes from. Every request — TwiML and status callbacks alike — counts against
+//! `--max-steps`, so neither a redirect loop nor one answer asking for a thousand status
+//! callbacks can make more requests than that.
 
 pub(crate) mod keypad;
 pub(crate) mod messaging;
@@ -43,7 +45,7 @@ impl FailStatus {
 /// The settings of a flow that do not change from one request to the next.
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
-    /// TwiML requests allowed before the flow is stopped.
+    /// Requests (TwiML and status callbacks) allowed before the flow is stopped.
     pub(crate) max_steps: u32,
     /// `<Message>` callbacks end in this status instead of `delivered`.
     pub(crate) fail_status: Option<FailStatus>,
@@ -76,6 +78,8 @@ pub(crate) struct Flow<'a> {
     pub(crate) view: &'a mut View,
     steps: u32,
     ok: bool,
+    /// The step limit was reached: nothing more is sent.
+    exhausted: bool,
 }
 
 impl<'a> Flow<'a> {
@@ -95,6 +99,7 @@ impl<'a> Flow<'a> {
             view,
             steps: 0,
             ok: true,
+            exhausted: false,
         }
     }
 
@@ -146,6 +151,29 @@ impl<'a> Flow<'a> {
         }
     }
 
+    /// Whether the step limit has been reached (the flow should stop).
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// Takes one request from the step budget; when it is spent, fails the flow (saying so
+    /// once) and answers `false`.
+    fn spend(&mut self) -> bool {
+        if self.steps < self.rules.max_steps {
+            self.steps += 1;
+            return true;
+        }
+        if !self.exhausted {
+            self.exhausted = true;
+            let max = self.rules.max_steps;
+            self.fail(&format!(
+                "step limit reached: {max} requests (TwiML and status callbacks) and the flow \
+                 has not ended (a redirect loop?); raise --max-steps if this is expected"
+            ));
+        }
+        false
+    }
+
     /// A request whose answer is TwiML for `kind`: counted against the step limit; `None`
     /// when there is nothing to follow (failed request, non-2xx, malformed TwiML).
     pub(crate) async fn twiml(
@@ -156,15 +184,9 @@ impl<'a> Flow<'a> {
         place: &Place,
         payload: Payload<'_>,
     ) -> Option<Twiml> {
-        if self.steps >= self.rules.max_steps {
-            let max = self.rules.max_steps;
-            self.fail(&format!(
-                "step limit reached: {max} TwiML requests and the flow has not ended \
-                 (a redirect loop?); raise --max-steps if this is expected"
-            ));
+        if !self.spend() {
             return None;
         }
-        self.steps += 1;
         let reply = self.exchange(purpose, method, place, payload).await?;
         let judged = super::judge(kind, &reply);
         let verdict = judged.as_ref().map(Option::as_ref).transpose();
@@ -179,7 +201,8 @@ impl<'a> Flow<'a> {
         }
     }
 
-    /// A status callback: its answer's body is ignored, its status is not.
+    /// A status callback, counted against the step limit: its answer's body is ignored, its
+    /// status is not.
     pub(crate) async fn callback(
         &mut self,
         purpose: Purpose,
@@ -187,6 +210,9 @@ impl<'a> Flow<'a> {
         place: &Place,
         params: &[(String, String)],
     ) {
+        if !self.spend() {
+            return;
+        }
         if let Some(reply) = self
             .exchange(purpose, method, place, Payload::Form(params))
             .await

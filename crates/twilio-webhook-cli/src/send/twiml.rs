@@ -1,10 +1,18 @@
 //! A TwiML reply, parsed with quick-xml: well-formed (one `<Response>` root, balanced tags,
 //! nothing outside it) and read into the verbs `send` follows ([`Verb`]).
+//!
+//! The reply comes from an endpoint that may be hostile: the parse is one loop over
+//! quick-xml's events with an explicit stack of open elements, nesting deeper than
+//! [`MAX_DEPTH`] is refused (so the tree, its `Drop` and the verbs read from it stay shallow
+//! whatever the input), and characters XML 1.0 forbids (C0 controls other than tab, line
+//! feed and carriage return, written raw or as `&#…;`) are refused.
 
 mod verb;
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
+
+use super::deliver::MAX_ANSWER;
 
 pub(crate) use verb::{Dial, Gather, Message, Record, Verb};
 
@@ -41,7 +49,20 @@ pub(crate) enum TwimlError {
     /// The document ends inside an element.
     #[error("document ends before </{0}>")]
     Unclosed(String),
+    /// The reply is over Twilio's 64 KiB TwiML limit (Twilio's error 11750).
+    #[error("too large: over {} KiB, Twilio's TwiML limit (error 11750)", MAX_ANSWER / 1024)]
+    TooLarge,
+    /// Elements nested deeper than [`MAX_DEPTH`].
+    #[error("elements nested more than {MAX_DEPTH} deep")]
+    TooDeep,
+    /// A character XML 1.0 does not allow, such as an escape (U+001B).
+    #[error("character U+{0:04X} is not allowed in XML")]
+    IllegalChar(u32),
 }
+
+/// The deepest nesting accepted. TwiML needs four or five levels (`<Response>`, `<Gather>`,
+/// `<Say>`, SSML inside); the cap keeps every walk over the tree short.
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// One XML element: the generic tree the verbs are read from.
 #[derive(Debug, Default)]
@@ -80,6 +101,13 @@ pub(crate) fn check(xml: &[u8]) -> Result<Twiml, TwimlError> {
 /// The single root element of `xml`.
 fn tree(xml: &[u8]) -> Result<Element, TwimlError> {
     let xml_error = |e: &dyn std::fmt::Display| TwimlError::Xml(e.to_string());
+    // A raw C0 byte is that control character in UTF-8; references are checked as resolved.
+    if let Some(&c) = xml
+        .iter()
+        .find(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return Err(TwimlError::IllegalChar(u32::from(c)));
+    }
     let mut reader = Reader::from_reader(xml);
     let mut open: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -90,9 +118,13 @@ fn tree(xml: &[u8]) -> Result<Element, TwimlError> {
                 if open.is_empty() && root.is_some() {
                     return Err(TwimlError::OutsideRoot);
                 }
+                if open.len() >= MAX_DEPTH {
+                    return Err(TwimlError::TooDeep);
+                }
                 open.push(element(&e)?);
                 None
             }
+            Event::Empty(_) if open.len() >= MAX_DEPTH => return Err(TwimlError::TooDeep),
             Event::Empty(e) => Some(element(&e)?),
             Event::End(_) => open.pop(),
             Event::Text(t) => {
@@ -131,6 +163,7 @@ fn element(e: &BytesStart<'_>) -> Result<Element, TwimlError> {
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| TwimlError::Xml(e.to_string()))?;
+        legal(&value)?;
         attrs.push((attr.key.as_ref().to_owned(), value.into_owned()));
     }
     Ok(Element {
@@ -142,6 +175,7 @@ fn element(e: &BytesStart<'_>) -> Result<Element, TwimlError> {
 
 /// Appends `content` to the open element; outside the root only white space is allowed.
 fn text(open: &mut [Element], content: &str) -> Result<(), TwimlError> {
+    legal(content)?;
     match open.last_mut() {
         Some(el) => {
             el.text.push_str(content);
@@ -150,6 +184,16 @@ fn text(open: &mut [Element], content: &str) -> Result<(), TwimlError> {
         None if content.trim().is_empty() => Ok(()),
         None => Err(TwimlError::OutsideRoot),
     }
+}
+
+/// Refuses the characters XML 1.0's `Char` production leaves out (a reference to one too).
+fn legal(text: &str) -> Result<(), TwimlError> {
+    let illegal = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    text.chars()
+        .find(|&c| illegal(c))
+        .map_or(Ok(()), |c| Err(TwimlError::IllegalChar(u32::from(c))))
 }
 
 /// The text of `&name;`: a character reference or one of XML's five predefined entities.
@@ -207,6 +251,45 @@ mod tests {
             check(b"<Response><Say>&nbsp;</Say></Response>"),
             Err(TwimlError::Xml(_))
         ));
+    }
+
+    #[test]
+    fn depth_and_illegal_characters() {
+        let nest = |n: usize| format!("{}{}", "<Response>".repeat(n), "</Response>".repeat(n));
+        assert!(check(nest(MAX_DEPTH).as_bytes()).is_ok());
+        assert_eq!(
+            check(nest(MAX_DEPTH + 1).as_bytes()),
+            Err(TwimlError::TooDeep)
+        );
+        let flat = format!(
+            "{}<Say/>{}",
+            "<Response>".repeat(MAX_DEPTH),
+            "</Response>".repeat(MAX_DEPTH)
+        );
+        assert_eq!(check(flat.as_bytes()), Err(TwimlError::TooDeep));
+        // A Gather inside a Gather is not read as one (Twilio nests Say, Play, Pause only).
+        let doc =
+            check(b"<Response><Gather><Gather><Say>x</Say></Gather></Gather></Response>").unwrap();
+        let Verb::Gather(g) = &doc.verbs[0] else {
+            panic!("{doc:?}")
+        };
+        assert_eq!(g.prompts, [Verb::Other("Gather".into())]);
+        for bad in [
+            &b"<Response><Say>a[2K</Say></Response>"[..],
+            b"<Response><Say>a&#27;</Say></Response>",
+            b"<Response><Say>a&#x7;</Say></Response>",
+            b"<Response><Say loop=\"&#x1b;\">a</Say></Response>",
+            b"<Response><Say>\xef\xbf\xbe</Say></Response>",
+            b"<Response>\x00</Response>",
+        ] {
+            assert!(
+                matches!(check(bad), Err(TwimlError::IllegalChar(_))),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Tab, line feed, carriage return, DEL and C1 are XML (shown escaped, not refused).
+        assert!(check("<Response><Say>a\t\r\n\u{7f}\u{9b}</Say></Response>".as_bytes()).is_ok());
     }
 
     #[test]

@@ -3,11 +3,16 @@
 //! one object per request, answer and happening, each with an `"event"` name.
 //!
 //! Signatures and basic-auth credentials never appear: URLs are shown without userinfo.
+//! Text that came from the endpoint never reaches the terminal raw ([`escape`]).
+
+pub(crate) mod escape;
 
 use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
 use serde_json::{Map, Value, json};
+
+use escape::{Escaped, json_line};
 
 use super::deliver::Reply;
 use super::twilio::Method;
@@ -77,7 +82,8 @@ impl View {
     }
 
     fn event(&mut self, value: &Value) {
-        self.line(format_args!("{value}"));
+        let line = json_line(&value.to_string());
+        self.line(format_args!("{line}"));
     }
 
     /// A request about to be sent.
@@ -100,20 +106,21 @@ impl View {
                 params
                     .iter()
                     .find(|(k, _)| k == "MessageStatus" || k == "CallStatus")
-                    .map(|(_, v)| format!(" {v}"))
+                    .map(|(_, v)| format!(" {}", Escaped(v)))
                     .unwrap_or_default()
             } else {
                 String::new()
             };
             self.line(format_args!(
-                "{} {url} {DIM}({what}{status}){DIM:#}",
-                method.as_str()
+                "{} {} {DIM}({what}{status}){DIM:#}",
+                method.as_str(),
+                Escaped(url)
             ));
             // The inbound message is the person's side of the conversation.
             if purpose == Purpose::Webhook
                 && let Some((_, body)) = params.iter().find(|(k, _)| k == "Body")
             {
-                self.line(format_args!("{YOU}you:{YOU:#} {body}"));
+                self.line(format_args!("{YOU}you:{YOU:#} {}", Escaped(body)));
             }
         }
     }
@@ -143,19 +150,27 @@ impl View {
         };
         let ct = reply.content_type.as_deref().unwrap_or("no content-type");
         self.line(format_args!(
-            "  {style}status {}{style:#} in {ms:.1} ms{challenge}, {ct}",
-            reply.status
+            "  {style}status {}{style:#} in {ms:.1} ms{challenge}, {}",
+            reply.status,
+            Escaped(ct)
         ));
         if self.raw && !reply.body.is_empty() {
             let body = String::from_utf8_lossy(&reply.body);
-            self.line(format_args!("{DIM}{}{DIM:#}", body.trim_end()));
+            let more = if reply.too_large { "\n…" } else { "" };
+            self.line(format_args!(
+                "{DIM}{}{more}{DIM:#}",
+                Escaped(body.trim_end())
+            ));
         }
         match verdict {
             Some(Ok(doc)) => self.line(format_args!(
-                "  well-formed TwiML: <Response> with {:?}",
-                doc.names()
+                "  well-formed TwiML: <Response> with {}",
+                Escaped(&format!("{:?}", doc.names()))
             )),
-            Some(Err(e)) => self.line(format_args!("  {BAD}not acceptable TwiML: {e}{BAD:#}")),
+            Some(Err(e)) => self.line(format_args!(
+                "  {BAD}not acceptable TwiML: {}{BAD:#}",
+                Escaped(&e.to_string())
+            )),
             None => {}
         }
     }
@@ -165,7 +180,10 @@ impl View {
         if self.json {
             self.event(&json!({"event": "error", "error": error}));
         } else {
-            self.line(format_args!("  {BAD}request failed: {error}{BAD:#}"));
+            self.line(format_args!(
+                "  {BAD}request failed: {}{BAD:#}",
+                Escaped(error)
+            ));
         }
     }
 
@@ -175,9 +193,9 @@ impl View {
             self.event(&json!({"event": "message", "to": to, "body": m.body, "media": m.media}));
             return;
         }
-        self.line(format_args!("{BOT}bot:{BOT:#} {}", m.body));
+        self.line(format_args!("{BOT}bot:{BOT:#} {}", Escaped(&m.body)));
         for url in &m.media {
-            self.line(format_args!("     {DIM}[media]{DIM:#} {url}"));
+            self.line(format_args!("     {DIM}[media]{DIM:#} {}", Escaped(url)));
         }
     }
 
@@ -187,7 +205,10 @@ impl View {
             self.event(&json!({"event": what, "detail": detail}));
         } else {
             let sep = if detail.is_empty() { "" } else { " " };
-            self.line(format_args!("{BOT}{what:>6}{BOT:#}{sep}{detail}"));
+            self.line(format_args!(
+                "{BOT}{what:>6}{BOT:#}{sep}{}",
+                Escaped(detail)
+            ));
         }
     }
 
@@ -196,7 +217,7 @@ impl View {
         if self.json {
             self.event(&json!({"event": "note", "note": text}));
         } else {
-            self.line(format_args!("  {DIM}{text}{DIM:#}"));
+            self.line(format_args!("  {DIM}{}{DIM:#}", Escaped(text)));
         }
     }
 
@@ -205,7 +226,7 @@ impl View {
         if self.json {
             self.event(&json!({"event": "problem", "problem": text}));
         } else {
-            self.line(format_args!("{BAD}{text}{BAD:#}"));
+            self.line(format_args!("{BAD}{}{BAD:#}", Escaped(text)));
         }
     }
 

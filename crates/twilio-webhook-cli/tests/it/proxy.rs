@@ -1213,29 +1213,57 @@ fn python_standardwebhooks() -> bool {
     installed && import()
 }
 
-/// Verifies `body` + the Standard Webhooks headers of `seen` with the Python package; returns
-/// what the script printed (`ok`, or the exception).
-fn python_verify(secret: &str, seen: &crate::upstream::Seen, body: &[u8]) -> String {
+/// Verifies a `method` request to `target` with `body` and the headers of `seen` as the
+/// README's Python snippet does (the `standardwebhooks` package for the body, `hmac` for
+/// the binding of method, path and query); returns what the script printed (`ok`, or why
+/// not).
+fn python_verify(
+    secret: &str,
+    seen: &crate::upstream::Seen,
+    body: &[u8],
+    method: &str,
+    target: &str,
+) -> String {
     use base64::Engine as _;
     const SCRIPT: &str = r#"
-import base64, json, sys
-from standardwebhooks.webhooks import Webhook
+import base64, hashlib, hmac, json, sys
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+def verifier(secret):
+    wh = Webhook(secret)
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    binding_key = hmac.new(key, b"twilio-guard webhook-binding v1", hashlib.sha256).digest()
+
+    def verified(method, target, raw_body, headers):
+        h = {k.lower(): v for k, v in dict(headers).items()}
+        try:
+            wh.verify(raw_body, h, json_parse=False)
+        except WebhookVerificationError as e:
+            return f"VerificationError {e}"
+        signed = f"{h['webhook-id']}.{h['webhook-timestamp']}.{method}.{target}".encode()
+        mac = hmac.new(binding_key, signed, hashlib.sha256).digest()
+        expected = "v1," + base64.b64encode(mac).decode()
+        if not hmac.compare_digest(h.get("webhook-binding", "").encode(), expected.encode()):
+            return "BindingError method, path or query differ"
+        return "ok"
+    return verified
+
 case = json.load(sys.stdin)
-try:
-    Webhook(case["secret"]).verify(base64.b64decode(case["body"]), case["headers"], json_parse=False)
-    print("ok")
-except Exception as e:
-    print(type(e).__name__, e)
+print(verifier(case["secret"])(case["method"], case["target"], base64.b64decode(case["body"]), case["headers"]))
 "#;
-    let headers: serde_json::Map<String, serde_json::Value> =
-        twilio_webhook_cli::proxy::resign::HEADERS
-            .iter()
-            .map(|name| ((*name).to_owned(), seen.header(name).unwrap_or("").into()))
-            .collect();
+    // The binding header's name is part of the README's contract: spelled out here.
+    let names = twilio_webhook_cli::proxy::resign::HEADERS
+        .iter()
+        .chain([&"webhook-binding"]);
+    let headers: serde_json::Map<String, serde_json::Value> = names
+        .map(|name| ((*name).to_owned(), seen.header(name).unwrap_or("").into()))
+        .collect();
     let case = serde_json::json!({
         "secret": secret,
         "body": base64::engine::general_purpose::STANDARD.encode(body),
         "headers": headers,
+        "method": method,
+        "target": target,
     });
     let mut child = std::process::Command::new("python3")
         .args(["-c", SCRIPT])
@@ -1306,15 +1334,70 @@ async fn resigned_requests_verify_with_python_standardwebhooks() {
             request.headers.get_all("webhook-signature").iter().count(),
             1
         );
-        let verdict = tokio::task::block_in_place(|| python_verify(SECRET, request, &request.body));
-        assert_eq!(verdict, "ok", "{request:?}");
+        let (method, target) = (request.method.as_str(), request.uri.to_string());
+        let verify = |secret: &str, body: &[u8], method: &str, target: &str| {
+            tokio::task::block_in_place(|| python_verify(secret, request, body, method, target))
+        };
+        assert_eq!(verify(SECRET, &request.body, method, &target), "ok");
         let tampered = [request.body.as_ref(), b"&x=1"].concat();
-        let verdict = tokio::task::block_in_place(|| python_verify(SECRET, request, &tampered));
+        let verdict = verify(SECRET, &tampered, method, &target);
         assert!(verdict.contains("VerificationError"), "{verdict}");
+        // Issue 22 item 13: the same hop replayed onto another path, query or method.
+        for (method, target) in [
+            (method, format!("/admin{target}")),
+            (method, format!("{target}&extra=1")),
+            ("PUT", target.clone()),
+        ] {
+            let verdict = verify(SECRET, &request.body, method, &target);
+            assert!(
+                verdict.contains("BindingError"),
+                "{method} {target}: {verdict}"
+            );
+        }
     }
     let other = "whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB";
-    let verdict = tokio::task::block_in_place(|| python_verify(other, &seen[0], &seen[0].body));
+    let (method, target) = (seen[0].method.as_str(), seen[0].uri.to_string());
+    let verdict = tokio::task::block_in_place(|| {
+        python_verify(other, &seen[0], &seen[0].body, method, &target)
+    });
     assert!(verdict.contains("VerificationError"), "{verdict}");
+
+    // A GET route: the body is empty, the webhook's parameters are in the query, and the
+    // binding is what signs them.
+    let target = format!("/voice?{FORM}");
+    drop(proxy);
+    let proxy = proxy_from_flags(
+        &up,
+        &[
+            "--resign-secret-file",
+            secret_file.to_str().unwrap(),
+            "--methods",
+            "GET",
+        ],
+    )
+    .await;
+    let r = client()
+        .get(proxy.url(&target))
+        .header(
+            "x-twilio-signature",
+            key().sign_url(&format!("{PUBLIC}{target}")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let get = up.seen().pop().unwrap();
+    assert_eq!(get.uri.to_string(), target);
+    let verify = |target: &str| {
+        tokio::task::block_in_place(|| python_verify(SECRET, &get, b"", "GET", target))
+    };
+    assert_eq!(verify(&target), "ok");
+    let forged = target.replace("Body=It", "Body=Not");
+    assert!(
+        verify(&forged).contains("BindingError"),
+        "{}",
+        verify(&forged)
+    );
 }
 
 /// A TLS terminator for `localhost` in front of the Redis at `redis_url`: what a managed
@@ -1486,4 +1569,107 @@ async fn sighup_reloads_the_token_file() {
         let log = &proxy.log;
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
+}
+
+/// A form POST of message `sid` to `path` of the proxy at `addr`, signed with `token` over
+/// [`PUBLIC`]; the status.
+async fn post_as(addr: &str, path: &str, token: &str, sid: u32) -> u16 {
+    let form = FORM.replace("0123456789abcdef0123456789abcdef", &format!("{sid:032}"));
+    let p = pairs(&form);
+    let sig = Key::auth_token("t", token).unwrap().sign(
+        &format!("{PUBLIC}{path}"),
+        p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    client()
+        .post(format!("http://{addr}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", sig)
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Issue 22 item 4: `TWILIO_AUTH_TOKEN` was added to every route's keys, so another
+/// account's token got 200 on a route whose token file named only its own token. Now a route
+/// with a token file takes its keys from the file alone; the environment's token opens only
+/// routes without one, or a route that opts in with `env_tokens = true`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_routes_token_file_admits_only_its_own_tokens() {
+    const OWN: &str = "tok-own-route-a-1234";
+    const OTHER: &str = "tok-other-account-5678";
+    let dir = temp_dir("route-tokens");
+    std::fs::write(dir.join("a-tokens"), format!("own {OWN}\n")).unwrap();
+    let up = Upstream::start(Behaviour::default()).await;
+    let routes = |extra: &str| {
+        format!(
+            "[[route]]\nprefix = \"/a\"\nupstream = \"{0}\"\ntoken_file = \"a-tokens\"\n\n\
+             [[route]]\nprefix = \"/b\"\nupstream = \"{0}\"\n{extra}",
+            up.url("")
+        )
+    };
+    let file = dir.join("routes.toml");
+    std::fs::write(&file, routes("")).unwrap();
+    let config = file.to_str().unwrap().to_owned();
+    let env = [("TWILIO_AUTH_TOKEN", OTHER)];
+    let proxy = Binary::start(&["--config", &config, "--public-url", PUBLIC], &env).await;
+    assert_eq!(post_as(&proxy.addr, "/a", OWN, 1).await, 200);
+    assert_eq!(
+        post_as(&proxy.addr, "/a", OTHER, 2).await,
+        403,
+        "the environment's token opened a route with its own token file"
+    );
+    assert_eq!(post_as(&proxy.addr, "/b", OTHER, 3).await, 200);
+    assert_eq!(post_as(&proxy.addr, "/b", OWN, 4).await, 403);
+    let seen = up.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|s| s.header("x-twilio-verified").is_some()));
+    drop(proxy);
+
+    // A route may ask for both, explicitly.
+    let opt_in = "\n[[route]]\nprefix = \"/c\"\nupstream = \"{UP}\"\ntoken_file = \"a-tokens\"\nenv_tokens = true\n"
+        .replace("{UP}", &up.url(""));
+    std::fs::write(&file, routes(&opt_in)).unwrap();
+    let proxy = Binary::start(&["--config", &config, "--public-url", PUBLIC], &env).await;
+    assert_eq!(post_as(&proxy.addr, "/c", OWN, 5).await, 200);
+    assert_eq!(post_as(&proxy.addr, "/c", OTHER, 6).await, 200);
+    assert_eq!(post_as(&proxy.addr, "/a", OTHER, 7).await, 403);
+}
+
+/// Issue 22, by reading: the Redis store's `abort` was a plain `DEL`, so an abort arriving
+/// after another instance stored its answer (the aborting instance's lease had lapsed)
+/// deleted that answer and let the next replay through. Now it deletes an in-flight mark
+/// only, atomically.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_redis_abort_keeps_the_stored_answer() {
+    use twilio_webhook::ReplayGuard as _;
+    use twilio_webhook::replay::{Begin, Fingerprint, StoredResponse};
+    let Ok(redis_url) = std::env::var("REDIS_URL") else {
+        eprintln!("skipped a_late_redis_abort_keeps_the_stored_answer: REDIS_URL is not set");
+        return;
+    };
+    let dir = temp_dir("abort");
+    let prefix = format!("{}:", dir.display());
+    let guard = RedisReplayGuard::connect(&redis_url, &prefix, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let fp = Fingerprint::from([7u8; 32]);
+    assert_eq!(guard.begin(&fp).await.unwrap(), Begin::Fresh);
+    let answer = StoredResponse::new(200, Some("text/xml"), b"<Response/>".to_vec());
+    guard.complete(&fp, answer.clone()).await.unwrap();
+    guard.abort(&fp).await.unwrap();
+    assert_eq!(
+        guard.begin(&fp).await.unwrap(),
+        Begin::Done(answer),
+        "a late abort deleted the stored answer"
+    );
+    // An in-flight mark is still released by abort.
+    let fp = Fingerprint::from([8u8; 32]);
+    assert_eq!(guard.begin(&fp).await.unwrap(), Begin::Fresh);
+    assert_eq!(guard.begin(&fp).await.unwrap(), Begin::InFlight);
+    guard.abort(&fp).await.unwrap();
+    assert_eq!(guard.begin(&fp).await.unwrap(), Begin::Fresh);
+    guard.abort(&fp).await.unwrap();
 }

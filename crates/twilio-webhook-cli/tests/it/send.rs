@@ -10,6 +10,7 @@ use crate::upstream::{Behaviour, Upstream};
 
 pub(crate) mod bot;
 mod flow;
+mod hostile;
 
 const TOKEN: &str = "12345";
 

@@ -5,108 +5,94 @@
 //! every viewer, at most 5 a second, within a second of a vote on any instance sharing the
 //! PostgreSQL database (`LISTEN/NOTIFY`), and at least every few seconds as a safety re-read.
 //!
-//! Open streams are capped per server and per client address ([`StreamLimits`]); beyond a
-//! cap the answer is `503` with `Retry-After` (a page's `EventSource` retries by itself).
+//! Open streams are capped per server and per client address, below the connection caps,
+//! and live a bounded time: the server loop does it for every `text/event-stream` response
+//! ([`twilio_guard_serve::Limits`]); beyond a cap the answer is `503` with `Retry-After`.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{Extensions, HeaderName};
+use axum::http::HeaderName;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use tokio::sync::watch;
 
-use super::hub::{Frame, Hub, PublicFrame};
+use super::hub::{Built, Frame, Hub, PublicFrame};
 use super::view::Snapshot;
 use super::{App, HttpError, code};
 use crate::model::EventCode;
-use crate::server::auth::client_address;
+use crate::service::Ratings;
 use crate::store::Store;
 
-/// Caps on open live streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamLimits {
-    /// Open streams on this server.
-    pub total: usize,
-    /// Open streams from one client address (IPv6: one /64).
-    pub per_client: usize,
-}
-
-impl Default for StreamLimits {
-    /// 10,000 per server (a viewer costs some KiB), 100 per client address (a venue's
-    /// projector, organisers' tabs and phones behind one NAT).
-    fn default() -> Self {
-        Self {
-            total: 10_000,
-            per_client: 100,
-        }
-    }
-}
-
-/// The live streams' shared state: the hub and the open-stream counts.
+/// The snapshots of every live stream, poll and page: the hub.
 #[derive(Clone)]
 pub(crate) struct Streams {
-    hub: Arc<Hub>,
-    open: Arc<Mutex<Open>>,
-    limits: StreamLimits,
-}
-
-#[derive(Default)]
-struct Open {
-    total: usize,
-    by_client: HashMap<Option<IpAddr>, usize>,
-}
-
-/// One open stream, counted until dropped (when the stream ends or the client goes).
-struct Slot {
-    open: Arc<Mutex<Open>>,
-    client: Option<IpAddr>,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        if let Ok(mut open) = self.open.lock() {
-            open.total = open.total.saturating_sub(1);
-            if let Some(n) = open.by_client.get_mut(&self.client) {
-                *n -= 1;
-                if *n == 0 {
-                    open.by_client.remove(&self.client);
-                }
-            }
-        }
-    }
+    hub: Arc<Hub<Snapshot>>,
 }
 
 impl Streams {
-    /// Streams of snapshots read from `store`, within `limits`.
-    pub(crate) fn new(store: Arc<dyn Store>, limits: StreamLimits) -> Self {
+    /// Snapshots read from `store`.
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
         let hub = Hub::new(move |code| {
             let store = Arc::clone(&store);
             async move { Snapshot::read(store.as_ref(), code).await }
         });
-        Self {
-            hub,
-            open: Arc::default(),
-            limits,
-        }
+        Self { hub }
     }
 
-    /// A slot for one more stream from `client`, if both caps allow it.
-    fn acquire(&self, client: Option<IpAddr>) -> Option<Slot> {
-        let mut open = self.open.lock().ok()?;
-        let mine = open.by_client.get(&client).copied().unwrap_or(0);
-        if open.total >= self.limits.total || mine >= self.limits.per_client {
-            return None;
-        }
-        open.total += 1;
-        *open.by_client.entry(client).or_insert(0) += 1;
-        Some(Slot {
-            open: Arc::clone(&self.open),
-            client,
-        })
+    /// The hub, listening to `ratings`' announcements.
+    fn hub(&self, ratings: &Ratings) -> &Arc<Hub<Snapshot>> {
+        self.hub.listen(ratings);
+        &self.hub
     }
+
+    /// `code`'s latest snapshot for the organiser (the projector page, its poll).
+    pub(crate) async fn snapshot(
+        &self,
+        ratings: &Ratings,
+        code: &EventCode,
+    ) -> Result<Built<Snapshot>, HttpError> {
+        ready(self.hub(ratings).latest(code).await)
+    }
+
+    /// `code`'s latest public view, while `token` is its share link.
+    pub(crate) async fn public_snapshot(
+        &self,
+        ratings: &Ratings,
+        code: &EventCode,
+        token: &str,
+    ) -> Result<Built<Snapshot>, HttpError> {
+        let latest = self.hub(ratings).latest_public(code).await;
+        match (latest.frame, latest.token) {
+            (Frame::Ready(built), Some(current)) if *current == *token => Ok(built),
+            (Frame::Ready(_), _) => Err(HttpError::NotFound),
+            (frame, _) => ready(frame),
+        }
+    }
+}
+
+fn ready(frame: Frame<Snapshot>) -> Result<Built<Snapshot>, HttpError> {
+    match frame {
+        Frame::Ready(built) => Ok(built),
+        Frame::Gone => Err(HttpError::NotFound),
+        Frame::Pending | Frame::Unavailable => Err(HttpError::Unavailable),
+    }
+}
+
+/// The snapshot as a JSON response: the feed's own bytes, shared, not copied.
+pub(crate) fn json_response(built: &Built<Snapshot>) -> axum::response::Response {
+    struct Shared(Arc<str>);
+    impl AsRef<[u8]> for Shared {
+        fn as_ref(&self) -> &[u8] {
+            self.0.as_bytes()
+        }
+    }
+    let body = axum::body::Bytes::from_owner(Shared(Arc::clone(&built.json)));
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// What a stream does with the newest item of its feed.
@@ -127,10 +113,10 @@ trait Published: Clone + Send + Sync + 'static {
     fn step(&self, gate: Option<&str>) -> Step;
 }
 
-impl Published for Frame {
+impl Published for Frame<Snapshot> {
     fn step(&self, _gate: Option<&str>) -> Step {
         match self {
-            Frame::Ready(json) => Step::Push(Arc::clone(json)),
+            Frame::Ready(built) => Step::Push(Arc::clone(&built.json)),
             Frame::Gone => Step::Gone,
             Frame::Unavailable => Step::Unavailable,
             Frame::Pending => Step::Wait,
@@ -138,7 +124,7 @@ impl Published for Frame {
     }
 }
 
-impl Published for PublicFrame {
+impl Published for PublicFrame<Snapshot> {
     /// A view for another token (the link was replaced or revoked) ends the stream.
     fn step(&self, gate: Option<&str>) -> Step {
         match (&self.frame, self.token.as_deref()) {
@@ -153,62 +139,42 @@ struct Live<F> {
     gate: Option<String>,
     stopping: watch::Receiver<bool>,
     first: Option<std::sync::Arc<str>>,
-    _slot: Slot,
 }
 
 pub(crate) async fn stream(
     State(app): State<App>,
     Path(raw): Path<String>,
-    extensions: Extensions,
 ) -> Result<impl IntoResponse, HttpError> {
     let code = code(&raw)?;
-    serve(&app, &extensions, None, move |hub| hub.subscribe(&code)).await
+    serve(&app, None, move |hub| hub.subscribe(&code)).await
 }
 
 /// The stream of a share link: `code`'s public views while `token` is the event's link.
 pub(crate) async fn public_stream(
     app: &App,
-    extensions: &Extensions,
     code: EventCode,
     token: String,
 ) -> Result<impl IntoResponse + use<>, HttpError> {
-    serve(app, extensions, Some(token), move |hub| {
-        hub.subscribe_public(&code)
-    })
-    .await
+    serve(app, Some(token), move |hub| hub.subscribe_public(&code)).await
 }
 
 async fn serve<F, S>(
     app: &App,
-    extensions: &Extensions,
     gate: Option<String>,
     subscribe: S,
 ) -> Result<impl IntoResponse + use<F, S>, HttpError>
 where
     F: Published,
-    S: FnOnce(&Arc<Hub>) -> watch::Receiver<F>,
+    S: FnOnce(&Arc<Hub<Snapshot>>) -> watch::Receiver<F>,
 {
     let streams = &app.streams;
-    let client = client_address(extensions);
-    let Some(slot) = streams.acquire(client) else {
-        tracing::warn!(client = ?client, "live stream refused: too many open streams");
-        return Err(HttpError::TooManyStreams);
-    };
-    let ratings = app.ratings().clone();
-    streams.hub.listen(|| {
-        [Some(ratings.changes()), ratings.store().changes()]
-            .into_iter()
-            .flatten()
-            .collect()
-    });
-    let mut frames = subscribe(&streams.hub);
+    let mut frames = subscribe(streams.hub(&app.ratings));
     let first = first_frame(&mut frames, gate.as_deref()).await?;
     let live = Live {
         frames,
         gate,
         stopping: app.stopping.subscribe(),
         first: Some(first),
-        _slot: slot,
     };
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let json = live.next().await?;

@@ -107,7 +107,7 @@ async fn checked_with_others(
     let Ok(event) = result else {
         return Ok((shown, Err(())));
     };
-    let all = app.ratings().store().events().await?;
+    let all = app.ratings.store().events().await?;
     match rules::check_number_free(&event, &all, Timestamp::now()) {
         Ok(()) => Ok((shown, Ok(event))),
         Err(e) => {
@@ -145,7 +145,7 @@ pub(crate) async fn create(
     let Ok(event) = result else {
         return refused(shown);
     };
-    match app.ratings().store().add_event(event).await {
+    match app.ratings.create_event(event).await {
         Ok(event) => {
             tracing::info!(code = %event.code, "event created");
             Ok(to_manage(&event.code, "created"))
@@ -224,7 +224,7 @@ async fn manage_page(
     shown: Shown,
     status: StatusCode,
 ) -> Result<Response, HttpError> {
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let event = store
         .event(code.clone())
         .await?
@@ -305,25 +305,20 @@ pub(crate) async fn edit(
         };
         return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    app.ratings().store().edit_event(event).await?;
-    app.ratings().changed(code.as_str());
+    app.ratings.edit_event(event).await?;
     Ok(to_manage(&code, "saved"))
 }
 
-/// Stores `change`, tells the live pages (streams of a revoked link end at this update)
-/// and answers 303 to the manage page with the notice `done`.
+/// Applies `change` (the service tells the live pages) and answers 303 to the manage page
+/// with the notice `done`.
 async fn apply(
     app: &App,
     code: EventCode,
     change: EventChange,
     done: &str,
 ) -> Result<Response, HttpError> {
-    app.ratings()
-        .store()
-        .change_event(code.clone(), change)
-        .await?;
+    app.ratings.change_event(code.clone(), change).await?;
     tracing::info!(%code, action = done, "event changed");
-    app.ratings().changed(code.as_str());
     Ok(to_manage(&code, done))
 }
 
@@ -344,7 +339,7 @@ pub(crate) async fn state(
     Extension(csrf): Extension<CsrfToken>,
     Posted { code, form }: Posted,
 ) -> Result<Response, HttpError> {
-    let store = app.ratings().store();
+    let store = app.ratings.store();
     let now = Timestamp::now();
     let (change, done) = match form.get("action") {
         "open" => (EventChange::OpenNow(now), "opened"),
@@ -404,12 +399,10 @@ pub(crate) async fn comments(
         _ => return Err(HttpError::BadRequest),
     };
     let id = form.get("id").to_owned();
-    let store = app.ratings().store();
-    if store.event(code.clone()).await?.is_none() {
+    if app.ratings.store().event(code.clone()).await?.is_none() {
         return Err(HttpError::NotFound);
     }
-    let found = store.hide_comment(code.clone(), id, hidden).await?;
-    app.ratings().changed(code.as_str());
+    let found = app.ratings.hide_comment(code.clone(), id, hidden).await?;
     Ok(to_manage(&code, if found { done } else { "comment-gone" }))
 }
 
@@ -426,9 +419,8 @@ pub(crate) async fn reset(
         };
         return manage_page(&app, code, csrf.0, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let removed = app.ratings().store().reset_votes(code.clone()).await?;
+    let removed = app.ratings.reset_votes(code.clone()).await?;
     tracing::info!(%code, removed, "votes reset");
-    app.ratings().changed(code.as_str());
     let location = format!("/events/{code}/manage?notice=reset&removed={removed}");
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
 }

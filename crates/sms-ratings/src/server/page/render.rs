@@ -1,10 +1,13 @@
 //! The pages' templates (askama, in `templates/`: HTML-escaped by default, checked at compile
 //! time) and the values they show.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use super::hub::Built;
 use super::view::{Snapshot, state_name};
 use crate::model::{Event, Results};
 use crate::rules::{EventRuleError, Field};
@@ -119,8 +122,9 @@ pub(crate) struct EventPage {
     pub(crate) code: String,
     pub(crate) state_label: &'static str,
     pub(crate) how: HowToVote,
-    pub(crate) snap: Snapshot,
-    pub(crate) snapshot_json: String,
+    pub(crate) snap: Arc<Snapshot>,
+    /// The snapshot's JSON as the hub published it (the bytes the streams send).
+    pub(crate) snapshot_json: Arc<str>,
     pub(crate) bars: Vec<Bar>,
     pub(crate) urls: PageUrls,
     /// The organiser's manage page; none on the audience's page.
@@ -133,7 +137,13 @@ pub(crate) struct EventPage {
 
 impl EventPage {
     /// The page for `event` showing `snap`.
-    pub(crate) fn new(event: &Event, how: HowToVote, snap: Snapshot, urls: PageUrls) -> Self {
+    pub(crate) fn new(
+        event: &Event,
+        how: HowToVote,
+        snap: Built<Snapshot>,
+        urls: PageUrls,
+    ) -> Self {
+        let Built { value: snap, json } = snap;
         let max = snap
             .results
             .histogram
@@ -158,7 +168,7 @@ impl EventPage {
             code: event.code.to_string(),
             state_label: state_label(snap.state),
             how,
-            snapshot_json: serde_json::to_string(&snap).unwrap_or_default(),
+            snapshot_json: json,
             snap,
             bars,
             urls,

@@ -4,8 +4,11 @@
 //! connection without checking whose certificate the server shows: PostgreSQL servers
 //! commonly run on self-signed certificates. To also verify the server's identity, point
 //! `PGSSLROOTCERT` (libpq's variable) at the PEM file of the CA that signed its certificate:
-//! then the certificate must chain to it and name the host of the URL. `sslmode=disable`
-//! never uses TLS.
+//! then every connection behaves as libpq's `sslmode=verify-full` — TLS is required (a server
+//! or a man in the middle declining TLS is refused, never answered in plaintext as `prefer`
+//! would), the certificate must chain to that CA and name the host of the URL.
+//! `PGSSLROOTCERT` with `sslmode=disable` contradicts itself and refuses to start.
+//! `sslmode=disable` alone never uses TLS.
 
 use std::sync::Arc;
 
@@ -13,14 +16,32 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_postgres::config::SslMode;
 
 use crate::store::StoreError;
 
 /// The connector every PostgreSQL connection of the store uses.
 pub(crate) type Connector = tokio_postgres_rustls::MakeRustlsConnect;
 
-/// The connector: verifying against `PGSSLROOTCERT` when set, else encrypting only.
-pub(crate) fn connector() -> Result<Connector, StoreError> {
+/// The connector: verifying against `PGSSLROOTCERT` when set (and then requiring TLS in
+/// `config`), else encrypting only.
+pub(crate) fn connector(config: &mut tokio_postgres::Config) -> Result<Connector, StoreError> {
+    if std::env::var_os("PGSSLROOTCERT").is_some() {
+        match config.get_ssl_mode() {
+            SslMode::Disable => {
+                return Err(StoreError::Config(
+                    "PGSSLROOTCERT asks to verify the server's certificate but the URL says \
+                     sslmode=disable: remove one of them"
+                        .to_owned(),
+                ));
+            }
+            // `prefer` would answer a server (or anyone in between) declining TLS in
+            // plaintext: with a CA to verify against, TLS is the point.
+            _ => {
+                config.ssl_mode(SslMode::Require);
+            }
+        }
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()

@@ -18,7 +18,7 @@
 //! body_limit = 262144
 //! basic_auth_file = "/run/secrets/status-basic-auth"   # USER:PASS
 //! key_kind = "shared-key"
-//! token_file = "/run/secrets/shared-keys"
+//! token_file = "/run/secrets/shared-keys"           # its keys: this file's alone
 //! resign_secret_file = "/run/secrets/whsec"             # Standard Webhooks hop
 //! ```
 
@@ -54,8 +54,12 @@ pub struct RouteEntry {
     pub replay_guard: Option<bool>,
     /// What signs this route's webhooks (default: `--key-kind`).
     pub key_kind: Option<KeyKind>,
-    /// Tokens or shared keys for this route (default: `--token-file`).
+    /// Tokens or shared keys for this route (default: `--token-file`). A route with a token
+    /// file takes its keys from it alone, unless `env_tokens` says otherwise.
     pub token_file: Option<PathBuf>,
+    /// Whether `TWILIO_AUTH_TOKEN(_SECONDARY)` are keys of this route as well as its token
+    /// file's (default: only when it has no token file).
+    pub env_tokens: Option<bool>,
     /// Standard Webhooks secret (`whsec_…`) to re-sign what this route forwards (default:
     /// `--resign-secret-file`).
     pub resign_secret_file: Option<PathBuf>,

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use crate::lines::Lines;
 use crate::send::twiml::Gather;
+use crate::send::view::escape::Escaped;
 
 /// A source of caller input, asked once per `<Gather>`.
 pub(crate) trait Keypad {
@@ -108,7 +109,8 @@ impl Keypad for Lines {
     fn keys(&mut self, gather: &Gather) -> Option<String> {
         let finish = match gather.finish_on_key.as_str() {
             "" => String::new(),
-            key => format!(", ends with {key}"),
+            // The attribute is the bot's: escaped like everything else it sends.
+            key => format!(", ends with {}", Escaped(key)),
         };
         let prompt = format!(
             "keys (timeout {} s{finish}; Enter alone: no input)> ",

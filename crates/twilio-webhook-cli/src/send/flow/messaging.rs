@@ -26,6 +26,9 @@ pub(crate) async fn converse(flow: &mut Flow<'_>, start: Start) {
             break;
         };
         for verb in doc.verbs {
+            if flow.exhausted() {
+                break;
+            }
             match verb {
                 Verb::Message(m) => reply(flow, &place, &params, &m).await,
                 Verb::Redirect(r) => {

@@ -144,6 +144,15 @@ impl Verb {
         }
     }
 
+    /// A verb nested in `<Gather>`: `<Say>`, `<Play>` and `<Pause>` are read, anything else
+    /// (a `<Gather>` inside a `<Gather>` too) is kept by name, so reading never recurses.
+    fn prompt(el: &Element) -> Verb {
+        match el.name.as_str() {
+            "Say" | "Play" | "Pause" => Verb::read(el),
+            other => Verb::Other(other.to_owned()),
+        }
+    }
+
     /// The element name.
     pub(crate) fn name(&self) -> &str {
         match self {
@@ -204,7 +213,7 @@ fn gather(el: &Element) -> Gather {
         dtmf: has("dtmf"),
         speech: has("speech"),
         action_on_empty_result: el.attr("actionOnEmptyResult") == Some("true"),
-        prompts: el.children.iter().map(Verb::read).collect(),
+        prompts: el.children.iter().map(Verb::prompt).collect(),
     }
 }
 

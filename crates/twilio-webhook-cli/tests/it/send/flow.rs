@@ -200,10 +200,7 @@ async fn a_redirect_loop_stops_at_the_step_limit() {
     let out = send(TOKEN, args(&[&bot.url("/loop"), "--max-steps", "5"])).await;
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(
-        text.contains("step limit reached: 5 TwiML requests"),
-        "{text}"
-    );
+    assert!(text.contains("step limit reached: 5 requests"), "{text}");
     let hits = bot.hits();
     all_signed(&hits);
     assert_eq!(hits.len(), 5);

@@ -1,6 +1,6 @@
 // sms-ratings results page: keeps the figures live without a reload.
 // Data arrives as JSON (the page's data-snapshot attribute, then server-sent events, or
-// polling when the event stream fails). Text is only ever written with textContent and
+// polling, backed off on errors, when the event stream fails or is refused). Text is only ever written with textContent and
 // SVG built with createElementNS: no comment can become markup.
 (function () {
   'use strict';
@@ -131,8 +131,31 @@
     root.setAttribute('data-revealed', String(snap.revealed !== false));
   }
 
+  // Errors back off exponentially with jitter (half the delay fixed, half random), so a
+  // crowd that lost its streams at once does not come back at once; a Retry-After from the
+  // server is the least wait. A refused stream (503) is retried no sooner than the server's
+  // own Retry-After for streams.
+  var MAX_BACKOFF_MS = 60000;
+  var STREAM_RETRY_MS = 5000;
+
+  function backoff(failures, leastMs) {
+    var ms = Math.max(Math.min(MAX_BACKOFF_MS, POLL_MS * Math.pow(2, failures)), leastMs || 0);
+    return ms / 2 + Math.random() * ms / 2;
+  }
+
+  // Retry-After in seconds or as an HTTP date; 0 when absent or unreadable.
+  function retryAfterMs(response) {
+    var value = response.headers.get('Retry-After');
+    if (!value) { return 0; }
+    var seconds = Number(value);
+    if (isFinite(seconds)) { return Math.max(0, seconds * 1000); }
+    var at = Date.parse(value);
+    return isNaN(at) ? 0 : Math.max(0, at - Date.now());
+  }
+
   function start(root) {
-    var pollTimer = null, source = null, watchdog = null;
+    var pollTimer = null, source = null, watchdog = null, reopenTimer = null;
+    var polling = false, pollFailures = 0, streamFailures = 0;
     var transport = field('transport');
 
     function show(how) { transport.textContent = how; root.setAttribute('data-via', how); }
@@ -143,25 +166,42 @@
       apply(root, snap);
     }
 
+    function schedulePoll(ms) {
+      if (polling) { pollTimer = setTimeout(poll, ms); }
+    }
+
     function poll() {
+      pollTimer = null;
       fetch(root.getAttribute('data-poll'), { credentials: 'same-origin', cache: 'no-store' })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(receive)
-        .catch(function (status) {
+        .then(function (r) {
+          if (r.ok) { return r.text(); }
+          return Promise.reject({ status: r.status, wait: retryAfterMs(r) });
+        })
+        .then(function (text) {
+          pollFailures = 0;
+          receive(text);
+          schedulePoll(POLL_MS);
+        })
+        .catch(function (failure) {
+          var status = failure && failure.status;
           // 404: the event is gone or its audience link was revoked.
           show(status === 404 ? 'no longer available' : 'offline, retrying');
+          pollFailures += 1;
+          schedulePoll(backoff(pollFailures, failure && failure.wait));
         });
     }
 
     function startPolling() {
-      if (pollTimer !== null) { return; }
+      if (polling) { return; }
+      polling = true;
       show('polling');
       poll();
-      pollTimer = setInterval(poll, POLL_MS);
     }
 
     function stopPolling() {
-      if (pollTimer !== null) { clearInterval(pollTimer); pollTimer = null; }
+      polling = false;
+      pollFailures = 0;
+      if (pollTimer !== null) { clearTimeout(pollTimer); pollTimer = null; }
       show('live');
     }
 
@@ -169,19 +209,37 @@
       startPolling();
       return;
     }
-    source = new EventSource(root.getAttribute('data-live'));
-    // The server sends a snapshot as soon as the stream opens; silence means something in
-    // between (a buffering proxy) holds the stream back.
-    watchdog = setTimeout(startPolling, WATCHDOG_MS);
-    source.addEventListener('snapshot', function (e) {
-      clearTimeout(watchdog);
-      stopPolling();
-      receive(e.data);
-    });
-    source.addEventListener('error', function () {
-      // The browser reconnects by itself unless the stream is CLOSED; poll meanwhile.
-      startPolling();
-    });
+
+    function open() {
+      reopenTimer = null;
+      source = new EventSource(root.getAttribute('data-live'));
+      // The server sends a snapshot as soon as the stream opens; silence means something in
+      // between (a buffering proxy) holds the stream back.
+      watchdog = setTimeout(startPolling, WATCHDOG_MS);
+      source.addEventListener('snapshot', function (e) {
+        clearTimeout(watchdog);
+        streamFailures = 0;
+        stopPolling();
+        receive(e.data);
+      });
+      source.addEventListener('error', function () {
+        clearTimeout(watchdog);
+        if (source.readyState === EventSource.CLOSED) {
+          // Refused (503: the stream cap) or failed for good: poll meanwhile, and open a
+          // new stream after a backed-off wait.
+          streamFailures += 1;
+          startPolling();
+          if (reopenTimer === null) {
+            reopenTimer = setTimeout(open, backoff(streamFailures, STREAM_RETRY_MS));
+          }
+          return;
+        }
+        // Ended (its lifetime is up) or dropped: the browser reconnects by itself; poll only
+        // if no snapshot comes back soon.
+        watchdog = setTimeout(startPolling, WATCHDOG_MS);
+      });
+    }
+    open();
   }
 
   // The manage page: says when new votes arrived (it does not reload by itself: the
