@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+mod twilio;
+
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use twilio_webhook::Scheme;
 use twilio_webhook::keys::{KeyKind, TokenFile, TokenFileError};
@@ -35,6 +37,9 @@ enum Command {
     /// Manage events.
     #[command(subcommand)]
     Events(Events),
+    /// Point an event's Twilio number at this service (`connect`, `undo`), or `check` it.
+    #[command(subcommand)]
+    Twilio(twilio::Twilio),
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +225,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let result = run_events(store.as_ref(), events).await;
             store.close().await;
             result
+        }
+        Command::Twilio(command) => {
+            let location = cli.database.unwrap_or_else(|| "ratings.db".into());
+            twilio::run(&location, command).await
         }
     }
 }

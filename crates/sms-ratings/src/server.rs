@@ -116,7 +116,7 @@ impl Config {
         Ok(Self {
             webhook,
             admin: None,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url: public_base(public_url).to_owned(),
             limits: Limits::default(),
             voice_action: format!("{}{}", path_prefix(public_url), VOICE_RATE),
             trusted_proxies: TrustedProxies::default(),
@@ -170,6 +170,37 @@ impl Config {
 
 /// The `<Gather>` action of a call, below the public URL's path prefix.
 const VOICE_RATE: &str = "/voice/rate";
+/// The messaging webhook's path, below the public URL.
+const SMS_PATH: &str = "/sms";
+/// The Voice URL's path, below the public URL.
+const VOICE_PATH: &str = "/voice";
+
+/// The URLs a Twilio number must call, exactly as this server verifies them: what
+/// `sms-ratings twilio connect` stores as the number's `SmsUrl` and `VoiceUrl` (Twilio signs
+/// the stored string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrls {
+    /// `PUBLIC_URL` + `/sms`.
+    pub sms: String,
+    /// `PUBLIC_URL` + `/voice`.
+    pub voice: String,
+}
+
+impl WebhookUrls {
+    /// The URLs under `public_url` (scheme, host and optional path prefix).
+    pub fn new(public_url: &str) -> Self {
+        let base = public_base(public_url);
+        Self {
+            sms: format!("{base}{SMS_PATH}"),
+            voice: format!("{base}{VOICE_PATH}"),
+        }
+    }
+}
+
+/// The public URL as the server keeps it (no trailing slash).
+fn public_base(public_url: &str) -> &str {
+    public_url.trim_end_matches('/')
+}
 
 /// The path of `https://host[:port][/prefix]` without a trailing slash (`""` for none).
 fn path_prefix(public_url: &str) -> &str {
@@ -244,11 +275,11 @@ impl std::ops::Deref for App {
 pub fn router(app: App) -> Router {
     Router::new()
         .route(
-            "/sms",
+            SMS_PATH,
             post(webhook::sms).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
         )
         .route(
-            "/voice",
+            VOICE_PATH,
             post(voice::call).layer(TwilioLayer::shared(Arc::clone(&app.webhook))),
         )
         .route(

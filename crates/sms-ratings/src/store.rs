@@ -26,6 +26,7 @@
 mod decide;
 mod manage;
 mod migrations;
+mod number_backup;
 pub mod postgres;
 mod queue;
 pub mod sqlite;
@@ -44,6 +45,7 @@ pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
 pub(crate) use manage::{Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL, SETTINGS_SQL};
 pub use manage::{EventChange, EventSettings};
 pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
+pub use number_backup::NumberBackup;
 pub use timeline::TimeBucket;
 
 /// A change to an event's votes or settings, as announced to live pages.
@@ -141,6 +143,16 @@ pub trait Store: Send + Sync + 'static {
     fn reset_votes(&self, code: EventCode) -> StoreFuture<'_, u64>;
 
     // ---- end of organiser management ----
+
+    /// Keeps a number's webhooks from before `twilio connect`, unless some are kept for it
+    /// already (those are the originals); whether these were kept.
+    fn keep_number_backup(&self, backup: NumberBackup) -> StoreFuture<'_, bool>;
+    /// The webhooks kept for number `number_sid` (`PN…`); `forget` drops them once restored.
+    fn number_backup(
+        &self,
+        number_sid: String,
+        forget: bool,
+    ) -> StoreFuture<'_, Option<NumberBackup>>;
 
     /// Succeeds when the database answers.
     fn health(&self) -> StoreFuture<'_, ()>;

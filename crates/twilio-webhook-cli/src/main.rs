@@ -8,6 +8,7 @@
 //! twilio-webhook send http://127.0.0.1:3000/voice --kind call --digits 4,1#   # walk an IVR
 //! twilio-webhook chat http://127.0.0.1:3000/sms                      # text a bot, interactively
 //! twilio-webhook send http://127.0.0.1:3000/sms --duration 30s --concurrency 16   # load
+//! twilio-webhook numbers connect +15017122661 --sms-url https://hooks.example.com/sms   # point a number
 //! twilio-webhook proxy --upstream http://127.0.0.1:3000 --public-url https://hooks.example.com
 //! ```
 
@@ -20,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod batch;
 mod chat;
 mod lines;
+mod numbers;
 mod params;
 mod send;
 mod sign;
@@ -54,6 +56,9 @@ enum Command {
     Chat(Box<chat::ChatArgs>),
     /// Validating reverse proxy: forwards only requests Twilio really signed to any backend.
     Proxy(Box<proxy::ProxyArgs>),
+    /// Point a Twilio number at a webhook URL (`connect`), or `check` that it points there.
+    #[command(subcommand)]
+    Numbers(numbers::NumbersCommand),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
         Command::Send(args) => return exit_code(send::send(*args)),
         Command::Chat(args) => return exit_code(chat::chat(*args)),
         Command::Proxy(args) => return exit_code(proxy::main(&args).map(|()| ExitCode::SUCCESS)),
+        Command::Numbers(command) => return exit_code(numbers::main(command)),
     };
     match result {
         Ok(code) => code,

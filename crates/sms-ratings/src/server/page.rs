@@ -243,7 +243,6 @@ async fn event_page(
     };
     let how = render::HowToVote::of(event, &all);
     let mut page = render::EventPage::new(event, how, snap, urls);
-    page.manage_url = Some(format!("/events/{code}/manage"));
     page.qr_url = page
         .sms_link
         .as_ref()

@@ -106,6 +106,21 @@ CREATE TABLE opt_outs (
 ){CLUSTERED};
 ",
     },
+    Migration {
+        version: 4,
+        name: "twilio number webhooks kept for undo",
+        sql: "
+CREATE TABLE twilio_number_backups (
+    number_sid TEXT PRIMARY KEY,
+    phone_number TEXT NOT NULL,
+    sms_url TEXT NOT NULL,
+    sms_method TEXT NOT NULL,
+    voice_url TEXT NOT NULL,
+    voice_method TEXT NOT NULL,
+    saved_at BIGINT NOT NULL
+){CLUSTERED};
+",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

@@ -9,6 +9,7 @@
 //! serialization failure or deadlock that happens anyway is retried.
 
 mod listen;
+mod number_backup;
 mod tls;
 
 use std::collections::HashSet;
@@ -703,6 +704,18 @@ impl Store for PgStore {
     }
 
     // ---- end of organiser management ----
+
+    fn keep_number_backup(&self, backup: super::NumberBackup) -> StoreFuture<'_, bool> {
+        Box::pin(self.keep_backup(backup))
+    }
+
+    fn number_backup(
+        &self,
+        number_sid: String,
+        forget: bool,
+    ) -> StoreFuture<'_, Option<super::NumberBackup>> {
+        Box::pin(self.backup(number_sid, forget))
+    }
 
     fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<super::Change>> {
         Some(self.listener.subscribe())

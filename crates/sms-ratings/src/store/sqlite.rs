@@ -6,6 +6,8 @@
 //! queue up and form the next batch, so the batch size follows the load. Reads and event
 //! changes use other connections (WAL lets readers run beside the writer).
 
+mod number_backup;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -685,6 +687,18 @@ impl Store for SqliteStore {
     }
 
     // ---- end of organiser management ----
+
+    fn keep_number_backup(&self, backup: super::NumberBackup) -> StoreFuture<'_, bool> {
+        Box::pin(self.keep_backup(backup))
+    }
+
+    fn number_backup(
+        &self,
+        number_sid: String,
+        forget: bool,
+    ) -> StoreFuture<'_, Option<super::NumberBackup>> {
+        Box::pin(self.backup(number_sid, forget))
+    }
 
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {

@@ -25,7 +25,7 @@ fn which(names: &[&str]) -> Option<PathBuf> {
 }
 
 /// Chromium and chromedriver; `None` (saying the test skips) when either is missing.
-fn programs() -> Option<(PathBuf, PathBuf)> {
+pub fn programs() -> Option<(PathBuf, PathBuf)> {
     let found = (
         which(&["chromium", "chromium-browser", "google-chrome"]),
         which(&["chromedriver"]),
@@ -43,7 +43,7 @@ fn programs() -> Option<(PathBuf, PathBuf)> {
 /// The chromedriver this test started, killed (by its handle) however the test ends.
 type Driver = KillOnDrop;
 
-async fn start_browser(
+pub async fn start_browser(
     chromium: &Path,
     driver: &Path,
     profile: &Path,
@@ -99,8 +99,36 @@ async fn start_browser(
     (driver, client)
 }
 
+/// Stores a vote `(message_sid, rating, comment)` directly with its time (ms since the
+/// epoch): a history no real-time sending could make quickly.
+pub async fn store_vote(
+    s: &TestServer,
+    code: &str,
+    vote: (&str, u8, String),
+    phone: &str,
+    at: i64,
+) {
+    let (sid, rating, comment) = vote;
+    let vote = Vote {
+        code: Some(code.parse().unwrap()),
+        rating: Rating::new(rating).unwrap(),
+        comment,
+    };
+    s.store
+        .submit(Submission {
+            idempotency_key: sid.to_owned(),
+            phone: phone.to_owned(),
+            to: NUMBER.into(),
+            vote,
+            at: Timestamp::from_millis(at),
+            channel: sms_ratings::model::Channel::Sms,
+        })
+        .await
+        .unwrap();
+}
+
 /// Evaluates `expr` in the page (a JavaScript expression).
-async fn eval(browser: &Client, expr: &str) -> Value {
+pub async fn eval(browser: &Client, expr: &str) -> Value {
     browser
         .execute(&format!("return ({expr});"), vec![])
         .await
@@ -108,7 +136,7 @@ async fn eval(browser: &Client, expr: &str) -> Value {
 }
 
 /// Waits (up to `limit`) until `expr` is true in the page; returns how long it took.
-async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
+pub async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
     let started = Instant::now();
     loop {
         if eval(browser, expr).await == Value::Bool(true) {
@@ -120,7 +148,7 @@ async fn wait_for(browser: &Client, expr: &str, limit: Duration) -> Duration {
 }
 
 /// Opens `url` and waits until its script is connected `via` "live" (event stream) or "polling".
-async fn open_page(browser: &Client, url: &str, via: &str) -> Result<(), String> {
+pub async fn open_page(browser: &Client, url: &str, via: &str) -> Result<(), String> {
     browser.goto(url).await.map_err(|e| e.to_string())?;
     let connected = format!("document.querySelector('main').dataset.via === '{via}'");
     wait_for(browser, &connected, Duration::from_secs(5)).await;
@@ -219,13 +247,14 @@ impl Rng {
     }
 }
 
-fn screenshot_path(name: &str) -> PathBuf {
+pub fn screenshot_path(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
         PathBuf::from,
     );
-    std::fs::create_dir_all(&target).unwrap();
-    target.join(name)
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,22 +269,9 @@ async fn results_page_in_headless_chromium() {
     // ratings-over-time chart has a history.
     let now = Timestamp::now().millis();
     for i in 0..30u8 {
-        let vote = Vote {
-            code: Some("RUST25".parse().unwrap()),
-            rating: Rating::new(i % 5 + 1).unwrap(),
-            comment: String::new(),
-        };
-        s.store
-            .submit(Submission {
-                idempotency_key: format!("SMH{i:04}"),
-                phone: format!("+1202555{i:04}"),
-                to: NUMBER.into(),
-                vote,
-                at: Timestamp::from_millis(now - 90 * 60_000 + i64::from(i) * 3 * 60_000),
-                channel: sms_ratings::model::Channel::Sms,
-            })
-            .await
-            .unwrap();
+        let at = now - 90 * 60_000 + i64::from(i) * 3 * 60_000;
+        let vote = (&format!("SMH{i:04}") as &str, i % 5 + 1, String::new());
+        store_vote(&s, "RUST25", vote, &format!("+1202555{i:04}"), at).await;
     }
     let profile = tempfile::tempdir().unwrap();
     let (driver_process, browser) = start_browser(&chromium, &driver, profile.path(), &[]).await;
@@ -303,7 +319,7 @@ async fn results_page_in_headless_chromium() {
 
 /// Credentials in the URL once, at the root: the browser then sends them to every page,
 /// form, fetch and event stream of this origin.
-async fn sign_in(browser: &Client, s: &TestServer) -> Result<(), String> {
+pub async fn sign_in(browser: &Client, s: &TestServer) -> Result<(), String> {
     let host = s.base.trim_start_matches("http://");
     let password = ADMIN.1.replace(' ', "%20");
     browser
@@ -336,7 +352,11 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     assert_eq!(before["chart_votes"], 30);
     let columns = before["columns"].as_u64().unwrap();
     assert!((10..=48).contains(&columns), "{columns} columns");
-    let cta = eval(browser, "document.querySelector('.cta').innerText").await;
+    let cta = eval(
+        browser,
+        "document.querySelector('.cta').innerText.replace(/\\s+/g, ' ')",
+    )
+    .await;
     assert!(
         cta.as_str().unwrap().contains("Text 4 to +1 500 555 0006"),
         "{cta}"
@@ -347,6 +367,14 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     let (status, _) = s.sms("SM0001", "+14155550001", "5 what a talk").await;
     assert_eq!(status, 200);
     let took = wait_for_count(browser, 31).await;
+    // Screen readers hear it (the first change at once, later ones at most every 15 s).
+    wait_for(
+        browser,
+        "document.querySelector('[aria-live][data-field=announce]').textContent === \
+         '31 votes, average 3.1.'",
+        Duration::from_secs(2),
+    )
+    .await;
     eprintln!("first vote on the page after {took:?}");
     let after = figures(browser).await;
     assert_eq!(after["average"], "3.1", "95 / 31");
@@ -371,7 +399,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let shown = eval(
         browser,
-        "document.querySelector('[data-field=comments] li q').textContent",
+        "document.querySelector('[data-field=comments] li .said').textContent",
     )
     .await;
     assert_eq!(shown, hostile);
@@ -451,7 +479,7 @@ async fn drive(browser: &Client, s: &TestServer) -> Result<(), String> {
     s.sms("SM0003", "+14155550003", "4 polled").await;
     let took = wait_for(
         browser,
-        "document.querySelector('[data-field=comments] li q').textContent === 'polled'",
+        "document.querySelector('[data-field=comments] li .said').textContent === 'polled'",
         Duration::from_millis(2500),
     )
     .await;
@@ -505,7 +533,7 @@ async fn switch(browser: &Client, window: &fantoccini::wd::WindowHandle) -> Resu
         .map_err(|e| e.to_string())
 }
 
-const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] q')]\
+const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] .said')]\
     .some(q => q.textContent.includes('spam'))";
 
 /// The whole evening in the browser: create the event in the form, open it, show it on the
@@ -627,7 +655,11 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
 
     // The projector and the audience in windows of their own; votes arrive by SMS.
     let projector = window_for(browser, &format!("{}/events/MEETUP", s.base)).await?;
-    let cta = eval(browser, "document.querySelector('.cta').innerText").await;
+    let cta = eval(
+        browser,
+        "document.querySelector('.cta').innerText.replace(/\\s+/g, ' ')",
+    )
+    .await;
     assert!(
         cta.as_str().unwrap().contains("Text 4 to +1 500 555 0006"),
         "{cta}"
@@ -666,13 +698,35 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         .goto(&format!("{}/events/MEETUP/manage", s.base))
         .await
         .map_err(|e| e.to_string())?;
+    // In place: no reload, and the comment stays where it was on screen (the notice that
+    // appears at the top does not push the list away).
+    const PLACE: &str =
+        "document.querySelector('li[data-comment=SMO2]').getBoundingClientRect().top";
+    let scrolled = eval(
+        browser,
+        "(window.__page = 'kept', \
+          document.querySelector('li[data-comment=SMO2]').scrollIntoView(), scrollY)",
+    )
+    .await;
+    assert!(
+        scrolled.as_f64() > Some(0.0),
+        "the page scrolled: {scrolled}"
+    );
+    let before = eval(browser, PLACE).await;
     click(browser, "li[data-comment=SMO2] button[data-action=hide]").await?;
     wait_for(
         browser,
-        "document.querySelector('li.is-hidden[data-comment=SMO2]') !== null",
+        "document.querySelector('li.is-hidden[data-comment=SMO2]') !== null && \
+         document.querySelector('[data-notice=comment-hidden]') !== null",
         Duration::from_secs(5),
     )
     .await;
+    assert_eq!(eval(browser, "window.__page").await, "kept", "no reload");
+    let after = eval(browser, PLACE).await;
+    assert!(
+        (after.as_f64().unwrap() - before.as_f64().unwrap()).abs() < 2.0,
+        "the comment stayed in place: {before} → {after}"
+    );
     save_screenshot(browser, "manage-page.png").await?;
     switch(browser, &projector).await?;
     let took = wait_for(browser, NO_SPAM, Duration::from_secs(1)).await;
@@ -702,7 +756,16 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
               document.querySelector('[data-field=count]').textContent]",
         )
         .await;
-        assert_eq!(shown, json!(["none", "block", "3"]));
+        // Hidden means hidden: no star rating and no bar left in the document either.
+        let ratings = eval(
+            browser,
+            "document.querySelectorAll('.stars, [data-bar]').length +              (document.body.textContent.includes('★') ? 100 : 0)",
+        )
+        .await;
+        assert_eq!(ratings, json!(0));
+        assert_eq!(shown[0], "none", "no histogram");
+        assert_ne!(shown[1], "none", "the revealed-soon card shows");
+        assert_eq!(shown[2], "3");
     }
     save_screenshot(browser, "public-results-hidden.png").await?;
     switch(browser, &projector).await?;
@@ -714,7 +777,11 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         wait_for(
             browser,
             "document.querySelector('main').dataset.revealed === 'true' && \
-             document.querySelector('[data-field=average]').textContent === '3.7'",
+             document.querySelector('[data-field=average]').textContent === '3.7' && \
+             document.querySelectorAll('[data-bar]').length === 5 && \
+             document.querySelectorAll('.stars').length > 0 && \
+             document.querySelector('[data-field=announce]').textContent === \
+               'Results revealed: average 3.7 from 3 votes.'",
             Duration::from_secs(1),
         )
         .await;
@@ -729,12 +796,13 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
 
-    // The manage page says when new votes came in (it does not reload under the organiser).
+    // The manage page follows the votes live: its count and comment list, without a reload.
     switch(browser, &manage).await?;
     assert_eq!(s.sms("SMO4", "+14155550104", "3 late").await.0, 200);
     wait_for(
         browser,
-        "!document.querySelector('[data-field=fresh]').hidden",
+        "document.querySelector('[data-field=manage-count]').textContent === '4' && \
+         document.querySelector('li[data-comment=SMO4]') !== null && window.__page === 'kept'",
         Duration::from_secs(5),
     )
     .await;
@@ -754,5 +822,15 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
         Duration::from_secs(8),
     )
     .await;
+    // Loudly: a banner across the top of the wall, not a small word.
+    let banner = eval(
+        browser,
+        "[document.querySelector('[data-field=reconnecting]').textContent, \
+          document.querySelector('[data-field=reconnecting]').getBoundingClientRect().height]",
+    )
+    .await;
+    assert_eq!(banner[0], "This page is no longer available");
+    assert!(banner[1].as_f64() > Some(30.0), "{banner}");
+    save_screenshot(browser, "public-page-gone.png").await?;
     Ok(())
 }

@@ -283,7 +283,16 @@ async fn moderation_share_link_and_reset() {
     assert_eq!(snap["revealed"], false);
     assert_eq!(snap["results"]["count"], 2);
     assert_eq!(snap["results"]["average"], serde_json::Value::Null);
-    assert_eq!(snap["results"]["histogram"]["5"], 0);
+    // No rating in any form: no histogram entry, no comment's rating.
+    assert_eq!(snap["results"]["histogram"], serde_json::json!({}));
+    assert!(
+        snap["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("rating").is_none()),
+        "{snap}"
+    );
     o.post("/events/MOD/results", &[("action", "reveal")]).await;
     let snap: serde_json::Value =
         serde_json::from_str(&o.get("/api/events/MOD/snapshot").await).unwrap();

@@ -236,35 +236,40 @@ async fn votes_while_polling(
 /// (alternating phases with and without, so drift on a shared machine cancels out).
 /// Every read is the hub's latest frame, so the polls cost no query over the votes. On the
 /// old code each poll built a snapshot over every vote and the votes slowed to a crawl.
+///
+/// A rate ratio needs the machine to itself: run beside the suite's other tests it measures
+/// them as much as the polls, so it is run alone (`.ci/run`: `-- --ignored --test-threads=1`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load-shaped: run alone with --ignored --test-threads=1 (.ci/run does)"]
 async fn snapshot_polls_leave_the_vote_rate_within_30_percent() {
     let db = TestDb::sqlite();
     let s = std::sync::Arc::new(TestServer::start(&db.location).await);
     add(&s, "LOAD", Some(NUMBER)).await;
     share(&s, "LOAD").await;
     seed(&s, "LOAD", 20_000).await;
-    let phase = Duration::from_secs(2);
+    let phase = Duration::from_millis(1500);
     // Warm up (connections, caches), then alternate, so drift on a shared machine falls on
-    // both sides alike.
+    // both sides alike; the median of the rounds' ratios, so a burst from another process
+    // (or a parallel test) in one round does not decide.
     votes_while_polling(&s, Duration::from_secs(1), 60, "w").await;
-    let (mut without, mut with, mut polls) = (0, 0, 0);
-    for round in 0..3 {
-        without += votes_while_polling(&s, phase, 0, &format!("a{round}"))
-            .await
-            .0;
-        let (votes, polled) = votes_while_polling(&s, phase, 60, &format!("b{round}")).await;
-        with += votes;
+    let (mut ratios, mut rounds, mut polls) = (Vec::new(), Vec::new(), 0);
+    for round in 0..5 {
+        let (without, _) = votes_while_polling(&s, phase, 0, &format!("a{round}")).await;
+        let (with, polled) = votes_while_polling(&s, phase, 60, &format!("b{round}")).await;
         polls += polled;
+        ratios.push(with as f64 / without.max(1) as f64);
+        rounds.push((without, with));
     }
-    let ratio = with as f64 / without as f64;
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
     eprintln!(
-        "signed votes in 3 x {phase:?}: {without} without polling, {with} with 60 clients \
-         polling ({polls} polls answered 200); ratio {ratio:.2}"
+        "signed votes per {phase:?} round (without, with 60 clients polling): {rounds:?}; \
+         {polls} polls answered 200; median ratio {median:.2}"
     );
-    assert!(polls >= 60 * 3, "the pollers polled: {polls}");
+    assert!(polls >= 60 * 5, "the pollers polled: {polls}");
     assert!(
-        ratio >= 0.7,
-        "votes with polling {with} vs {without} without: ratio {ratio:.2}"
+        median >= 0.7,
+        "votes with polling vs without, per round: {rounds:?}; median ratio {median:.2}"
     );
     std::sync::Arc::try_unwrap(s).ok().unwrap().stop().await;
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod chat;
+mod numbers;
 mod proxy;
 mod rating;
 mod send;

@@ -114,7 +114,8 @@ pub(crate) struct Bar {
     width: String,
 }
 
-/// `GET /events/{code}` (the projector) and `GET /p/{token}` (the audience).
+/// `GET /events/{code}` (the projector) and `GET /p/{token}` (the audience): the same wall,
+/// with nothing of the organiser's on it (no links to their pages, no senders).
 #[derive(Template)]
 #[template(path = "event.html")]
 pub(crate) struct EventPage {
@@ -127,8 +128,6 @@ pub(crate) struct EventPage {
     pub(crate) snapshot_json: Arc<str>,
     pub(crate) bars: Vec<Bar>,
     pub(crate) urls: PageUrls,
-    /// The organiser's manage page; none on the audience's page.
-    pub(crate) manage_url: Option<String>,
     /// `sms:` link with the number and code filled in (when the event has a number).
     pub(crate) sms_link: Option<String>,
     /// The QR code of [`EventPage::sms_link`].
@@ -152,8 +151,15 @@ impl EventPage {
             .max()
             .unwrap_or(0)
             .max(1);
-        let bars = ["5", "4", "3", "2", "1"]
-            .into_iter()
+        // Hidden results: no bars at all (their labels are ratings too).
+        let shown: &[&'static str] = if snap.revealed {
+            &["5", "4", "3", "2", "1"]
+        } else {
+            &[]
+        };
+        let bars = shown
+            .iter()
+            .copied()
             .map(|rating| {
                 let n = snap.results.histogram.get(rating).copied().unwrap_or(0);
                 Bar {
@@ -172,7 +178,6 @@ impl EventPage {
             snap,
             bars,
             urls,
-            manage_url: None,
             sms_link: super::qr::sms_link(event),
             qr_url: None,
         }

@@ -4,12 +4,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::mask::{mask_numbers_in, mask_phone};
+use crate::mask::mask_numbers_in;
 use crate::model::{Event, EventCode, EventState, RatingRow, Results, Timestamp};
 use crate::store::{Store, StoreError, TimeBucket};
 
-/// Comments shown on the page.
-pub(crate) const COMMENTS: u32 = 8;
+/// Comments sent to the page: more than a projector fits, so the page script keeps the
+/// newest that fit whatever the screen.
+pub(crate) const COMMENTS: u32 = 12;
 /// The finest time bucket the store is asked for.
 const BASE_BUCKET: Duration = Duration::from_secs(60);
 /// Most bars in the ratings-over-time chart.
@@ -19,7 +20,8 @@ const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 
 /// Everything the results page (the projector) shows about one event. `results` is exactly
 /// what `GET /api/events/{code}/results` returns, unless the organiser hid the results: then
-/// only the count is real (no average, an empty histogram and timeline).
+/// no rating in any form is in it (no average, histogram, timeline, comment rating or
+/// per-channel count), only the vote count.
 ///
 /// `Snapshot::read` builds the organiser's snapshot (the one function that does);
 /// [`Snapshot::public`] derives the audience's from it, so one read per update serves both.
@@ -36,7 +38,7 @@ pub struct Snapshot {
     pub state: &'static str,
     /// Votes over time.
     pub timeline: Timeline,
-    /// Latest comments, newest first (phones masked, numbers in the text masked).
+    /// Latest comments, newest first (numbers in the text masked, no senders).
     pub comments: Vec<CommentView>,
     /// The event's share token, which may see [`Snapshot::public`] (never serialised).
     #[serde(skip)]
@@ -71,14 +73,14 @@ pub struct BucketView {
     pub sum: u64,
 }
 
-/// A comment as the page shows it (hidden comments never are).
+/// A comment as the wall shows it (hidden comments never are). It carries no sender, not
+/// even masked: the projector and the audience see what was said, never who said it (the
+/// organiser sees masked senders on the manage page only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommentView {
-    /// The sender, masked; none in the public view.
+    /// The rating; none while the results are hidden.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// The rating.
-    pub rating: u8,
+    pub rating: Option<u8>,
     /// The text, phone numbers in it masked (still hostile: escape it).
     pub comment: String,
     /// When (RFC 3339).
@@ -119,25 +121,27 @@ impl Snapshot {
         }))
     }
 
-    /// The audience's view: the same figures and comments without the senders (masked or
-    /// not, a phone number is the organiser's data).
+    /// The audience's view: the same figures and comments, without the share token.
     #[must_use]
     pub fn public(&self) -> Self {
         let mut public = self.clone();
         public.share_token = None;
-        for comment in &mut public.comments {
-            comment.phone = None;
-        }
         public
     }
 
-    /// Results hidden until revealed: the vote count only.
+    /// Results hidden until revealed: the vote count (and comments) only. No rating in any
+    /// form stays: no average, histogram or timeline (its sums are ratings), no comment's
+    /// rating, no per-channel counts (with the histogram they would narrow ratings down).
     fn count_only(mut self) -> Self {
         self.revealed = false;
         self.results.average = None;
-        self.results.histogram.values_mut().for_each(|n| *n = 0);
+        self.results.histogram.clear();
+        self.results.reach = crate::model::Reach::default();
         self.average_text = "–".to_owned();
         self.timeline.buckets.clear();
+        for comment in &mut self.comments {
+            comment.rating = None;
+        }
         self
     }
 }
@@ -167,8 +171,7 @@ pub(crate) fn average_text(results: &Results) -> String {
 
 fn comment_view(row: &RatingRow) -> CommentView {
     CommentView {
-        phone: Some(mask_phone(&row.phone)),
-        rating: row.rating.get(),
+        rating: Some(row.rating.get()),
         comment: mask_numbers_in(&row.comment),
         at: row.updated_at.rfc3339(),
     }
@@ -292,7 +295,7 @@ mod tests {
     #[test]
     fn comments_are_masked() {
         let row = RatingRow {
-            phone: "+14155550123".into(),
+            phone: "+14155550199".into(),
             rating: crate::model::Rating::new(4).unwrap(),
             comment: "call me on +44 7700 900123 <b>".into(),
             channel: crate::model::Channel::Sms,
@@ -302,7 +305,11 @@ mod tests {
             hidden: false,
         };
         let v = comment_view(&row);
-        assert_eq!(v.phone.as_deref(), Some("+1•••••0123"));
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(
+            !json.contains("0199") && !json.contains("+1•"),
+            "no sender: {json}"
+        );
         assert!(!v.comment.contains("7700"), "{}", v.comment);
         assert!(v.comment.ends_with("<b>"), "escaping is the renderer's job");
     }
@@ -317,14 +324,12 @@ mod tests {
             timeline: timeline_view(&[bucket(1, 3, 12)]),
             share_token: None,
             comments: vec![CommentView {
-                phone: Some("+1•••••0123".into()),
-                rating: 5,
+                rating: Some(5),
                 comment: "great".into(),
                 at: "1970-01-01T00:00:00Z".into(),
             }],
         };
         let public = snap.public();
-        assert_eq!(public.comments[0].phone, None);
         assert_eq!(public.comments[0].comment, "great");
         assert!(!serde_json::to_string(&public).unwrap().contains("•"));
         assert_eq!(public.results, snap.results);
@@ -333,8 +338,12 @@ mod tests {
         assert!(!hidden.revealed);
         assert_eq!(hidden.results.count, 3);
         assert_eq!(hidden.results.average, None);
-        assert!(hidden.results.histogram.values().all(|n| *n == 0));
+        assert!(hidden.results.histogram.is_empty());
         assert!(hidden.timeline.buckets.is_empty());
         assert_eq!(hidden.average_text, "–");
+        assert_eq!(hidden.comments[0].rating, None);
+        assert_eq!(hidden.comments[0].comment, "great");
+        let json = serde_json::to_string(&hidden.public()).unwrap();
+        assert!(!json.contains("\"rating\""), "{json}");
     }
 }

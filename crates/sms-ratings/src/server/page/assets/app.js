@@ -42,6 +42,27 @@
     return node;
   }
 
+  // The bar rows exist only while results are shown: the server leaves them out of a hidden
+  // page, so they are built on reveal and removed on hide (the DOM holds no rating then).
+  function barRows(shown) {
+    var bars = $('.histogram .bars');
+    if (!bars) { return; }
+    if (!shown) {
+      while (bars.firstChild) { bars.removeChild(bars.firstChild); }
+      return;
+    }
+    if ($('[data-bar]')) { return; }
+    ['5', '4', '3', '2', '1'].forEach(function (r) {
+      var row = el(null, 'div', { 'class': 'bar-row' });
+      row.appendChild(el(null, 'span', { 'class': 'bar-label' }, r + '\u2605'));
+      var svg = el(SVG, 'svg', { 'class': 'bar', 'aria-hidden': 'true' });
+      svg.appendChild(el(SVG, 'rect', { 'data-bar': r, width: '0%', height: '100%', rx: 4 }));
+      row.appendChild(svg);
+      row.appendChild(el(null, 'span', { 'class': 'bar-n', 'data-n': r }, '0'));
+      bars.appendChild(row);
+    });
+  }
+
   function drawHistogram(histogram) {
     var max = 0;
     for (var r = 1; r <= 5; r++) { max = Math.max(max, histogram[String(r)] || 0); }
@@ -54,12 +75,14 @@
     }
   }
 
-  // Votes per bucket as columns (left scale), running average as a line (right scale, 1–5).
+  // Votes per interval as columns on one scale (votes). Axis labels are placed, then any
+  // label that would touch one already placed is dropped, so none ever overlap.
   function drawTimeline(svg, timeline) {
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     var box = svg.viewBox.baseVal;
-    var W = box.width || 600, H = box.height || 360, L = 48, R = 34, T = 16, B = 34;
+    var W = box.width || 600, H = box.height || 300, L = 64, R = 12, T = 20, B = 46;
     var buckets = timeline.buckets;
+    drawTimelineTable(buckets);
     if (!buckets.length) {
       svg.appendChild(el(SVG, 'text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'No votes yet'));
       return;
@@ -70,50 +93,126 @@
     // At least MIN_SLOTS slots, so a young event's few columns stay column-shaped.
     var step = pw / Math.max(buckets.length, MIN_SLOTS);
     var gap = Math.min(4, step * 0.2);
-    svg.appendChild(el(SVG, 'line', { 'class': 'axis', x1: L, y1: T + ph, x2: W - R, y2: T + ph }));
-    var points = [], count = 0, sum = 0;
     buckets.forEach(function (b, i) {
       var h = b.count / maxCount * ph;
-      var x = L + i * step;
-      var col = el(SVG, 'rect', { 'class': 'col', x: x + gap / 2, y: T + ph - h, width: Math.max(step - gap, 1), height: h });
+      var col = el(SVG, 'rect', { 'class': 'col', x: L + i * step + gap / 2, y: T + ph - h, width: Math.max(step - gap, 1), height: h });
       col.appendChild(el(SVG, 'title', {}, hhmm(b.start) + ': ' + b.count + ' votes'));
       svg.appendChild(col);
-      count += b.count; sum += b.sum;
-      if (count > 0) {
-        var avg = sum / count;
-        points.push((x + step / 2).toFixed(1) + ',' + (T + ph - (avg - 1) / 4 * ph).toFixed(1));
-      }
     });
-    if (points.length > 1) {
-      svg.appendChild(el(SVG, 'polyline', { 'class': 'avg', points: points.join(' ') }));
-    } else if (points.length === 1) {
-      var p = points[0].split(',');
-      svg.appendChild(el(SVG, 'circle', { 'class': 'legend-avg', cx: p[0], cy: p[1], r: 4 }));
+    svg.appendChild(el(SVG, 'line', { 'class': 'axis', x1: L, y1: T + ph, x2: W - R, y2: T + ph }));
+    var labels = [];
+    function label(attrs, text) {
+      var node = el(SVG, 'text', attrs, text);
+      svg.appendChild(node);
+      if (overlapsAny(node, labels)) { svg.removeChild(node); return; }
+      labels.push(node);
     }
-    svg.appendChild(el(SVG, 'text', { x: L - 8, y: T + 14, 'text-anchor': 'end' }, String(maxCount)));
-    svg.appendChild(el(SVG, 'text', { x: L - 8, y: T + ph, 'text-anchor': 'end' }, '0'));
-    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 8, y: T + 14 }, '5'));
-    svg.appendChild(el(SVG, 'text', { 'class': 'legend-avg', x: W - R + 8, y: T + ph }, '1'));
-    svg.appendChild(el(SVG, 'text', { x: L, y: H - 8 }, hhmm(buckets[0].start)));
+    label({ x: L - 8, y: T + 16, 'text-anchor': 'end' }, String(maxCount));
+    label({ x: L - 8, y: T + ph, 'text-anchor': 'end' }, '0');
+    label({ x: L, y: H - 8 }, hhmm(buckets[0].start));
     if (buckets.length > 1) {
       var lastX = L + (buckets.length - 0.5) * step;
-      svg.appendChild(el(SVG, 'text', { x: Math.min(lastX, W - R), y: H - 8, 'text-anchor': 'end' }, hhmm(buckets[buckets.length - 1].start)));
+      label({ x: Math.min(lastX, W - R), y: H - 8, 'text-anchor': 'end' }, hhmm(buckets[buckets.length - 1].start));
     }
+  }
+
+  function overlapsAny(node, placed) {
+    var a;
+    try { a = node.getBBox(); } catch (e) { return false; }
+    return placed.some(function (other) {
+      var b = other.getBBox();
+      return a.x < b.x + b.width + 6 && b.x < a.x + a.width + 6 && a.y < b.y + b.height && b.y < a.y + a.height;
+    });
+  }
+
+  // The chart's data for screen readers: a table of intervals and their votes.
+  function drawTimelineTable(buckets) {
+    var body = $('[data-field="timeline-table"] tbody');
+    if (!body) { return; }
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    buckets.forEach(function (b) {
+      var row = el(null, 'tr', {});
+      row.appendChild(el(null, 'td', {}, hhmm(b.start)));
+      row.appendChild(el(null, 'td', {}, String(b.count)));
+      body.appendChild(row);
+    });
   }
 
   function drawComments(list, empty, comments) {
     while (list.firstChild) { list.removeChild(list.firstChild); }
     comments.forEach(function (c) {
       var li = el(null, 'li', {});
-      li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
-      li.appendChild(document.createTextNode(' '));
-      li.appendChild(el(null, 'q', {}, c.comment));
-      // The audience's view carries no sender at all.
-      if (c.phone) { li.appendChild(el(null, 'span', { 'class': 'who' }, c.phone)); }
+      // While results are hidden a comment comes without its rating.
+      if (c.rating) {
+        li.appendChild(el(null, 'span', { 'class': 'stars' }, c.rating + '\u2605'));
+      }
+      li.appendChild(el(null, 'p', { 'class': 'said', dir: 'auto' }, c.comment));
       li.appendChild(el(null, 'time', { datetime: c.at }, hhmm(c.at)));
       list.appendChild(li);
     });
     empty.hidden = comments.length > 0;
+  }
+
+  // The wall shows the newest comments that fit whole: older ones are dropped, never cut
+  // in half and never pushing the page into scrolling.
+  function fitComments(list) {
+    var box = list.parentNode;
+    if (getComputedStyle(box).overflow !== 'hidden') { return; }
+    var items = list.children;
+    for (var i = 0; i < items.length; i++) { items[i].hidden = false; }
+    var bottom = box.getBoundingClientRect().bottom - parseFloat(getComputedStyle(box).paddingBottom);
+    for (var j = 0; j < items.length; j++) {
+      if (items[j].getBoundingClientRect().bottom > bottom + 0.5) {
+        for (var k = j; k < items.length; k++) { items[k].hidden = true; }
+        break;
+      }
+    }
+  }
+
+  // What a screen reader hears: new votes at most every ANNOUNCE_MS, reveal and close at once.
+  var ANNOUNCE_MS = 15000;
+  var ALARM_MS = 2500;
+  var heard = { count: null, revealed: null, state: null, at: 0, timer: null };
+
+  function announce(snap) {
+    var region = field('announce');
+    if (!region) { return; }
+    var revealed = snap.revealed !== false;
+    var say = null;
+    if (heard.state !== null && snap.state !== heard.state) {
+      say = snap.state === 'closed' ? 'Voting is closed.' : snap.state === 'open' ? 'Voting is open.' : null;
+    }
+    if (heard.revealed === false && revealed) {
+      say = (say ? say + ' ' : '') + 'Results revealed: average ' + snap.average_text + ' from ' + snap.results.count + ' votes.';
+    }
+    var first = heard.count === null;
+    var changed = !first && snap.results.count !== heard.count;
+    heard.state = snap.state; heard.revealed = revealed; heard.count = snap.results.count;
+    if (say) {
+      // Said now, and not overwritten by a vote count still waiting its turn.
+      clearTimeout(heard.timer);
+      heard.timer = null;
+      region.textContent = say;
+      heard.at = Date.now();
+      return;
+    }
+    if (!changed || heard.timer !== null) { return; }
+    var wait = Math.max(0, heard.at + ANNOUNCE_MS - Date.now());
+    heard.timer = setTimeout(function () {
+      heard.timer = null; heard.at = Date.now();
+      var avg = heard.revealed ? ', average ' + field('average').textContent : '';
+      region.textContent = heard.count + ' votes' + avg + '.';
+    }, wait);
+  }
+
+  // A lost connection is said loudly, across the top of the wall, until it is back.
+  function alarm(how) {
+    var banner = field('reconnecting');
+    if (!banner) { return; }
+    var fine = how === 'live' || how === 'polling';
+    banner.textContent = fine ? '' : how === 'no longer available'
+      ? 'This page is no longer available'
+      : 'Reconnecting\u2026 the figures shown may be out of date';
   }
 
   function apply(root, snap) {
@@ -123,12 +222,31 @@
     state.setAttribute('data-state', snap.state);
     state.textContent = STATE_LABELS[snap.state] || snap.state;
     field('cta').setAttribute('data-state', snap.state);
+    barRows(snap.revealed !== false);
     drawHistogram(snap.results.histogram);
+    lastTimeline = snap.timeline;
     drawTimeline($('[data-chart="timeline"]'), snap.timeline);
     drawComments(field('comments'), field('no-comments'), snap.comments);
     root.setAttribute('data-updated', snap.results.updated_at || '');
     // Results hidden until revealed: the stylesheet shows the vote count only.
     root.setAttribute('data-revealed', String(snap.revealed !== false));
+    fitComments(field('comments'));
+    announce(snap);
+  }
+
+  // A resized window (or a projector's resolution switch) gets its comments and chart
+  // labels fitted again.
+  var lastTimeline = null;
+
+  function refitOnResize() {
+    var pending = null;
+    window.addEventListener('resize', function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        if (lastTimeline) { drawTimeline($('[data-chart="timeline"]'), lastTimeline); }
+        fitComments(field('comments'));
+      }, 100);
+    });
   }
 
   // Errors back off exponentially with jitter (half the delay fixed, half random), so a
@@ -158,7 +276,22 @@
     var polling = false, pollFailures = 0, streamFailures = 0;
     var transport = field('transport');
 
-    function show(how) { transport.textContent = how; root.setAttribute('data-via', how); }
+    function show(how) { transport.textContent = how; root.setAttribute('data-via', how); alarm(how); }
+
+    // A stream that errs and brings no snapshot back within ALARM_MS has lost the server:
+    // the banner says so then, not only once polling has failed too (a stream ending on
+    // purpose reconnects well within that time, so the wall does not flicker).
+    var alarmTimer = null;
+    function lost() {
+      if (alarmTimer !== null) { return; }
+      alarmTimer = setTimeout(function () {
+        alarmTimer = null;
+        if (!polling || pollFailures > 0) { alarm('reconnecting'); }
+      }, ALARM_MS);
+    }
+    function back() {
+      if (alarmTimer !== null) { clearTimeout(alarmTimer); alarmTimer = null; }
+    }
 
     function receive(text) {
       var snap;
@@ -218,6 +351,7 @@
       watchdog = setTimeout(startPolling, WATCHDOG_MS);
       source.addEventListener('snapshot', function (e) {
         clearTimeout(watchdog);
+        back();
         streamFailures = 0;
         stopPolling();
         receive(e.data);
@@ -237,28 +371,127 @@
         // Ended (its lifetime is up) or dropped: the browser reconnects by itself; poll only
         // if no snapshot comes back soon.
         watchdog = setTimeout(startPolling, WATCHDOG_MS);
+        lost();
       });
     }
     open();
   }
 
-  // The manage page: says when new votes arrived (it does not reload by itself: the
-  // organiser may be typing in a form). It polls rather than holding an event stream, so
-  // the organiser's tabs do not use up the browser's few connections per server.
-  var WATCH_MS = 3000;
+  // The manage page, enhanced. Its moderation and state buttons act in place, so the page
+  // keeps its scroll position (without this script they are plain forms, CSRF token and
+  // all); and its counts and comment list follow the event live: each change of the event's
+  // snapshot fetches the page again (at most every REFRESH_MS) and swaps in its regions.
+  var REFRESH_MS = 1500;
+  var WATCH_MS = 1500;
 
+  // The region `[data-region]` elements of `doc` whose children replace this page's.
+  function swapRegions(html, keep) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    var anchor = topComment();
+    var before = anchor ? anchor.getBoundingClientRect().top : 0;
+    var focus = focusPlace(document.activeElement);
+    var fresh = doc.querySelectorAll('[data-region]');
+    for (var i = 0; i < fresh.length; i++) {
+      var name = fresh[i].getAttribute('data-region');
+      var old = document.querySelector('[data-region="' + name + '"]');
+      if (!old || (keep && keep.indexOf(name) >= 0)) { continue; }
+      while (old.firstChild) { old.removeChild(old.firstChild); }
+      while (fresh[i].firstChild) { old.appendChild(document.adoptNode(fresh[i].firstChild)); }
+    }
+    enhanceForms(document);
+    if (anchor) {
+      var again = document.querySelector('[data-comment="' + anchor.getAttribute('data-comment') + '"]');
+      if (again) { window.scrollBy(0, again.getBoundingClientRect().top - before); }
+    }
+    if (focus) {
+      var target = document.querySelector(focus);
+      if (target) { target.focus({ preventScroll: true }); }
+    }
+  }
+
+  // The first comment whose top is on screen: the place to keep when the list changes.
+  function topComment() {
+    var items = document.querySelectorAll('[data-comment]');
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].getBoundingClientRect().bottom > 0) { return items[i]; }
+    }
+    return null;
+  }
+
+  // Where focus was, as a selector that finds its successor after a swap (a Hide button
+  // becomes a Show button in the same comment; Hide results becomes Reveal).
+  function focusPlace(node) {
+    if (!node || node === document.body) { return null; }
+    var comment = node.closest('[data-comment]');
+    if (comment) { return '[data-comment="' + comment.getAttribute('data-comment') + '"] button'; }
+    var region = node.closest('[data-region]');
+    if (region) { return '[data-region="' + region.getAttribute('data-region') + '"] button:not([disabled])'; }
+    return null;
+  }
+
+  function enhanceForms(root) {
+    var forms = root.querySelectorAll('form[data-inplace]');
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].getAttribute('data-enhanced')) { continue; }
+      forms[i].setAttribute('data-enhanced', '1');
+      forms[i].addEventListener('submit', submitInPlace);
+    }
+  }
+
+  function submitInPlace(e) {
+    var form = e.currentTarget;
+    if (!window.fetch || !window.DOMParser) { return; }
+    e.preventDefault();
+    // getAttribute: `form.action` would be the form's <input name="action">.
+    fetch(form.getAttribute('action'), {
+      method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin'
+    })
+      .then(function (r) {
+        // Success is the manage page (after the 303), a refusal the page with its error.
+        var html = /text\/html/.test(r.headers.get('content-type') || '');
+        return (r.ok || r.status === 422) && html ? r.text() : Promise.reject(r.status);
+      })
+      .then(function (html) { swapRegions(html, null); })
+      .catch(function () { form.submit(); });
+  }
+
+  // Polls the event's snapshot rather than holding an event stream: with the projector and
+  // the audience page open too, streams would use up the browser's few connections per
+  // server (HTTP/1.1) and leave the organiser's own clicks waiting.
   function watch(root) {
-    var first = root.getAttribute('data-stamp');
-    function check() {
+    var last = 0, timer = null, seen = null;
+    enhanceForms(document);
+    function refresh() {
+      timer = null;
+      last = Date.now();
+      fetch(location.pathname, { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        // The notice stays: it says what the organiser's last action did.
+        .then(function (html) { swapRegions(html, ['notice']); })
+        .catch(function () {});
+    }
+    function soon() {
+      if (timer === null) { timer = setTimeout(refresh, Math.max(0, last + REFRESH_MS - Date.now())); }
+    }
+    function poll() {
       fetch(root.getAttribute('data-watch'), { credentials: 'same-origin', cache: 'no-store' })
-        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-        .then(function (snap) {
-          var stamp = snap.results.count + '/' + (snap.results.updated_at || '');
-          if (stamp !== first) { field('fresh').hidden = false; }
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (text) {
+          // Any change (a vote, a hidden comment, the state) shows; the first poll compares
+          // with the figures the page was rendered with.
+          if (seen === null) {
+            var snap = JSON.parse(text);
+            var stamp = snap.results.count + '/' + (snap.results.updated_at || '');
+            if (stamp !== root.getAttribute('data-stamp')) { soon(); }
+          } else if (text !== seen) {
+            soon();
+          }
+          seen = text;
         })
         .catch(function () {});
     }
-    setInterval(check, WATCH_MS);
+    poll();
+    setInterval(poll, WATCH_MS);
   }
 
   document.addEventListener('DOMContentLoaded', function () {
@@ -270,6 +503,7 @@
     var snap;
     try { snap = JSON.parse(root.getAttribute('data-snapshot')); } catch (e) { snap = null; }
     if (snap) { apply(root, snap); }
+    refitOnResize();
     start(root);
   });
 }());
