@@ -32,27 +32,37 @@ pub(crate) enum UrlError {
 /// endpoint's path and query. A full public URL whose path ends with the endpoint's path is
 /// unambiguous and taken as it is, with the endpoint's query; a base with a query is refused.
 pub(crate) fn public_signed_url(endpoint: &str, public: &str) -> Result<String, String> {
-    PublicUrl::base(public).map_err(|e| {
-        format!(
-            "--public-url {e}: it is the base of the URL Twilio calls \
-             (https://host[:port][/prefix]); the path and query come from the endpoint URL"
-        )
-    })?;
+    let wanted = "it is the base of the URL Twilio calls (https://host[:port][/prefix]); the \
+                  path and query come from the endpoint URL";
     let (endpoint, _) = split_userinfo(endpoint);
-    let target = endpoint
-        .split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-        .unwrap_or("/");
+    let target = path_and_query(&endpoint).unwrap_or("/");
     let (path, query) = target.split_at(target.find('?').unwrap_or(target.len()));
-    let public = public.trim_end_matches('/');
-    let public_path = public
-        .split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-        .unwrap_or("");
-    if path.len() > 1 && public_path.ends_with(path) {
-        return Ok(format!("{public}{query}"));
+    let (public_base, public_query) = public.split_at(public.find('?').unwrap_or(public.len()));
+    let public_base = public_base.trim_end_matches('/');
+    let public_path = path_and_query(public_base).unwrap_or("");
+    // The full URL rather than the base: unambiguous when it ends with the endpoint's path
+    // and carries no other query than the endpoint's.
+    let full = path.len() > 1 && public_path.ends_with(path);
+    if !public_query.is_empty() {
+        return if full && public_query == query {
+            Ok(public.to_owned())
+        } else {
+            Err(format!(
+                "--public-url has a query that is not the endpoint's: {wanted}"
+            ))
+        };
     }
-    Ok(format!("{public}{target}"))
+    PublicUrl::base(public_base).map_err(|e| format!("--public-url {e}: {wanted}"))?;
+    if full {
+        return Ok(format!("{public_base}{query}"));
+    }
+    Ok(format!("{public_base}{target}"))
+}
+
+/// What follows the authority of an absolute URL, if anything does.
+fn path_and_query(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    rest.find(['/', '?']).map(|i| &rest[i..])
 }
 
 /// The public base and the local base it stands for.
@@ -166,11 +176,19 @@ mod tests {
                 "{public}"
             );
         }
-        let refused = public_signed_url(endpoint, "https://example.com/sms?lang=en").unwrap_err();
-        assert!(
-            refused.contains("base of the URL Twilio calls"),
-            "{refused}"
+        // A full URL with the endpoint's own query is unambiguous too; another query is not.
+        assert_eq!(
+            public_signed_url(endpoint, "https://example.com/sms?lang=en").unwrap(),
+            "https://example.com/sms?lang=en"
         );
+        for refused in [
+            "https://example.com/sms?lang=fr",
+            "https://example.com?lang=en",
+            "ftp://example.com",
+        ] {
+            let why = public_signed_url(endpoint, refused).unwrap_err();
+            assert!(why.contains("base of the URL Twilio calls"), "{why}");
+        }
     }
 
     #[test]
