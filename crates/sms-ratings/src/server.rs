@@ -1,4 +1,4 @@
-//! The HTTP server: routes, state, `run(listener, shutdown, app)`.
+//! The HTTP server: routes, state, `run(listener, app, shutdown)`.
 //!
 //! | route | auth | what |
 //! |---|---|---|
@@ -31,7 +31,7 @@
 //! let config = Config::new("an auth token", &format!("http://{addr}"))?;
 //! let app = App::new(Ratings::new(store), config);
 //! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-//! let server = tokio::spawn(sms_ratings::server::run(listener, async { let _ = stopped.await; }, app));
+//! let server = tokio::spawn(sms_ratings::server::run(listener, app, async { let _ = stopped.await; }));
 //! # // In a whole-workspace build reqwest carries the CLI's `rustls-no-provider`.
 //! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let health = reqwest::get(format!("http://{addr}/healthz")).await?;
@@ -345,27 +345,27 @@ async fn metrics(State(app): State<App>) -> Response {
 /// [`Limits`] by [`twilio_guard_serve::serve`].
 pub async fn run(
     listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve(listener, None, shutdown, app).await
+    serve(listener, None, app, shutdown).await
 }
 
 /// [`run`] over TLS (a configuration from [`twilio_guard_serve::tls::load`]).
 pub async fn run_tls(
     listener: TcpListener,
     tls: Arc<rustls::ServerConfig>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve(listener, Some(tls), shutdown, app).await
+    serve(listener, Some(tls), app, shutdown).await
 }
 
 async fn serve(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
     app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let ratings = app.ratings.clone();
     let limits = app.limits.clone();

@@ -86,6 +86,8 @@
 //! - `clock.rs`: one connection's clocks (idle, head, body stalled), fed by its socket.
 //! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
 //! - `service.rs`: what `serve` asks of a service ([`Service`], [`ResponseBody`]).
+//! - `signal.rs`: the signals every server acts on: [`on_terminate`] (Ctrl-C, `SIGTERM`: drain
+//!   and stop) and [`on_hangup`] (`SIGHUP`: reload).
 //! - [`tls`]: the one rustls server configuration from PEM files.
 
 #![forbid(unsafe_code)]
@@ -93,23 +95,23 @@
 mod body;
 mod clock;
 mod connection;
-mod hangup;
 mod limits;
 mod per_ip;
 mod server;
 mod service;
+mod signal;
 mod stream;
 pub mod tls;
 
 /// The peer address every request carries (axum's type, so axum handlers extract it as is).
 pub use axum::extract::ConnectInfo;
 pub use body::{BodyError, RequestBody};
-pub use hangup::on_hangup;
 pub use limits::{Limits, LimitsArgs, LimitsError, reserved_for_requests};
 pub use per_ip::address_group;
 pub use server::serve;
 pub use service::{ResponseBody, Service};
+pub use signal::{on_hangup, on_terminate};
 pub use stream::STREAM_RETRY_AFTER;
-
-/// The boxed error a response body may fail with.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The boxed error a response body may fail with: tower's alias, as the library's tower
+/// layer uses it.
+pub use tower::BoxError;

@@ -24,15 +24,17 @@
 //!     move |public| WebhookConfig::new(validator, public),
 //! )?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! proxy::run(listener, config, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! proxy::run(listener, config, twilio_guard_serve::on_terminate()).await?;
 //! # Ok(()) }
 //! ```
 //!
 //! Layout: [`config`] turns flags, environment and the routes file into a [`Config`];
 //! [`route`] picks the route; [`public`] knows where the signed URL comes from; [`forward`]
-//! talks to the upstream; [`resign`] signs the hop behind us; [`reload`] swaps keys on
-//! `SIGHUP`; `metrics` counts; this module runs each request to its end even if the client
-//! hangs up, and hands the service to [`twilio_guard_serve::serve`], which accepts
+//! talks to the upstream; [`resign`] signs the hop behind us; [`reload`] takes each route's
+//! keys by the library's rule (`keys::KeySource`) and swaps them on `SIGHUP`; `metrics`
+//! counts; this module runs each request to its end even if the client hangs up, and hands
+//! the service to [`twilio_guard_serve::serve`] (stopped by
+//! [`twilio_guard_serve::on_terminate`]), which accepts
 //! connections, holds slow clients to their limits, serves TLS and drains on shutdown.
 
 pub mod config;
@@ -105,7 +107,7 @@ pub(crate) struct Built {
     upstream: Upstream,
     webhook: WebhookConfig,
     resign: Option<Arc<Resigner>>,
-    keys: Option<reload::KeySource>,
+    keys: Option<twilio_webhook::keys::KeySource>,
 }
 
 /// Everything one proxy instance needs.
@@ -393,34 +395,10 @@ pub fn main(args: &ProxyArgs) -> Result<(), ProxyError> {
         // Requests keep flowing while the keys are swapped: the reload only replaces each
         // route's live key slot.
         let reloader = tokio::spawn(reload::on_sighup(config.reloadable()));
-        let served = run(listener, config, shutdown_signal()).await;
+        let served = run(listener, config, twilio_guard_serve::on_terminate()).await;
         reloader.abort();
         served
     })
-}
-
-/// Ctrl-C or SIGTERM (what container runtimes send).
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutting down: draining in-flight requests");
 }
 
 /// The proxy's own refusal, counted as a rejection.

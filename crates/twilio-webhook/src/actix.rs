@@ -209,7 +209,7 @@ where
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     ticket
-        .record(head.status().as_u16(), content_type, &bytes)
+        .record(head.status().as_u16(), content_type, bytes.clone())
         .await;
     Ok(ServiceResponse::new(
         http_request,

@@ -7,7 +7,8 @@
 //! set applies to a request: one set for the whole endpoint, one per `AccountSid`
 //! (sub-accounts sign with their own token), or Webhook Shared Keys chosen by the
 //! `X-Twilio-Webhooks-Signature-Settings` header. A [`TokenFile`] reads all of them from one
-//! text file (see [`file`](mod@file)).
+//! text file (see [`file`](mod@file)); a [`KeySource`] says whether a server's keys come from
+//! one or from the environment.
 //!
 //! ```
 //! use std::time::{Duration, SystemTime};
@@ -41,7 +42,7 @@ use crate::validation_error::ValidationError;
 
 pub mod file;
 
-pub use file::{KeyKind, TokenFile, TokenFileError};
+pub use file::{KeyKind, KeySource, TokenFile, TokenFileError};
 
 /// Why a secret or key could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,7 +4,8 @@
 //!
 //! - [`signature`]: the canonical string, HMAC-SHA1/SHA-256, base64, `bodySHA256`.
 //! - [`keys`]: redacted secrets, pre-keyed MAC states, key sets (rotation) and key stores
-//!   (one account, per-`AccountSid`, shared keys); the token file format (`keys::file`);
+//!   (one account, per-`AccountSid`, shared keys); the token file format and `KeySource`,
+//!   the one rule for a token file vs the environment (`keys::file`);
 //!   [`live_keys`]: the slot that swaps them while the server runs.
 //! - [`url`]: the public URL Twilio signed (configured base, or trusted proxies' headers)
 //!   and the forms of it that are tried; query helpers.
@@ -12,11 +13,14 @@
 //!   [`ValidationError`] out.
 //! - [`request`]: one request as received (method, target, headers, peer), no framework
 //!   types. [`form`]: the strict form decoder.
-//! - [`config`]: [`WebhookConfig`], a route's checks: body limit, form vs JSON vs GET, basic
-//!   auth, the signature. [`explain`]: why a signature failed — the URL variant it matches,
-//!   the body, or the token — for the 403's log event and `twilio-webhook verify`.
-//! - [`flow`]: the one webhook flow every adapter drives — admit the head, read the body
-//!   within the limit, verify, the replay guard's verdict, record the handler's response.
+//! - [`config`]: [`WebhookConfig`], the builder of a route's checks (keys, public URL, body
+//!   limit, methods, basic auth, replay guard); it runs none of them. [`explain`]: why a
+//!   signature failed — the URL variant it matches, the body, or the token — for the 403's
+//!   log event and `twilio-webhook verify`.
+//! - [`flow`]: the checks, top to bottom in one file — the one webhook flow every adapter
+//!   drives: admit the head (method, basic auth, `Content-Length`), read the body within the
+//!   body limit, verify (body mode: form vs JSON vs GET; public URL; signature), the replay
+//!   guard's verdict, record the handler's response.
 //! - [`webhook`]: what the handler gets: [`VerifiedWebhook`] and [`TwilioRequest<T>`].
 //! - [`rejection`]: every reason a request is turned away, mapped to its HTTP status in one
 //!   place. [`basic_auth`] and [`replay`] hold those two defences.

@@ -54,6 +54,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use hashlink::LinkedHashMap;
 
 use crate::rejection::Rejection;
@@ -100,12 +101,14 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
-/// The response the first request got, kept to answer its replays.
+/// The response the first request got, kept to answer its replays. The body is shared
+/// [`Bytes`]: recording the handler's response and answering each replay (a clone out of the
+/// store, then the response body) count a reference, never copy the bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
     status: u16,
     content_type: Option<Cow<'static, str>>,
-    body: Vec<u8>,
+    body: Bytes,
 }
 
 /// Content types kept without a copy of their own: TwiML's and the rejections', which are
@@ -118,8 +121,9 @@ const COMMON_CONTENT_TYPES: [&str; 4] = [
 ];
 
 impl StoredResponse {
-    /// A response with `status`, optional `Content-Type` and `body`.
-    pub fn new(status: u16, content_type: Option<&str>, body: Vec<u8>) -> Self {
+    /// A response with `status`, optional `Content-Type` and `body` (a `Vec<u8>` or
+    /// [`Bytes`], taken without a copy).
+    pub fn new(status: u16, content_type: Option<&str>, body: impl Into<Bytes>) -> Self {
         let content_type = content_type.map(|c| {
             COMMON_CONTENT_TYPES
                 .iter()
@@ -129,7 +133,7 @@ impl StoredResponse {
         StoredResponse {
             status,
             content_type,
-            body,
+            body: body.into(),
         }
     }
 
@@ -146,6 +150,11 @@ impl StoredResponse {
     /// The body bytes.
     pub fn body(&self) -> &[u8] {
         &self.body
+    }
+
+    /// The body as shared bytes, for a response: a reference more, no copy.
+    pub fn body_bytes(&self) -> Bytes {
+        self.body.clone()
     }
 
     /// What a store keeps of this response: the response itself, or [`Self::not_kept`] when
@@ -166,7 +175,7 @@ impl StoredResponse {
         StoredResponse::new(
             r.status(),
             Some(Rejection::CONTENT_TYPE),
-            r.body().as_bytes().to_vec(),
+            Bytes::from_static(r.body().as_bytes()),
         )
     }
 

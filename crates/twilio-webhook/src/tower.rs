@@ -31,8 +31,8 @@ use crate::flow::{Answer, Verdict};
 use crate::rejection::Rejection;
 use crate::request::{HeaderSource, Repeated, WebhookRequest};
 
-/// A boxed error, as `tower` and `hyper` use them.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// A boxed error, as `tower` and `hyper` use them: tower's own alias, not one of ours.
+pub use ::tower::BoxError;
 
 /// The response body of [`TwilioService`]: the inner service's, boxed.
 pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
@@ -166,7 +166,7 @@ where
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     ticket
-        .record(parts.status.as_u16(), content_type, &bytes)
+        .record(parts.status.as_u16(), content_type, bytes.clone())
         .await;
     Ok(Response::from_parts(parts, boxed(Full::new(bytes))))
 }

@@ -180,3 +180,156 @@ async fn demo_database_is_private_and_the_printed_commands_work() {
     drop(server);
     let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }
+
+/// Sends `signal` (e.g. `-TERM`) to `server`.
+fn signal(server: &KillOnDrop, signal: &str) {
+    let pid = server.0.id().to_string();
+    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
+/// Waits (up to 10 s) until the log file at `log` holds `needle`; the log.
+async fn log_holds(log: &std::path::Path, needle: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{needle:?} not logged:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `sms-ratings serve` with `env` and `args`, its stderr in `log`, healthy.
+async fn start(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&std::ffi::OsStr],
+    log: &std::path::Path,
+) -> (KillOnDrop, u16) {
+    let port = free_port();
+    let server = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_sms-ratings"))
+            .env_remove("DATABASE_URL")
+            .env_remove("TWILIO_AUTH_TOKEN")
+            .env_remove("TWILIO_AUTH_TOKEN_SECONDARY")
+            .env_remove("TOKEN_FILE")
+            .envs(env.iter().copied())
+            .args(["--database", dir.join("r.db").to_str().unwrap()])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_healthy(port).await;
+    (server, port)
+}
+
+/// Issue 22 item 11: without `--token-file`, SIGHUP used to kill the server (no handler: the
+/// default action, no drain). It is handled: logged as nothing to reload, the server keeps
+/// serving with both environment tokens (`TWILIO_AUTH_TOKEN_SECONDARY` too), and SIGTERM
+/// still drains and exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_without_a_token_file_is_logged_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let (primary, secondary) = ("env-primary-3c2b1a", "env-secondary-7d6e5f");
+    let log = dir.path().join("stderr.log");
+    let env = [
+        ("TWILIO_AUTH_TOKEN", primary),
+        ("TWILIO_AUTH_TOKEN_SECONDARY", secondary),
+    ];
+    let (mut server, port) = start(dir.path(), &env, &[], &log).await;
+    assert_eq!(sms(port, primary, "SM1").await, 200);
+    assert_eq!(
+        sms(port, secondary, "SM2").await,
+        200,
+        "the secondary token"
+    );
+
+    hangup(&server);
+    log_holds(&log, "nothing to reload").await;
+    hangup(&server);
+    assert_eq!(
+        sms(port, primary, "SM3").await,
+        200,
+        "still serving after SIGHUP"
+    );
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "SIGHUP ended the server"
+    );
+
+    signal(&server, "-TERM");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "SIGTERM did not stop it"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    let logs = log_holds(&log, "every accepted vote is committed").await;
+    assert!(logs.contains("draining"), "{logs}");
+    for secret in [primary, secondary] {
+        assert!(!logs.contains(secret), "{secret} in {logs}");
+    }
+}
+
+/// Issue 22 item 10: with `--token-file`, a token in the environment used to verify beside
+/// the file's, and no SIGHUP could retire it. Now the file's tokens alone verify, at start and
+/// after a reload, and the log says the environment's token is not used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_token_file_an_environment_token_never_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from_env, in_file, next) = ("env-token-4a5b6c", "file-token-1e2f3a", "next-token-8b9c0d");
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, format!("{in_file}\n")).unwrap();
+    let log = dir.path().join("stderr.log");
+    let env = [
+        ("TWILIO_AUTH_TOKEN", from_env),
+        ("TWILIO_AUTH_TOKEN_SECONDARY", from_env),
+    ];
+    let args = [std::ffi::OsStr::new("--token-file"), tokens.as_os_str()];
+    let (server, port) = start(dir.path(), &env, &args, &log).await;
+    assert_eq!(
+        sms(port, from_env, "SM1").await,
+        403,
+        "the environment's token"
+    );
+    assert_eq!(sms(port, in_file, "SM2").await, 200);
+
+    std::fs::write(&tokens, format!("{next}\n")).unwrap();
+    hangup(&server);
+    log_holds(&log, "token file reloaded").await;
+    assert_eq!(sms(port, next, "SM3").await, 200);
+    assert_eq!(
+        sms(port, in_file, "SM4").await,
+        403,
+        "retired by the reload"
+    );
+    assert_eq!(
+        sms(port, from_env, "SM5").await,
+        403,
+        "the environment's token"
+    );
+    drop(server);
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logs.contains("TWILIO_AUTH_TOKEN is set but not used")
+            && logs.contains("TWILIO_AUTH_TOKEN_SECONDARY is set but not used"),
+        "{logs}"
+    );
+    for secret in [from_env, in_file, next] {
+        assert!(!logs.contains(secret), "{secret} in {logs}");
+    }
+}

@@ -55,13 +55,9 @@ impl TestServer {
         let ratings = Ratings::new(Arc::clone(&store));
         let app = App::new(ratings.clone(), config);
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(sms_ratings::server::run(
-            listener,
-            async {
-                let _ = stopped.await;
-            },
-            app,
-        ));
+        let task = tokio::spawn(sms_ratings::server::run(listener, app, async {
+            let _ = stopped.await;
+        }));
         Self {
             base,
             store,

@@ -28,14 +28,9 @@ async fn serves_https_with_the_configured_certificate() {
     let config = Config::new(TOKEN, &format!("https://localhost:{}", addr.port())).unwrap();
     let app = App::new(Ratings::new(store), config);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(sms_ratings::server::run_tls(
-        listener,
-        tls,
-        async {
-            let _ = stopped.await;
-        },
-        app,
-    ));
+    let server = tokio::spawn(sms_ratings::server::run_tls(listener, tls, app, async {
+        let _ = stopped.await;
+    }));
 
     let mut roots = rustls::RootCertStore::empty();
     roots.add(certified.cert.der().clone()).unwrap();

@@ -22,8 +22,7 @@ use twilio_webhook::{
 
 use twilio_guard_serve::{LimitsArgs, tls};
 
-use super::reload::KeySource;
-use super::{Config, ProxyError, Public, Resigner, Route};
+use super::{Config, ProxyError, Public, Resigner, Route, reload};
 use crate::replay_redis::RedisReplayGuard;
 use file::{RouteEntry, RoutesFile};
 
@@ -324,16 +323,9 @@ impl ProxyArgs {
     ) -> Result<Route, ProxyError> {
         let kind = entry.key_kind.unwrap_or(self.key_kind);
         let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
-        let source = KeySource::new(token_file.map(Path::to_path_buf), kind)
-            .with_env_tokens(entry.env_tokens == Some(true));
-        if !source.env_tokens && env("TWILIO_AUTH_TOKEN").is_some() {
-            tracing::warn!(
-                route = %entry.prefix,
-                "TWILIO_AUTH_TOKEN is set but this route takes its keys from its token file \
-                 alone (env_tokens = true in its routes-file entry adds it)"
-            );
-        }
-        let (keys, _) = source.load(env)?;
+        let env_tokens = entry.env_tokens == Some(true);
+        let source = reload::key_source(&entry.prefix, token_file, kind, env_tokens, env)?;
+        let (keys, _) = reload::load(&source)?;
         let basic_file = entry.basic_auth_file.as_deref();
         let basic = match basic_file {
             Some(path) => basic_auth(env, Some(path))?,
@@ -460,8 +452,8 @@ mod tests {
         file: Option<&Path>,
         kind: KeyKind,
     ) -> Result<twilio_webhook::KeyStore, ConfigError> {
-        let source = KeySource::new(file.map(Path::to_path_buf), kind);
-        Ok(source.load(env)?.0)
+        let source = super::reload::key_source("/", file, kind, false, env)?;
+        Ok(super::reload::load(&source)?.0)
     }
 
     #[test]
@@ -487,21 +479,26 @@ mod tests {
         };
         assert!(store(&env, Some(&file), auth).is_ok());
         // A file's keys are its own: the environment's token joins only when asked.
-        let count = |source: KeySource| source.load(&env).unwrap().1;
-        assert_eq!(count(KeySource::new(Some(file.clone()), auth)), 1);
-        let both = KeySource::new(Some(file.clone()), auth).with_env_tokens(true);
-        assert_eq!(count(both), 2);
-        assert_eq!(count(KeySource::new(None, auth)), 1);
+        let count = |file: Option<&Path>, env_tokens: bool| {
+            let source = reload::key_source("/", file, auth, env_tokens, &env).unwrap();
+            reload::load(&source).unwrap().1
+        };
+        assert_eq!(count(Some(&file), false), 1);
+        assert_eq!(count(Some(&file), true), 2);
+        assert_eq!(count(None, false), 1);
         assert!(matches!(
             store(&none, None, auth),
             Err(ConfigError::NoToken)
         ));
         std::fs::write(&file, "AC1 a 111\nAC2 b 222\n").unwrap();
         assert!(store(&none, Some(&file), auth).is_ok());
+        // With a file its keys alone count (issue 22 items 4, 10): the environment's token is
+        // not mixed in, so there is no mix of lines with and without an account to refuse...
         assert!(store(&env, Some(&file), auth).is_ok());
-        let both = KeySource::new(Some(file.clone()), auth).with_env_tokens(true);
+        // ...unless the route asks for both.
+        let both = reload::key_source("/", Some(&file), auth, true, &env).unwrap();
         assert!(matches!(
-            both.load(&env),
+            reload::load(&both),
             Err(ConfigError::Tokens(TokenFileError::Mixed))
         ));
         // Shared keys: the environment's Auth Token plays no part.

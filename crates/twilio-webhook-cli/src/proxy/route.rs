@@ -8,10 +8,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::StatusCode;
+use twilio_webhook::keys::KeySource;
 use twilio_webhook::{PublicUrl, WebhookConfig};
 
 use super::ProxyError;
-use super::reload::KeySource;
 use super::resign::Resigner;
 
 /// Where verified requests go: an `http://` origin and an optional path prefix.

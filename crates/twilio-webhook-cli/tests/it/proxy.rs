@@ -1524,26 +1524,9 @@ async fn sighup_reloads_the_token_file() {
         ],
     )
     .await;
-    let c = client();
-    let url = format!("http://{}/sms", proxy.addr);
     // A distinct message per call, so the replay guard never answers for the keys.
-    let post = async |token: &str, sid: u32| {
-        let form = FORM.replace("0123456789abcdef0123456789abcdef", &format!("{sid:032}"));
-        let p = pairs(&form);
-        let sig = Key::auth_token("t", token).unwrap().sign(
-            &format!("{PUBLIC}/sms"),
-            p.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        let response = c
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", sig)
-            .body(form)
-            .send()
-            .await
-            .unwrap();
-        response.status().as_u16()
-    };
+    let addr = proxy.addr.clone();
+    let post = async |token: &str, sid: u32| post_as(&addr, "/sms", token, sid).await;
 
     assert_eq!(post(OLD, 1).await, 200);
     assert_eq!(post(NEW, 2).await, 403, "new token before");
@@ -1569,6 +1552,60 @@ async fn sighup_reloads_the_token_file() {
         let log = &proxy.log;
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
+}
+
+/// Issue 22 item 10: with `--token-file`, `TWILIO_AUTH_TOKEN` used to verify beside the
+/// file's tokens, and no SIGHUP could retire it ("keys reloaded", yet the old environment
+/// token still got 200). Now the file alone verifies, at start and after every reload, and the
+/// log says the environment's token is not used.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_token_file_the_environment_token_never_verifies() {
+    const ENV: &str = "tok-env-5e6f7a8b9c";
+    const FILE: &str = "tok-file-1a2b3c4d5e";
+    const NEXT: &str = "tok-next-6f5e4d3c2b";
+    let dir = temp_dir("env-and-file");
+    let tokens = dir.join("tokens");
+    std::fs::write(&tokens, format!("{FILE}\n")).unwrap();
+    let up = Upstream::start(Behaviour::default()).await;
+    let (upstream, token_file) = (up.url(""), tokens.to_str().unwrap().to_owned());
+    let mut proxy = Binary::start(
+        &["--upstream", &upstream, "--public-url", PUBLIC],
+        &[
+            ("TWILIO_AUTH_TOKEN", ENV),
+            ("TWILIO_PROXY_TOKEN_FILE", &token_file),
+            ("RUST_LOG", "info"),
+        ],
+    )
+    .await;
+    // A distinct message per call, so the replay guard never answers for the keys.
+    let addr = proxy.addr.clone();
+    let post = async |token: &str, sid: u32| post_as(&addr, "/sms", token, sid).await;
+
+    assert_eq!(post(ENV, 1).await, 403, "the environment's token at start");
+    assert_eq!(post(FILE, 2).await, 200);
+    std::fs::write(&tokens, format!("{NEXT}\n")).unwrap();
+    proxy.signal("-HUP");
+    proxy.wait_for("keys reloaded: 1 keys").await;
+    assert_eq!(post(NEXT, 3).await, 200);
+    assert_eq!(post(FILE, 4).await, 403, "retired by the reload");
+    assert_eq!(
+        post(ENV, 5).await,
+        403,
+        "the environment's token after the reload"
+    );
+    assert!(
+        proxy.log.contains("TWILIO_AUTH_TOKEN is set but not used"),
+        "{}",
+        proxy.log
+    );
+    for secret in [ENV, FILE, NEXT] {
+        assert!(
+            !proxy.log.contains(secret),
+            "{secret} in the log:\n{}",
+            proxy.log
+        );
+    }
+    assert_eq!(up.seen().len(), 2);
 }
 
 /// A form POST of message `sid` to `path` of the proxy at `addr`, signed with `token` over

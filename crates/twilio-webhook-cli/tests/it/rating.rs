@@ -57,13 +57,9 @@ impl RatingService {
             Config::new(TOKEN, &base).unwrap(),
         );
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(sms_ratings::server::run(
-            listener,
-            async {
-                let _ = stopped.await;
-            },
-            app,
-        ));
+        tokio::spawn(sms_ratings::server::run(listener, app, async {
+            let _ = stopped.await;
+        }));
         RatingService {
             base,
             store,

@@ -1,5 +1,7 @@
 //! The token file: the signing secrets of a deployment in one text file, so they stay off
-//! command lines and out of the environment, and can be re-read on reload (SIGHUP).
+//! command lines and out of the environment, and can be re-read on reload (SIGHUP); and
+//! [`KeySource`], the one rule every server follows to choose between a token file and the
+//! environment's `TWILIO_AUTH_TOKEN` / `TWILIO_AUTH_TOKEN_SECONDARY`.
 //!
 //! One key per line; `#` starts a comment; blank lines are skipped:
 //!
@@ -30,6 +32,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Key, KeyError, KeySet, KeyStore};
+use crate::{LiveKeys, Validator};
 
 /// What the secrets of a token file are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,6 +178,15 @@ impl TokenFile {
             })
     }
 
+    /// These keys and `other`'s keys for every request (the environment's, where a source
+    /// opted in to them).
+    fn with(mut self, other: &TokenFile) -> TokenFile {
+        for key in other.unkeyed.iter() {
+            self.unkeyed.push(key.clone());
+        }
+        self
+    }
+
     /// How many keys the file (and what was added) holds, for a log line that names no key.
     pub fn key_count(&self) -> usize {
         self.unkeyed.iter().count()
@@ -195,6 +207,143 @@ impl TokenFile {
             (false, true, KeyKind::SharedKey) => Ok(KeyStore::shared_keys(self.by_id)),
             _ => Err(TokenFileError::Mixed),
         }
+    }
+}
+
+/// `TWILIO_AUTH_TOKEN`: the account's Auth Token, slot `primary` (when no token file is given).
+pub const PRIMARY_TOKEN_VAR: &str = "TWILIO_AUTH_TOKEN";
+/// `TWILIO_AUTH_TOKEN_SECONDARY`: a second Auth Token during a rotation, slot `secondary`
+/// (when no token file is given).
+pub const SECONDARY_TOKEN_VAR: &str = "TWILIO_AUTH_TOKEN_SECONDARY";
+
+/// Where a server's keys come from, by one rule for every binary:
+///
+/// - with a token file, its keys **alone**, at start and on every reload: deleting a line
+///   and reloading retires that key. The environment's tokens are then not used (see
+///   [`KeySource::ignored`], for a warning at start): mixed in, they could never be retired
+///   without a restart.
+/// - without one, [`PRIMARY_TOKEN_VAR`] (slot `primary`) and [`SECONDARY_TOKEN_VAR`]
+///   (`secondary`), read once at start: there is nothing to reload. Auth Tokens only; shared
+///   keys come from a file.
+///
+/// An empty variable counts as unset. Errors name the slot or line, never a secret.
+///
+/// ```
+/// use twilio_webhook::keys::{KeyKind, KeySource};
+///
+/// let env = |name: &str| (name == "TWILIO_AUTH_TOKEN").then(|| "env-token".to_owned());
+/// let source = KeySource::new(None, KeyKind::AuthToken, env)?;
+/// assert_eq!(source.load()?.1, 1);
+/// assert!(source.file().is_none() && source.ignored().is_empty());
+///
+/// let file = std::env::temp_dir().join(format!("keys-doc-{}", std::process::id()));
+/// std::fs::write(&file, "next file-token-1\nprevious file-token-0\n").unwrap();
+/// let source = KeySource::new(Some(file.clone()), KeyKind::AuthToken, env)?;
+/// assert_eq!(source.load()?.1, 2, "the file alone");
+/// assert_eq!(source.ignored(), ["TWILIO_AUTH_TOKEN"]);
+/// # std::fs::remove_file(file).unwrap();
+/// # Ok::<(), twilio_webhook::keys::TokenFileError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct KeySource {
+    kind: KeyKind,
+    file: Option<PathBuf>,
+    /// The environment's keys; empty when a file is given (unless opted in).
+    env: TokenFile,
+    /// The variables set but not used.
+    ignored: Vec<&'static str>,
+}
+
+impl KeySource {
+    /// Keys of `kind` from `file` if given, else from the two token variables looked up in
+    /// `env` (e.g. `|name| std::env::var(name).ok()`). Refuses a malformed environment token
+    /// now; the file is read by [`KeySource::load`].
+    pub fn new(
+        file: Option<PathBuf>,
+        kind: KeyKind,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<KeySource, TokenFileError> {
+        let use_env = file.is_none();
+        let mut source = KeySource {
+            kind,
+            file,
+            env: TokenFile::new(kind),
+            ignored: Vec::new(),
+        };
+        source.read_env(&env, use_env)?;
+        Ok(source)
+    }
+
+    /// Adds `TWILIO_AUTH_TOKEN(_SECONDARY)` to a token file's keys: an explicit opt-in (such
+    /// as a proxy route's `env_tokens = true`) that steps outside the rule, as the environment's
+    /// tokens then verify beside the file's and no reload can retire them. Auth Tokens only.
+    pub fn with_env_tokens(
+        mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<KeySource, TokenFileError> {
+        if self.file.is_some() {
+            self.ignored.clear();
+            self.read_env(&env, true)?;
+        }
+        Ok(self)
+    }
+
+    /// Reads the token variables: their keys when `use_env` (Auth Tokens only), else their
+    /// names into [`KeySource::ignored`].
+    fn read_env(
+        &mut self,
+        env: &impl Fn(&str) -> Option<String>,
+        use_env: bool,
+    ) -> Result<(), TokenFileError> {
+        for (var, slot) in [
+            (PRIMARY_TOKEN_VAR, "primary"),
+            (SECONDARY_TOKEN_VAR, "secondary"),
+        ] {
+            let Some(token) = env(var).filter(|token| !token.is_empty()) else {
+                continue;
+            };
+            if use_env && self.kind == KeyKind::AuthToken {
+                self.env.add(slot, &token)?;
+            } else {
+                self.ignored.push(var);
+            }
+        }
+        Ok(())
+    }
+
+    /// The token file, if the keys come from one (and so can be reloaded).
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The token variables that are set but not used (a file is given, or the keys are not
+    /// Auth Tokens): worth a warning at start, naming the variable, never its value.
+    pub fn ignored(&self) -> &[&'static str] {
+        &self.ignored
+    }
+
+    /// The key store now, and how many keys it holds (for a log line that names no key).
+    /// Reads the file again on every call. Refuses to verify with no key at all
+    /// ([`TokenFileError::Empty`]).
+    pub fn load(&self) -> Result<(KeyStore, usize), TokenFileError> {
+        let keys = match &self.file {
+            Some(path) => TokenFile::read(path, self.kind)?.with(&self.env),
+            None => self.env.clone(),
+        };
+        let count = keys.key_count();
+        Ok((keys.into_key_store()?, count))
+    }
+
+    /// Reads the file again and swaps its keys into `live`: `Some(count)`. Without a file,
+    /// `None` and `live` is untouched (there is nothing to reload). On an error `live`
+    /// keeps the keys in force.
+    pub fn reload(&self, live: &LiveKeys) -> Result<Option<usize>, TokenFileError> {
+        if self.file.is_none() {
+            return Ok(None);
+        }
+        let (store, count) = self.load()?;
+        live.replace(Validator::new(store));
+        Ok(Some(count))
     }
 }
 
@@ -276,5 +425,85 @@ mod tests {
             Validator::new(store).validate(&request).unwrap().key(),
             "old"
         );
+    }
+
+    /// Issue 22 item 10: with a token file, an environment token never verifies, neither at
+    /// start nor after a reload; without a file both variables do.
+    #[test]
+    fn a_token_file_is_the_only_source_when_given() {
+        let dir = std::env::temp_dir().join(format!("twh-key-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tokens");
+        std::fs::write(&path, "from-file\n").unwrap();
+        let env = |name: &str| match name {
+            PRIMARY_TOKEN_VAR => Some("env-primary".to_owned()),
+            SECONDARY_TOKEN_VAR => Some("env-secondary".to_owned()),
+            _ => None,
+        };
+        let source = KeySource::new(Some(path.clone()), AUTH, env).unwrap();
+        assert_eq!(source.ignored(), [PRIMARY_TOKEN_VAR, SECONDARY_TOKEN_VAR]);
+        let (store, count) = source.load().unwrap();
+        assert_eq!(count, 1);
+        assert!(verifies(store.clone(), "from-file", None));
+        assert!(!verifies(store.clone(), "env-primary", None));
+        assert!(!verifies(store.clone(), "env-secondary", None));
+        let live = LiveKeys::new(Validator::new(store));
+        std::fs::write(&path, "next\tnew-from-file\n").unwrap();
+        assert_eq!(source.reload(&live).unwrap(), Some(1));
+        let now = live.current();
+        let url = "https://example.com/sms";
+        for (token, expected) in [
+            ("new-from-file", true),
+            ("from-file", false),
+            ("env-primary", false),
+        ] {
+            let sig = Key::auth_token("t", token).unwrap().sign(url, []);
+            assert_eq!(
+                now.validate_params(url, [], Some(&sig)).is_ok(),
+                expected,
+                "{token}"
+            );
+        }
+        // A file that no longer parses: an error, and the keys in force stay.
+        std::fs::write(&path, "a b c d\n").unwrap();
+        assert!(source.reload(&live).is_err());
+        let sig = Key::auth_token("t", "new-from-file").unwrap().sign(url, []);
+        assert!(live.current().validate_params(url, [], Some(&sig)).is_ok());
+
+        let source = KeySource::new(None, AUTH, env).unwrap();
+        assert!(source.ignored().is_empty() && source.file().is_none());
+        let (store, count) = source.load().unwrap();
+        assert_eq!(count, 2);
+        assert!(verifies(store.clone(), "env-primary", None));
+        assert!(verifies(store, "env-secondary", None));
+        assert_eq!(source.reload(&live).unwrap(), None, "nothing to reload");
+
+        // The explicit opt-in: the file's keys and the environment's.
+        std::fs::write(&path, "from-file\n").unwrap();
+        let both = KeySource::new(Some(path.clone()), AUTH, env)
+            .unwrap()
+            .with_env_tokens(env)
+            .unwrap();
+        assert!(both.ignored().is_empty());
+        let (store, count) = both.load().unwrap();
+        assert_eq!(count, 3);
+        assert!(verifies(store.clone(), "from-file", None));
+        assert!(verifies(store, "env-primary", None));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn environment_tokens_empty_blank_and_shared_keys() {
+        let blank = |_: &str| Some(String::new());
+        let source = KeySource::new(None, AUTH, blank).unwrap();
+        assert!(matches!(source.load(), Err(TokenFileError::Empty)));
+        let padded = |name: &str| (name == PRIMARY_TOKEN_VAR).then(|| " s3cret ".to_owned());
+        let err = KeySource::new(None, AUTH, padded).unwrap_err().to_string();
+        assert!(err.contains("primary") && !err.contains("s3cret"), "{err}");
+        // Shared keys come from a file: the Auth Token variables play no part.
+        let token = |name: &str| (name == PRIMARY_TOKEN_VAR).then(|| "tok".to_owned());
+        let source = KeySource::new(None, KeyKind::SharedKey, token).unwrap();
+        assert_eq!(source.ignored(), [PRIMARY_TOKEN_VAR]);
+        assert!(matches!(source.load(), Err(TokenFileError::Empty)));
     }
 }

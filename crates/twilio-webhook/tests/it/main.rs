@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #![allow(unreachable_pub)]
 
+mod canonical;
 mod form_de;
 mod negative;
 mod payload;

@@ -1,7 +1,8 @@
-//! The checks of `WebhookConfig`, one request at a time.
+//! The checks of the flow, one request at a time.
 
 use super::*;
 use crate::keys::Key;
+use crate::url::PublicUrl;
 use crate::validator::Validator;
 
 const TOKEN: &str = "test-token";
