@@ -158,39 +158,44 @@ fn under(
 pub struct LimitsArgs {
     /// Time a client has to send a whole request head (from its first byte, or from connect on
     /// a new connection); then the connection is closed.
-    #[arg(long, env = "HTTP_HEAD_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "HTTP_HEAD_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = duration)]
     pub head_timeout: Duration,
     /// Time a client has to send a whole request body once the head is in; then the request
     /// fails and the connection is closed.
-    #[arg(long, env = "HTTP_BODY_TIMEOUT", default_value = "10s", value_parser = duration)]
+    #[arg(long, env = "HTTP_BODY_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = duration)]
     pub body_timeout: Duration,
     /// How long a kept-alive connection may sit idle between requests. Behind a load
     /// balancer, set it above the balancer's own idle timeout.
-    #[arg(long, env = "HTTP_IDLE_TIMEOUT", default_value = "30s", value_parser = duration)]
+    #[arg(long, env = "HTTP_IDLE_TIMEOUT", hide_env_values = true, default_value = "30s", value_parser = duration)]
     pub idle_timeout: Duration,
     /// Open connections at most; beyond it new connections are closed at once. Keep it under
     /// the process's open-file limit (`ulimit -n`).
-    #[arg(long, env = "HTTP_MAX_CONNECTIONS", default_value_t = 1024,
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", hide_env_values = true, default_value_t = 1024,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Open connections from one IP address (an IPv6 /64 counting as one) at most (0: no
     /// per-address cap). Keeps one client from taking every connection; set 0 behind a load
     /// balancer or proxy, where all connections come from its address.
-    #[arg(long, env = "HTTP_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    #[arg(
+        long,
+        env = "HTTP_MAX_CONNECTIONS_PER_IP",
+        hide_env_values = true,
+        default_value_t = 256
+    )]
     pub max_connections_per_ip: u32,
     /// Open streams (server-sent events) at most [default: three quarters of
     /// --max-connections, the most allowed: a quarter is kept for webhooks and pages].
-    #[arg(long, env = "HTTP_MAX_STREAMS")]
+    #[arg(long, env = "HTTP_MAX_STREAMS", hide_env_values = true)]
     pub max_streams: Option<u32>,
     /// Open streams from one IP address at most [default: three quarters of
     /// --max-connections-per-ip, the most allowed].
-    #[arg(long, env = "HTTP_MAX_STREAMS_PER_IP")]
+    #[arg(long, env = "HTTP_MAX_STREAMS_PER_IP", hide_env_values = true)]
     pub max_streams_per_ip: Option<u32>,
     /// How long a stream stays open; then it ends and the page reconnects.
-    #[arg(long, env = "HTTP_STREAM_LIFETIME", default_value = "5m", value_parser = duration)]
+    #[arg(long, env = "HTTP_STREAM_LIFETIME", hide_env_values = true, default_value = "5m", value_parser = duration)]
     pub stream_lifetime: Duration,
     /// Largest request head in bytes (request line and headers); larger gets 431.
-    #[arg(long, env = "HTTP_MAX_HEADER_BYTES", default_value_t = 16 * 1024,
+    #[arg(long, env = "HTTP_MAX_HEADER_BYTES", hide_env_values = true, default_value_t = 16 * 1024,
           value_parser = clap::value_parser!(u32).range(1024..=1024 * 1024))]
     pub max_header_bytes: u32,
 }

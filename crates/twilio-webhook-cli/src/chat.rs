@@ -2,8 +2,8 @@
 //!
 //! Each line typed is one inbound SMS from the same number (`--from`) to the same Twilio
 //! number (`--to`), signed as Twilio signs it, with a new `MessageSid` each; the bot's replies
-//! are printed and its TwiML followed as `send` follows it. `/call` places a voice call (each
-//! `<Gather>` reads the next line as the keys pressed), `/help` lists the commands, `/quit`
+//! are printed and its TwiML followed as `send` follows it. `/call` places a voice call to `--voice-url`
+//! (default: the sibling `voice` of the SMS URL; each `<Gather>` reads the next line as the keys pressed), `/help` lists the commands, `/quit`
 //! (or end of input) leaves. On a terminal lines are edited with `rustyline`; piped, stdin is
 //! read as it is, so a script can hold a whole conversation.
 
@@ -20,6 +20,10 @@ use crate::send::{Endpoint, Kind, SendError, Setup, random_hex};
 pub(crate) struct ChatArgs {
     #[command(flatten)]
     endpoint: Endpoint,
+    /// Where /call posts the call: the voice webhook's URL, absolute, or relative to URL as
+    /// Twilio resolves a <Redirect> (default: `voice`, the sibling of URL: /sms → /voice).
+    #[arg(long, value_name = "URL", default_value = "voice")]
+    voice_url: String,
 }
 
 /// One line of input.
@@ -61,6 +65,7 @@ const HELP: &str = "Each line is an SMS to the bot. /call places a voice call (e
 /// Runs `chat`: exit 0 when every exchange went well, 1 if any step failed, 2 on usage errors.
 pub(crate) fn chat(args: ChatArgs) -> Result<ExitCode, SendError> {
     let setup = Setup::new(&args.endpoint, 1)?;
+    let voice = setup.sibling(&args.endpoint, &args.voice_url)?;
     let mut lines = Lines::open();
     let mut view = View::new(args.endpoint.json, false);
     if lines.is_terminal() {
@@ -87,7 +92,11 @@ pub(crate) fn chat(args: ChatArgs) -> Result<ExitCode, SendError> {
         };
         let mut scenario = setup.scenario(&args.endpoint, kind);
         scenario.body = body;
-        let start = setup.start(kind, scenario.params(&random_hex(16)?));
+        let params = scenario.params(&random_hex(16)?);
+        let start = match kind {
+            Kind::Call => setup.start_at(voice.clone(), kind, params),
+            _ => setup.start(kind, params),
+        };
         ok &= setup.run(&mut view, start, &mut lines);
     }
     Ok(if ok {

@@ -17,7 +17,7 @@ the machine (ps, /proc): keep tokens out of it.";
 #[derive(Debug, Args)]
 pub(crate) struct TokenSource {
     /// A file holding the token alone (a final newline is ignored); wins over the others.
-    #[arg(long, env = "TWILIO_AUTH_TOKEN_FILE")]
+    #[arg(long, env = "TWILIO_AUTH_TOKEN_FILE", hide_env_values = true)]
     token_file: Option<PathBuf>,
     /// The token itself. Prefer TWILIO_AUTH_TOKEN or --token-file: other users of the
     /// machine can read command lines.

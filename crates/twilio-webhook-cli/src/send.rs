@@ -50,9 +50,10 @@ pub(crate) struct Endpoint {
     /// The Twilio number that received the message or call.
     #[arg(long, default_value = "+14155550199")]
     pub(crate) to: String,
-    /// The URL as Twilio knows it, when the endpoint sits behind a proxy or tunnel: the
-    /// signature covers this URL, the request goes to URL. Redirects and actions under it go
-    /// to the same path under URL.
+    /// The base of the URL Twilio calls, when the endpoint sits behind a proxy or tunnel
+    /// (https://host[:port][/prefix], as for proxy and serve): the signature covers it joined
+    /// with URL's path and query; the request goes to URL. Redirects and actions under it go
+    /// to the same path under URL. A full URL ending in URL's path is accepted too.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
     /// Basic-auth credentials, as if the console URL were https://USER:PASS@host/…
@@ -75,7 +76,7 @@ pub(crate) struct Endpoint {
     #[arg(long, value_name = "ID")]
     shared_key_id: Option<String>,
     /// The AccountSid sent (default: a random AC…, the same for the whole flow).
-    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    #[arg(long, env = "TWILIO_ACCOUNT_SID", hide_env_values = true)]
     account_sid: Option<String>,
     /// Give up on a request after this many seconds (Twilio waits 15).
     #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]
@@ -156,6 +157,9 @@ pub(crate) enum SendError {
     /// `--basic-auth` without a `:`.
     #[error("--basic-auth must be USER:PASS")]
     BasicAuth,
+    /// `--public-url` that is not a base (or an unambiguous full URL).
+    #[error("{0}")]
+    PublicUrl(String),
     /// `--json-body` or `--params-file` unreadable.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -248,22 +252,7 @@ impl Setup {
             .shared_key_id
             .as_ref()
             .map(|id| format!("key={id},algorithm={}", e.algorithm.settings_name()));
-        let (wire, from_url) = twilio::split_userinfo(twilio::without_fragment(&e.url));
-        let credentials = match &e.basic_auth {
-            Some(pair) => {
-                let (user, password) = pair.split_once(':').ok_or(SendError::BasicAuth)?;
-                Some(Credentials {
-                    user: user.to_owned(),
-                    password: password.to_owned(),
-                })
-            }
-            None => from_url,
-        };
-        let public = twilio::without_fragment(e.public_url.as_deref().unwrap_or(&e.url));
-        let signed = match &credentials {
-            Some(c) => twilio::with_userinfo(public, c),
-            None => public.to_owned(),
-        };
+        let place = Setup::place_of(e, &e.url)?;
         let account_sid = match &e.account_sid {
             Some(sid) => sid.clone(),
             None => format!("AC{}", random_hex(16)?),
@@ -284,19 +273,57 @@ impl Setup {
             runtime,
             client,
             signer: Signer { key, settings },
-            urls: Urls::new(&wire, &signed),
+            urls: Urls::new(&place.wire, &place.signed),
             rules: Rules {
                 max_steps: e.max_steps,
                 fail_status: e.fail_status,
                 status_callback: e.status_callback.clone(),
             },
-            place: Place {
-                signed,
-                wire,
-                credentials,
-            },
+            place,
             account_sid,
         })
+    }
+
+    /// What is signed for the local `url`, and where it goes: `--public-url` maps it, the
+    /// credentials (`--basic-auth` or the URL's own) answer a challenge.
+    fn place_of(e: &Endpoint, url: &str) -> Result<Place, SendError> {
+        let (wire, from_url) = twilio::split_userinfo(twilio::without_fragment(url));
+        let credentials = match &e.basic_auth {
+            Some(pair) => {
+                let (user, password) = pair.split_once(':').ok_or(SendError::BasicAuth)?;
+                Some(Credentials {
+                    user: user.to_owned(),
+                    password: password.to_owned(),
+                })
+            }
+            None => from_url,
+        };
+        let public = match &e.public_url {
+            Some(base) => urls::public_signed_url(twilio::without_fragment(url), base)
+                .map_err(SendError::PublicUrl)?,
+            None => twilio::without_fragment(url).to_owned(),
+        };
+        let signed = match &credentials {
+            Some(c) => twilio::with_userinfo(&public, c),
+            None => public,
+        };
+        Ok(Place {
+            signed,
+            wire,
+            credentials,
+        })
+    }
+
+    /// The place of another webhook of the same app: an absolute local URL as the endpoint's
+    /// own, a relative one resolved against the endpoint's URL as Twilio resolves a
+    /// `<Redirect>` (`voice` next to `/sms` is `/voice`).
+    pub(crate) fn sibling(&self, e: &Endpoint, url: &str) -> Result<Place, SendError> {
+        if url.contains("://") {
+            return Setup::place_of(e, url);
+        }
+        self.urls
+            .follow(&self.place.signed, url)
+            .map_err(|err| SendError::PublicUrl(format!("--voice-url {url:?}: {err}")))
     }
 
     /// The made-up parameters of a `kind` webhook from `endpoint`'s numbers.
@@ -315,10 +342,20 @@ impl Setup {
 
     /// The first request of a flow to the endpoint with `params`.
     pub(crate) fn start(&self, kind: Kind, params: Vec<(String, String)>) -> Start {
+        self.start_at(self.place.clone(), kind, params)
+    }
+
+    /// The first request of a flow to `place` with `params`.
+    pub(crate) fn start_at(
+        &self,
+        place: Place,
+        kind: Kind,
+        params: Vec<(String, String)>,
+    ) -> Start {
         Start {
             kind,
             method: Method::Post,
-            place: self.place.clone(),
+            place,
             params,
             json: None,
         }

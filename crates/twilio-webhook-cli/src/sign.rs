@@ -3,9 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use twilio_webhook::explain::{
+    BODY_CHANGED, Clues, find_signed_url, found_sentence, token_sentence,
+};
 use twilio_webhook::signature::{SortOrder, body_sha256, canonical_string, url_with_body_hash};
 use twilio_webhook::url::{UrlForm, query_param, url_forms};
-use twilio_webhook::{Algorithm, Key, KeySet, KeyStore, Validator, Verified};
+use twilio_webhook::{Algorithm, Key, KeySet, KeyStore, ValidationError, Validator, Verified};
 
 use crate::params::{SECRETS_HELP, TokenSource, UsageError, key, parse_pairs, read_body};
 
@@ -94,18 +97,45 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<ExitCode, UsageError> {
     }
     Ok(match check(&request.url) {
         Ok(v) => {
-            println!(
-                "valid (url form: {}, order: {})",
-                v.url_form(),
-                v.sort_order()
-            );
+            let order = match v.sort_order() {
+                SortOrder::CodePoint => "",
+                _ => ", parameters sorted as JavaScript sorts them",
+            };
+            println!("valid (url form: {}{order})", v.url_form());
             ExitCode::SUCCESS
         }
         Err(reason) => {
             println!("invalid: {reason}");
+            let account = pairs.iter().find(|(n, _)| *n == "AccountSid").map(|p| p.1);
+            println!(
+                "hint: {}",
+                mismatch_hint(&request.url, reason, account, check)
+            );
             ExitCode::from(1)
         }
     })
+}
+
+/// The same first sentence a route's 403 explanation starts with: the URL variant the
+/// signature matches, the body, or the Auth Token. (No request headers here, so the variants
+/// are the scheme, the trailing slash and the query order.)
+fn mismatch_hint(
+    url: &str,
+    reason: ValidationError,
+    account: Option<&str>,
+    check: impl Fn(&str) -> Result<Verified, ValidationError>,
+) -> String {
+    let clues = Clues::none();
+    match reason {
+        ValidationError::BodyHashMismatch => BODY_CHANGED.to_owned(),
+        ValidationError::SignatureMismatch => {
+            match find_signed_url(url, &clues, |other| check(other).is_ok()) {
+                Some(found) => found_sentence(url, &found, "given"),
+                None => token_sentence(url, &clues, account),
+            }
+        }
+        other => format!("the signature header is not one the key could have made ({other})"),
+    }
 }
 
 /// `verify --explain`: each URL form with the string signed, its signature under the key,

@@ -1,16 +1,22 @@
 //! Why a signature was refused, in words an operator can act on: the `explanation` field of
-//! every 403 event in the log.
+//! every 403 event in the log, and the hint `twilio-webhook verify --explain` prints.
 //!
-//! A signature either matches or it does not; the MAC says nothing about why. What usually
-//! went wrong is known, though: the URL checked is not the URL Twilio called (a proxy or a
-//! tunnel such as ngrok terminated TLS or rewrote the host or port, so the scheme, host or
-//! port differ), the body was JSON (signed through `bodySHA256`) or was re-encoded on the
-//! way, basic-auth credentials that Twilio signs as part of the URL were not configured, or
-//! the token is another account's. The explanation lists what was tried - how many URL forms
-//! and keys - and every such difference it can see in the request.
+//! A signature either matches or it does not; the MAC says nothing about why. So, only after
+//! a request has failed (never to accept one), the explanation tries the likely variants of
+//! the URL checked — the scheme swapped, the host (and port) the `Host` or
+//! `X-Forwarded-Host` header names, a path prefix a proxy names in `X-Forwarded-Prefix`, the
+//! trailing slash toggled, a short query in another order — and says which one the signature
+//! matches: "signed for https://…, configured http://…: the scheme differs". When none does
+//! and the body is not to blame, the URL is ruled out and the Auth Token is the likely cause
+//! (a sub-account's own token, a rotated one). A part of the URL is named only when it
+//! actually differs in the variant that matched; what a header suggested but did not match
+//! is listed as checked, never blamed.
 //!
-//! It is built only after a request failed (the accepted path never pays for it) and it is
-//! log-safe: it names forms, counts, schemes, host names and ports, never a token, a
+//! The cost is bounded: at most [`MAX_VARIANTS`] other URLs, each through the validator's
+//! own URL forms (at most eight), per key. A variant that matches is never accepted; it only
+//! names the cause.
+//!
+//! The text is log-safe: it names schemes, host names, ports and paths, never a token, a
 //! signature, a body, a query string or URL credentials.
 
 use std::fmt::Write as _;
@@ -19,9 +25,12 @@ use std::time::SystemTime;
 use crate::ValidationError;
 use crate::request::WebhookRequest;
 use crate::signature::decode_signature;
-use crate::url::{Scheme, query_param, url_forms};
+use crate::url::{Scheme, query_of, query_param, url_forms};
 use crate::validator::Validator;
 use crate::webhook::BodyKind;
+
+/// The most URL variants one failed request costs (each checked in its URL forms, per key).
+pub const MAX_VARIANTS: usize = 16;
 
 /// What a check leaves for its log event.
 #[derive(Debug, Default)]
@@ -56,40 +65,199 @@ pub(crate) struct Facts<'a> {
     pub(crate) signature: &'a str,
     /// The signature-settings header, if any.
     pub(crate) settings: Option<&'a str>,
+    /// The route's own check of this request against another URL (same keys, body and
+    /// basic-auth forms): whether the signature matches it.
+    pub(crate) check: &'a dyn Fn(&str) -> bool,
 }
+
+/// What the request's headers say about the URL it was sent to. All optional; a header that
+/// is not host-shaped (or prefix-shaped) is ignored.
+#[derive(Debug, Default, Clone, Copy)]
+#[non_exhaustive]
+pub struct Clues<'a> {
+    /// The `Host` header (or HTTP/2 `:authority`).
+    pub host: Option<&'a str>,
+    /// `X-Forwarded-Host` (or `Forwarded: host=`), first entry.
+    pub forwarded_host: Option<&'a str>,
+    /// `X-Forwarded-Proto` (or `Forwarded: proto=`), first entry.
+    pub forwarded_proto: Option<&'a str>,
+    /// `X-Forwarded-Prefix`: the path prefix a proxy removed.
+    pub forwarded_prefix: Option<&'a str>,
+}
+
+impl<'a> Clues<'a> {
+    /// No clues: only the scheme, the trailing slash and the query order are varied.
+    pub fn none() -> Self {
+        Clues::default()
+    }
+
+    /// The clues in `request`'s headers.
+    pub(crate) fn of(request: &WebhookRequest<'a>) -> Self {
+        let first = |v: &'a str| v.split(',').next().unwrap_or_default().trim();
+        Clues {
+            host: header(request, "host").or(request.authority_value()),
+            forwarded_host: header(request, "x-forwarded-host")
+                .or_else(|| forwarded_param(request, "host"))
+                .map(first),
+            forwarded_proto: header(request, "x-forwarded-proto")
+                .or_else(|| forwarded_param(request, "proto"))
+                .map(first),
+            forwarded_prefix: header(request, "x-forwarded-prefix").map(first),
+        }
+    }
+}
+
+/// The variant of the URL checked that the signature matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The URL Twilio signed (as far as the variants tell).
+    pub url: String,
+}
+
+/// Tries the likely variants of `url` (at most [`MAX_VARIANTS`]) with `check`, which says
+/// whether the signature matches a URL; returns the first that matches, fewest changes first.
+/// Call it only for a request that already failed: it is the cost of an explanation.
+pub fn find_signed_url(
+    url: &str,
+    clues: &Clues<'_>,
+    mut check: impl FnMut(&str) -> bool,
+) -> Option<Found> {
+    variants(url, clues)
+        .into_iter()
+        .take(MAX_VARIANTS)
+        .find(|candidate| check(candidate))
+        .map(|url| Found { url })
+}
+
+/// The first sentence for a signature that matched `found` rather than `checked`:
+/// "signed for https://…, configured http://…: the scheme differs (…)". `source` is how the
+/// checked URL came about ("configured", "rebuilt from the request", "given").
+pub fn found_sentence(checked: &str, found: &Found, source: &str) -> String {
+    let (a, b) = (Url::of(checked), Url::of(&found.url));
+    let mut parts = Vec::new();
+    let mut advice: Vec<String> = Vec::new();
+    if !a.scheme.eq_ignore_ascii_case(b.scheme) {
+        parts.push("scheme");
+        advice.push(
+            "Twilio signs the URL it called: behind ngrok or a TLS-terminating proxy that is \
+             https, so configure the public URL with https"
+                .to_owned(),
+        );
+    }
+    if !a.host.eq_ignore_ascii_case(b.host) {
+        parts.push("host");
+        advice.push("set the public URL to the address in the Twilio console".to_owned());
+    }
+    if a.explicit_port() != b.explicit_port() {
+        parts.push("port");
+        advice.push(
+            "Twilio signs a port only when the console URL has one: give the public URL the \
+             port of the console URL"
+                .to_owned(),
+        );
+    }
+    if a.path != b.path {
+        if b.path.trim_end_matches('/') == a.path.trim_end_matches('/') {
+            parts.push("trailing slash");
+            advice.push("make the route's path end exactly as the console URL's does".to_owned());
+        } else {
+            parts.push("path prefix");
+            let prefix = b.path.strip_suffix(a.path).unwrap_or(b.path);
+            advice.push(format!(
+                "a proxy removed {}: end the public URL's base with it",
+                safe(prefix)
+            ));
+        }
+    }
+    if query_of(checked) != query_of(&found.url) {
+        parts.push("query order");
+        advice.push(
+            "a proxy or framework re-ordered the query: the request target must reach the \
+             server as Twilio sent it"
+                .to_owned(),
+        );
+    }
+    let which = match parts.as_slice() {
+        [one] => format!("the {one} differs"),
+        [init @ .., last] => format!("the {} and {last} differ", init.join(", ")),
+        [] => "a form of it the validator does not try matches".to_owned(),
+    };
+    format!(
+        "signed for {}, {source} {}: {which} ({})",
+        b.display(),
+        a.display(),
+        advice.join("; ")
+    )
+}
+
+/// The first sentence when no variant of `url` matches and the body is not to blame: the
+/// Auth Token (a sub-account's, when the request names an `account`; a rotated one).
+pub fn token_sentence(url: &str, clues: &Clues<'_>, account: Option<&str>) -> String {
+    let checked = 1 + variants(url, clues).len().min(MAX_VARIANTS);
+    let sub_account = if account.is_some() {
+        "; the request names an AccountSid (account_sid): a sub-account signs with its own \
+         Auth Token, not its parent's"
+    } else {
+        ""
+    };
+    format!(
+        "no variant of the URL matches ({checked} URLs checked), so the Auth Token is the \
+         likely cause: it must be the one of the account that owns the number, and after a \
+         rotation the new one{sub_account}"
+    )
+}
+
+/// The first sentence when a raw body's SHA-256 is not the `bodySHA256` its URL carries.
+pub const BODY_CHANGED: &str = "the body changed on the way: its SHA-256 differs from the \
+bodySHA256 Twilio signed in the URL (a proxy or middleware re-encoded the JSON?)";
 
 /// The explanation of a failed check, or `None` for an outcome that is not a 403.
 pub(crate) fn explain(facts: &Facts<'_>, error: ValidationError) -> Option<String> {
-    let hints = match error {
+    let cause = match error {
         ValidationError::SignatureMismatch | ValidationError::BodyHashMismatch => {
-            let mut hints = url_hints(facts);
-            hints.extend(body_hint(facts, error));
-            hints.extend(credentials_hint(facts));
-            if hints.is_empty() {
-                hints.push(NO_DIFFERENCE.to_owned());
-            }
-            hints
+            signature_cause(facts, error)
         }
-        other => vec![key_choice_hint(other)?.to_owned()],
+        other => key_choice_hint(other)?.to_owned(),
     };
-    let mut out = tried(facts);
-    out.push_str("; ");
-    out.push_str(&hints.join("; "));
-    Some(out)
+    Some(format!("{cause}. {}", tried(facts)))
 }
 
-const NO_DIFFERENCE: &str = "no difference between the request and the URL checked: is the \
-token the one of the account that owns the number (after a rotation, configure the new token \
-as well)?";
+/// The cause of a mismatch: a URL variant that matches, else the body, the credentials, the
+/// token.
+fn signature_cause(facts: &Facts<'_>, error: ValidationError) -> String {
+    if let Some(hint) = body_hint(facts, error) {
+        return hint.to_owned();
+    }
+    let clues = Clues::of(facts.request);
+    let source = if facts.has_base {
+        "configured"
+    } else {
+        "rebuilt from the request"
+    };
+    if let Some(found) = find_signed_url(facts.url, &clues, facts.check) {
+        let mut out = found_sentence(facts.url, &found, source);
+        if !facts.has_base && (clues.forwarded_host.is_some() || clues.forwarded_proto.is_some()) {
+            out.push_str(
+                "; the request's forwarding headers came from a proxy that is not trusted, so \
+                 they were not used: trust it (PublicUrl::trusting) or configure the public URL",
+            );
+        }
+        return out;
+    }
+    if let Some(hint) = credentials_hint(facts) {
+        return hint.to_owned();
+    }
+    token_sentence(facts.url, &clues, account(facts).as_deref())
+}
 
-/// "tried 4 URL forms (…) × 1 key over 5 form parameters, URL https://host/path".
+/// "Tried 2 URL forms (…) × 1 key over 5 form parameters, URL https://host/path (…)".
 fn tried(facts: &Facts<'_>) -> String {
     let forms: Vec<String> = url_forms(facts.url)
         .map(|(form, _)| form.to_string())
         .collect();
     let keys = keys_tried(facts);
     let mut out = format!(
-        "tried {} URL form{} ({}) × {keys} key{}",
+        "Tried {} URL form{} ({}) × {keys} key{}",
         forms.len(),
         plural(forms.len()),
         forms.join(", "),
@@ -103,23 +271,167 @@ fn tried(facts: &Facts<'_>) -> String {
         BodyKind::Query => write!(out, " over the query (GET)"),
         BodyKind::Raw => write!(out, " over the URL with bodySHA256 (raw body)"),
     };
-    let url = Url::of(facts.url);
-    let _ = write!(
-        out,
-        ", URL {}://{}{}{} ({})",
-        url.scheme,
-        safe(url.host),
-        url.port
-            .map(|p| format!(":{}", safe(p)))
-            .unwrap_or_default(),
-        safe(url.path),
-        if facts.has_base {
-            "configured public URL"
-        } else {
-            "rebuilt from the request"
-        },
-    );
+    let url = Url::of(facts.url).display();
+    let _ = if facts.has_base {
+        write!(out, ", URL {url} (configured public URL)")
+    } else {
+        write!(
+            out,
+            ", URL {url} (rebuilt from the request, {} listener)",
+            facts.listener
+        )
+    };
     out
+}
+
+/// The URL variants worth a check, fewest changes first (the URL itself excluded, at most
+/// [`MAX_VARIANTS`] used): scheme × host from the headers × path (prefix, trailing slash),
+/// then a short query in its other orders.
+fn variants(url: &str, clues: &Clues<'_>) -> Vec<String> {
+    let Some(parts) = Parts::of(url) else {
+        return Vec::new();
+    };
+    let mut schemes = vec![parts.scheme.to_owned()];
+    match parts.scheme.to_ascii_lowercase().as_str() {
+        "http" => schemes.push("https".to_owned()),
+        "https" => schemes.push("http".to_owned()),
+        _ => {}
+    }
+    let mut authorities = vec![parts.authority.to_owned()];
+    for seen in [clues.forwarded_host, clues.host].into_iter().flatten() {
+        if host_shaped(seen)
+            && !authorities
+                .iter()
+                .any(|a: &String| a.eq_ignore_ascii_case(seen))
+        {
+            authorities.push(seen.to_owned());
+        }
+    }
+    let mut paths = vec![parts.path.to_owned()];
+    if let Some(prefix) = clues.forwarded_prefix.map(|p| p.trim_end_matches('/'))
+        && prefix_shaped(prefix)
+        && !parts.path.starts_with(&format!("{prefix}/"))
+    {
+        paths.push(format!("{prefix}{}", parts.path));
+    }
+    match parts.path.strip_suffix('/') {
+        Some(trimmed) if !trimmed.is_empty() => paths.push(trimmed.to_owned()),
+        Some(_) => {}
+        None => paths.push(format!("{}/", parts.path)),
+    }
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for (p, path) in paths.iter().enumerate() {
+        for (a, authority) in authorities.iter().enumerate() {
+            for (s, scheme) in schemes.iter().enumerate() {
+                let changes = usize::from(s > 0) + usize::from(a > 0) + usize::from(p > 0);
+                if changes > 0 {
+                    let rebuilt = parts.with(scheme, authority, path, parts.tail);
+                    out.push((changes, rebuilt));
+                }
+            }
+        }
+    }
+    // Re-orderings of a short query come after the single and double changes.
+    for tail in query_orders(parts.tail) {
+        out.push((
+            2,
+            parts.with(parts.scheme, parts.authority, parts.path, &tail),
+        ));
+    }
+    out.sort_by_key(|(changes, _)| *changes);
+    out.into_iter().map(|(_, url)| url).collect()
+}
+
+/// The other orders of a query of two or three parameters (a fragment kept at the end).
+fn query_orders(tail: &str) -> Vec<String> {
+    let Some(rest) = tail.strip_prefix('?') else {
+        return Vec::new();
+    };
+    let (query, fragment) = rest
+        .split_once('#')
+        .map_or((rest, None), |(q, f)| (q, Some(f)));
+    let pairs: Vec<&str> = query.split('&').collect();
+    let orders: &[&[usize]] = match pairs.len() {
+        2 => &[&[1, 0]],
+        3 => &[&[0, 2, 1], &[1, 0, 2], &[1, 2, 0], &[2, 0, 1], &[2, 1, 0]],
+        _ => &[],
+    };
+    orders
+        .iter()
+        .map(|order| {
+            let query: Vec<&str> = order.iter().map(|&i| pairs[i]).collect();
+            let mut tail = format!("?{}", query.join("&"));
+            if let Some(fragment) = fragment {
+                tail.push('#');
+                tail.push_str(fragment);
+            }
+            tail
+        })
+        .collect()
+}
+
+/// `host[:port]` with host-name characters only: a header that could build another kind of
+/// URL is not a clue.
+fn host_shaped(authority: &str) -> bool {
+    !authority.is_empty()
+        && authority.len() <= 255
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+/// `/a/b`: a path prefix without query, fragment or dot segments.
+fn prefix_shaped(prefix: &str) -> bool {
+    prefix.starts_with('/')
+        && prefix.len() <= 255
+        && !prefix.split('/').any(|s| s == "." || s == "..")
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '-' | '_' | '~'))
+}
+
+/// An absolute URL cut where a variant changes it; userinfo kept with the scheme.
+struct Parts<'a> {
+    scheme: &'a str,
+    userinfo: &'a str,
+    authority: &'a str,
+    path: &'a str,
+    tail: &'a str,
+}
+
+impl<'a> Parts<'a> {
+    fn of(url: &'a str) -> Option<Self> {
+        let (scheme, rest) = url.split_once("://")?;
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, after) = rest.split_at(end);
+        let (userinfo, authority) = match authority.rfind('@') {
+            Some(at) => authority.split_at(at + 1),
+            None => ("", authority),
+        };
+        let path_end = after.find(['?', '#']).unwrap_or(after.len());
+        let (path, tail) = after.split_at(path_end);
+        Some(Parts {
+            scheme,
+            userinfo,
+            authority,
+            path,
+            tail,
+        })
+    }
+
+    fn with(&self, scheme: &str, authority: &str, path: &str, tail: &str) -> String {
+        format!("{scheme}://{}{authority}{path}{tail}", self.userinfo)
+    }
+}
+
+/// The `AccountSid` the request names, in the form or the URL's query.
+fn account(facts: &Facts<'_>) -> Option<String> {
+    facts
+        .pairs
+        .iter()
+        .find(|(n, _)| n == "AccountSid")
+        .map(|(_, v)| v.clone())
+        .or_else(|| query_param(facts.url, "AccountSid"))
 }
 
 /// The keys of the set the request selects that could have made a MAC of its length.
@@ -127,12 +439,7 @@ fn keys_tried(facts: &Facts<'_>) -> usize {
     let Some(tag) = decode_signature(facts.signature) else {
         return 0;
     };
-    let account = facts
-        .pairs
-        .iter()
-        .find(|(n, _)| n == "AccountSid")
-        .map(|(_, v)| v.clone())
-        .or_else(|| query_param(facts.url, "AccountSid"));
+    let account = account(facts);
     let keys = facts.validator.keys();
     keys.select(|| account.map(Into::into), facts.settings)
         .and_then(|selected| {
@@ -143,95 +450,25 @@ fn keys_tried(facts: &Facts<'_>) -> usize {
         .unwrap_or(0)
 }
 
-/// Scheme, host and port of the URL checked against what the request and its proxies say.
-fn url_hints(facts: &Facts<'_>) -> Vec<String> {
-    let url = Url::of(facts.url);
-    let mut hints = Vec::new();
-    let host_header = header(facts.request, "host").or(facts.request.authority_value());
-    let forwarded_proto = header(facts.request, "x-forwarded-proto")
-        .or_else(|| forwarded_param(facts.request, "proto"))
-        .map(|p| p.split(',').next().unwrap_or_default().trim());
-    let forwarded_host = header(facts.request, "x-forwarded-host")
-        .or_else(|| forwarded_param(facts.request, "host"))
-        .map(|h| h.split(',').next().unwrap_or_default().trim());
-    let source = if facts.has_base {
-        "the configured public URL says"
-    } else {
-        "the proxy that sent it is not trusted, so the URL uses"
-    };
-    match forwarded_proto {
-        Some(proto) if !proto.eq_ignore_ascii_case(url.scheme) => hints.push(format!(
-            "scheme differs: a proxy says the request came over {} but {source} {} - \
-             Twilio signs the URL it called (https behind ngrok or a load balancer)",
-            safe(proto),
-            url.scheme
-        )),
-        None if !facts.has_base && url.scheme == "http" => hints.push(format!(
-            "scheme: the URL was rebuilt as http from the {} listener - if Twilio calls an \
-             https URL (ngrok, a TLS-terminating proxy), configure the public URL or trust \
-             the proxy",
-            facts.listener
-        )),
-        _ => {}
-    }
-    if let Some(seen) = forwarded_host.or(host_header) {
-        let seen = Url::authority(seen);
-        if !seen.host.eq_ignore_ascii_case(url.host) {
-            hints.push(format!(
-                "host differs: the request is for {} but the URL checked has {} - Twilio \
-                 signs the host it called (set the public URL to the address in the Twilio \
-                 console; a tunnel such as ngrok or a proxy rewrites the Host)",
-                safe(seen.host),
-                safe(url.host)
-            ));
-        } else if seen.effective_port(url.scheme) != url.effective_port(url.scheme) {
-            hints.push(format!(
-                "port differs: the request names port {} but the URL checked has {} - a \
-                 proxy or tunnel forwarding to another port changes the signed URL",
-                safe(seen.effective_port(url.scheme)),
-                safe(url.effective_port(url.scheme))
-            ));
-        }
-    }
-    if let Some(port) = url.port {
-        hints.push(format!(
-            "the URL carries port {} (the form without it was tried too): Twilio signs the \
-             port only if the webhook URL in the console has one",
-            safe(port)
-        ));
-    }
-    hints
-}
-
 /// A JSON-looking body where a form was expected, or a raw body that changed.
-fn body_hint(facts: &Facts<'_>, error: ValidationError) -> Option<String> {
-    let json = looks_like_json(facts.body);
-    let hint = match (facts.kind, error) {
-        (BodyKind::Raw, ValidationError::BodyHashMismatch) => {
-            "body changed: its SHA-256 differs from the signed bodySHA256 (a proxy or framework \
-             re-encoded the JSON?)"
-        }
-        (BodyKind::Raw, _) => {
-            "raw (JSON) body: only the URL with bodySHA256 is signed, so the URL differs from \
-             the one Twilio called"
-        }
-        (BodyKind::Form, _) if json => {
-            "the body looks like JSON but came as a form: Twilio signs JSON bodies through \
-             bodySHA256 in the URL, never as form parameters (a client or proxy re-encoded it?)"
-        }
-        _ => return None,
-    };
-    Some(hint.to_owned())
+fn body_hint(facts: &Facts<'_>, error: ValidationError) -> Option<&'static str> {
+    match (facts.kind, error) {
+        (BodyKind::Raw, ValidationError::BodyHashMismatch) => Some(BODY_CHANGED),
+        (BodyKind::Form, _) if looks_like_json(facts.body) => Some(
+            "the body is JSON sent as a form: Twilio signs JSON bodies through bodySHA256 in \
+             the URL, never as form parameters (a client or proxy re-encoded it?)",
+        ),
+        _ => None,
+    }
 }
 
 /// Credentials the client sent that the route does not sign with.
-fn credentials_hint(facts: &Facts<'_>) -> Option<String> {
+fn credentials_hint(facts: &Facts<'_>) -> Option<&'static str> {
     let sent = !matches!(facts.request.single("authorization"), Ok(None));
-    (sent && !facts.basic_auth).then(|| {
+    (sent && !facts.basic_auth).then_some(
         "the request carries basic-auth credentials but the route checks none: Twilio signs \
-         the URL with user:password@ in it, so configure the same basic auth on the route"
-            .to_owned()
-    })
+         the URL with user:password@ in it, so configure the same basic auth on the route",
+    )
 }
 
 /// The other 403s: the key set could not be chosen.
@@ -332,136 +569,34 @@ impl<'a> Url<'a> {
         }
     }
 
-    /// The port, or the scheme's default.
-    fn effective_port(&self, scheme: &str) -> &'a str {
-        match self.port {
-            Some(port) if !port.is_empty() => port,
-            _ if scheme.eq_ignore_ascii_case("https") => "443",
-            _ => "80",
+    /// The port, unless absent or the scheme's default.
+    fn explicit_port(&self) -> Option<&'a str> {
+        let port = self.port.filter(|p| !p.is_empty())?;
+        (port != self.default_port()).then_some(port)
+    }
+
+    fn default_port(&self) -> &'static str {
+        if self.scheme.eq_ignore_ascii_case("https") {
+            "443"
+        } else {
+            "80"
         }
+    }
+
+    /// `scheme://host[:port]/path`, log-safe (no credentials, no query).
+    fn display(&self) -> String {
+        let port = self
+            .port
+            .map(|p| format!(":{}", safe(p)))
+            .unwrap_or_default();
+        format!(
+            "{}://{}{port}{}",
+            safe(self.scheme),
+            safe(self.host),
+            safe(self.path)
+        )
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts<'a>(
-        request: &'a WebhookRequest<'a>,
-        url: &'a str,
-        validator: &'a Validator,
-        signature: &'a str,
-    ) -> Facts<'a> {
-        Facts {
-            request,
-            url,
-            has_base: false,
-            listener: Scheme::Http,
-            basic_auth: false,
-            validator,
-            kind: BodyKind::Form,
-            pairs: &[],
-            body: b"",
-            signature,
-            settings: None,
-        }
-    }
-
-    const SIG: &str = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
-
-    #[test]
-    fn names_proxy_scheme_host_and_port_differences() {
-        let v = Validator::from_token("t").unwrap();
-        let headers = [
-            ("host", "app.internal:8080"),
-            ("x-forwarded-proto", "https"),
-        ];
-        let request = WebhookRequest::new("POST", "/sms", &headers);
-        let text = explain(
-            &facts(&request, "http://app.internal:8080/sms?x=1", &v, SIG),
-            ValidationError::SignatureMismatch,
-        )
-        .unwrap();
-        assert!(
-            text.starts_with("tried 2 URL forms (as-received, port-removed)"),
-            "{text}"
-        );
-        assert!(text.contains("× 1 key over 0 form parameters"), "{text}");
-        assert!(text.contains("scheme differs"), "{text}");
-        assert!(text.contains("not trusted"), "{text}");
-        assert!(text.contains("carries port 8080"), "{text}");
-        assert!(!text.contains("x=1"), "query logged: {text}");
-
-        let headers = [("host", "abc.ngrok-free.app")];
-        let request = WebhookRequest::new("POST", "/sms", &headers);
-        let mut f = facts(&request, "https://hooks.example.com/sms", &v, SIG);
-        f.has_base = true;
-        let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
-        assert!(
-            text.contains("host differs: the request is for abc.ngrok-free.app"),
-            "{text}"
-        );
-        assert!(text.contains("configured public URL"), "{text}");
-    }
-
-    #[test]
-    fn names_json_credentials_and_key_choice() {
-        let v = Validator::from_token("t").unwrap();
-        let headers = [("host", "e.com"), ("authorization", "Basic dTpw")];
-        let request = WebhookRequest::new("POST", "/sms", &headers);
-        let mut f = facts(&request, "https://u:p@e.com/sms", &v, SIG);
-        f.has_base = true;
-        f.body = b" {\"a\":1}";
-        let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
-        assert!(text.contains("looks like JSON"), "{text}");
-        assert!(
-            text.contains("basic-auth credentials but the route checks none"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("u:p") && !text.contains("dTpw"),
-            "credentials logged: {text}"
-        );
-        f.kind = BodyKind::Raw;
-        let text = explain(&f, ValidationError::BodyHashMismatch).unwrap();
-        assert!(text.contains("body changed"), "{text}");
-        let text = explain(&f, ValidationError::SharedKeyNotConfigured).unwrap();
-        assert!(text.contains("verifies Auth Tokens"), "{text}");
-        assert_eq!(explain(&f, ValidationError::MalformedSignature), None);
-    }
-
-    #[test]
-    fn nothing_seen_still_says_what_was_tried() {
-        let v = Validator::from_token("t").unwrap();
-        let headers = [("host", "e.com")];
-        let request = WebhookRequest::new("POST", "/sms", &headers);
-        let mut f = facts(&request, "https://e.com/sms", &v, SIG);
-        f.has_base = true;
-        let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
-        assert!(
-            text.contains("tried 2 URL forms (as-received, default-port-added)"),
-            "{text}"
-        );
-        assert!(text.contains("no difference"), "{text}");
-        // Hostile header text cannot forge log structure.
-        let headers = [("host", "evil.com\n level=error msg=x")];
-        let request = WebhookRequest::new("POST", "/sms", &headers);
-        let f = facts(&request, "http://e.com/", &v, SIG);
-        let text = explain(&f, ValidationError::SignatureMismatch).unwrap();
-        assert!(!text.contains('\n') && !text.contains('='), "{text}");
-    }
-
-    #[test]
-    fn urls_split_without_credentials() {
-        let u = Url::of("https://user:pw@[::1]:8443/a/b?c=d#e");
-        assert_eq!(
-            (u.scheme, u.host, u.port, u.path),
-            ("https", "[::1]", Some("8443"), "/a/b")
-        );
-        let u = Url::of("http://h");
-        assert_eq!(
-            (u.host, u.port, u.path, u.effective_port("http")),
-            ("h", None, "", "80")
-        );
-    }
-}
+mod tests;

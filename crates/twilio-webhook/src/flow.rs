@@ -293,7 +293,7 @@ impl WebhookConfig {
     /// Everything after the head: size of the body read, signature header, public URL, body
     /// mode and parse, signature. On a 403, `notes` receives, for the log, the `AccountSid`
     /// the request names and why the signature failed.
-    fn check_body(
+    pub(crate) fn check_body(
         &self,
         request: &WebhookRequest<'_>,
         body: Bytes,
@@ -326,6 +326,12 @@ impl WebhookConfig {
                     .map(str::to_owned)
                     .or_else(|| query_param(&url, "AccountSid"));
                 let validator = self.keys.load();
+                // The same check against another URL: how the explanation finds the URL the
+                // signature was made for (it never accepts the request).
+                let check = |other: &str| {
+                    self.validate(other, kind, &form, &body, signature, settings)
+                        .is_ok()
+                };
                 let facts = Facts {
                     request,
                     url: &url,
@@ -338,6 +344,7 @@ impl WebhookConfig {
                     body: &body,
                     signature,
                     settings,
+                    check: &check,
                 };
                 notes.explanation = explain(&facts, error);
             })?;

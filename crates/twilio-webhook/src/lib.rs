@@ -14,7 +14,9 @@
 //! - [`request`]: one request as received (method, target, headers, peer), no framework
 //!   types. [`form`]: the strict form decoder.
 //! - [`config`]: [`WebhookConfig`], the builder of a route's checks (keys, public URL, body
-//!   limit, methods, basic auth, replay guard); it runs none of them.
+//!   limit, methods, basic auth, replay guard); it runs none of them. [`explain`]: why a
+//!   signature failed — the URL variant it matches, the body, or the token — for the 403's
+//!   log event and `twilio-webhook verify`.
 //! - [`flow`]: the checks, top to bottom in one file — the one webhook flow every adapter
 //!   drives: admit the head (method, basic auth, `Content-Length`), read the body within the
 //!   body limit, verify (body mode: form vs JSON vs GET; public URL; signature), the replay
@@ -38,7 +40,7 @@
 
 pub mod basic_auth;
 pub mod config;
-mod explain;
+pub mod explain;
 pub mod flow;
 pub mod form;
 pub mod keys;

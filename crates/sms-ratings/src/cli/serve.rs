@@ -19,7 +19,12 @@ use crate::store;
 #[derive(Debug, Args)]
 pub(super) struct Serve {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", env = "LISTEN")]
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        env = "LISTEN",
+        hide_env_values = true
+    )]
     pub(super) listen: SocketAddr,
     /// Twilio auth token that signs the webhooks (Console > Account > API keys & tokens).
     /// Prefer the environment variable or --token-file: a flag's value shows in `ps`.
@@ -33,14 +38,24 @@ pub(super) struct Serve {
     /// File of auth tokens: one token, or `SLOT TOKEN` / `ACCOUNT_SID SLOT TOKEN` lines
     /// (rotation, several accounts). Given, its tokens alone verify (TWILIO_AUTH_TOKEN is
     /// not used), and it is re-read on SIGHUP: rotate keys without a restart.
-    #[arg(long, env = "TOKEN_FILE", visible_alias = "auth-token-file")]
+    #[arg(
+        long,
+        env = "TOKEN_FILE",
+        hide_env_values = true,
+        visible_alias = "auth-token-file"
+    )]
     pub(super) token_file: Option<PathBuf>,
     /// Scheme and host Twilio calls, e.g. https://ratings.example.com (the webhook URL
     /// configured in Twilio, without the path) [default: derived from --listen].
-    #[arg(long, env = "PUBLIC_URL")]
+    #[arg(long, env = "PUBLIC_URL", hide_env_values = true)]
     pub(super) public_url: Option<String>,
     /// Organiser user name for the API and pages.
-    #[arg(long, env = "ADMIN_USER", default_value = "admin")]
+    #[arg(
+        long,
+        env = "ADMIN_USER",
+        hide_env_values = true,
+        default_value = "admin"
+    )]
     pub(super) admin_user: String,
     /// Organiser password (12+ characters beyond common words); without it the organiser
     /// API refuses every request. Prefer the environment variable or --admin-password-file:
@@ -48,11 +63,16 @@ pub(super) struct Serve {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub(super) admin_password: Option<String>,
     /// File holding the organiser password (its first line).
-    #[arg(long, env = "ADMIN_PASSWORD_FILE", conflicts_with = "admin_password")]
+    #[arg(
+        long,
+        env = "ADMIN_PASSWORD_FILE",
+        hide_env_values = true,
+        conflicts_with = "admin_password"
+    )]
     pub(super) admin_password_file: Option<PathBuf>,
     /// Also require basic auth on the webhook: user name (put `user:password@` in the
     /// webhook URL in Twilio's console).
-    #[arg(long, env = "WEBHOOK_USER")]
+    #[arg(long, env = "WEBHOOK_USER", hide_env_values = true)]
     pub(super) webhook_user: Option<String>,
     /// Password for --webhook-user. Prefer the environment variable or
     /// --webhook-password-file: a flag's value shows in `ps`.
@@ -67,6 +87,7 @@ pub(super) struct Serve {
     #[arg(
         long,
         env = "WEBHOOK_PASSWORD_FILE",
+        hide_env_values = true,
         conflicts_with = "webhook_password",
         requires = "webhook_user"
     )]
@@ -88,7 +109,12 @@ pub(super) struct Serve {
     allow_plain_http: bool,
     /// A proxy in front (IP or CIDR; repeat or comma-separate) whose X-Forwarded-For names
     /// the client the organiser sign-in limits count.
-    #[arg(long = "trusted-proxy", env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "TRUSTED_PROXIES",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
     trusted_proxies: Vec<String>,
     /// Demo: generated token and admin password, a demo event, and the commands to try it.
     #[arg(long)]

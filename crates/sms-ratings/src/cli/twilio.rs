@@ -35,11 +35,16 @@ pub(super) enum Twilio {
 #[derive(Debug, Args)]
 struct Public {
     /// Scheme and host Twilio calls, as given to `serve`, e.g. https://ratings.example.com.
-    #[arg(long, env = "PUBLIC_URL")]
+    #[arg(long, env = "PUBLIC_URL", hide_env_values = true)]
     public_url: Option<String>,
     /// The domain of automatic HTTPS, as given to `serve`: without PUBLIC_URL, it is
     /// `https://<first domain>`.
-    #[arg(long = "acme-domain", env = "ACME_DOMAINS", value_delimiter = ',')]
+    #[arg(
+        long = "acme-domain",
+        env = "ACME_DOMAINS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
     acme_domains: Vec<String>,
 }
 

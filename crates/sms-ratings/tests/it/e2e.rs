@@ -315,7 +315,7 @@ async fn shutdown_keeps_acknowledged_votes(db: TestDb) {
 }
 both_backends!(e2e_shutdown, shutdown_keeps_acknowledged_votes);
 
-/// Issue 20, over HTTP: `five - loved it` keeps the comment without its dash, and a name too
+/// Over HTTP: `five - loved it` keeps the comment without its dash, and a name too
 /// long for one segment gives way to the code instead of being cut mid-word.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worded_rating_dash_and_a_long_name() {

@@ -106,7 +106,7 @@ async fn csv_cells_are_quoted_defused_and_masked() {
     s.stop().await;
 }
 
-/// Issue 22, item 14: numbers written with other separators or full-width digits are masked
+/// Numbers written with other separators or full-width digits are masked
 /// in the JSON and the CSV alike.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numbers_in_any_writing_are_masked() {
@@ -226,7 +226,7 @@ fn assert_world_votes(sheet: &calamine::Range<calamine::Data>) {
     }
 }
 
-/// Issue 20: the `.xlsx` export over HTTP (organiser only, never cached), read back: the
+/// The `.xlsx` export over HTTP (organiser only, never cached), read back: the
 /// summary sheet's event, count, average and histogram, and the votes sheet's text intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xlsx_export_has_a_summary_sheet() {
@@ -277,7 +277,7 @@ async fn xlsx_export_has_a_summary_sheet() {
     s.stop().await;
 }
 
-/// Issue 20: the CSV as downloaded opens in LibreOffice Calc (headless, read as UTF-8) with
+/// The CSV as downloaded opens in LibreOffice Calc (headless, read as UTF-8) with
 /// emoji, accents and scripts intact, and the byte order mark not taken for text.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_opens_in_libreoffice_with_text_intact() {

@@ -154,7 +154,7 @@ async fn the_form_follows_the_event_rules_and_keeps_what_was_typed() {
     ];
     let r = o.post("/events", &good).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    // Issue 20: no opening time, so it is open now, and the notice says so.
+    // No opening time, so it is open now, and the notice says so.
     assert_eq!(location(&r), "/events/SHOW/manage?notice=created-open");
     let page = o.get(location(&r)).await;
     assert!(
@@ -344,7 +344,7 @@ async fn moderation_share_link_and_reset() {
     assert_eq!(s.get("/p/not-a-token").await.status(), 404);
 
     // Reset: the typed code must match; the count removed is reported.
-    // Issue 20: exactly the code, so `mod ` or `mod` does not remove every vote of `MOD`.
+    // Exactly the code, so `mod ` or `mod` does not remove every vote of `MOD`.
     for wrong in ["nope", "mod", "MOD ", " MOD", "mod "] {
         let r = o.post("/events/MOD/reset", &[("confirm", wrong)]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{wrong:?}");

@@ -236,7 +236,7 @@ async fn start(
     (server, port)
 }
 
-/// Issue 22 item 11: without `--token-file`, SIGHUP used to kill the server (no handler: the
+/// Without `--token-file`, SIGHUP used to kill the server (no handler: the
 /// default action, no drain). It is handled: logged as nothing to reload, the server keeps
 /// serving with both environment tokens (`TWILIO_AUTH_TOKEN_SECONDARY` too), and SIGTERM
 /// still drains and exits cleanly.
@@ -290,7 +290,7 @@ async fn sighup_without_a_token_file_is_logged_and_the_server_keeps_serving() {
     }
 }
 
-/// Issue 22 item 10: with `--token-file`, a token in the environment used to verify beside
+/// With `--token-file`, a token in the environment used to verify beside
 /// the file's, and no SIGHUP could retire it. Now the file's tokens alone verify, at start and
 /// after a reload, and the log says the environment's token is not used.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

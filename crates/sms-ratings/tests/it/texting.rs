@@ -522,7 +522,7 @@ async fn demo_prints_commands_that_work() {
         text.contains(&format!("http://127.0.0.1:{port}/voice")),
         "{text}"
     );
-    // Issue 20: prebuilt binaries (no `cargo run` compiling in silence), the token through
+    // Prebuilt binaries (no `cargo run` compiling in silence), the token through
     // the environment, a different phone for the call.
     assert!(
         !text.contains("cargo run") && !text.contains("--token"),

@@ -5,6 +5,7 @@
 //! endpoint sits behind a proxy or tunnel: a URL under the public base is sent to the same
 //! path under the local base; any other absolute URL is called as it is.
 
+use twilio_webhook::PublicUrl;
 use url::Url;
 
 use super::twilio::{Credentials, split_userinfo};
@@ -24,6 +25,44 @@ pub(crate) enum UrlError {
     /// An empty `<Redirect>` or `action`.
     #[error("empty URL")]
     Empty,
+}
+
+/// The URL Twilio signs for `endpoint` under `--public-url`: the base (as `proxy`, `serve`
+/// and `PublicUrl::base` take it: scheme, host, any port and path prefix) joined with the
+/// endpoint's path and query. A full public URL whose path ends with the endpoint's path is
+/// unambiguous and taken as it is, with the endpoint's query; a base with a query is refused.
+pub(crate) fn public_signed_url(endpoint: &str, public: &str) -> Result<String, String> {
+    let wanted = "it is the base of the URL Twilio calls (https://host[:port][/prefix]); the \
+                  path and query come from the endpoint URL";
+    let (endpoint, _) = split_userinfo(endpoint);
+    let target = path_and_query(&endpoint).unwrap_or("/");
+    let (path, query) = target.split_at(target.find('?').unwrap_or(target.len()));
+    let (public_base, public_query) = public.split_at(public.find('?').unwrap_or(public.len()));
+    let public_base = public_base.trim_end_matches('/');
+    let public_path = path_and_query(public_base).unwrap_or("");
+    // The full URL rather than the base: unambiguous when it ends with the endpoint's path
+    // and carries no other query than the endpoint's.
+    let full = path.len() > 1 && public_path.ends_with(path);
+    if !public_query.is_empty() {
+        return if full && public_query == query {
+            Ok(public.to_owned())
+        } else {
+            Err(format!(
+                "--public-url has a query that is not the endpoint's: {wanted}"
+            ))
+        };
+    }
+    PublicUrl::base(public_base).map_err(|e| format!("--public-url {e}: {wanted}"))?;
+    if full {
+        return Ok(format!("{public_base}{query}"));
+    }
+    Ok(format!("{public_base}{target}"))
+}
+
+/// What follows the authority of an absolute URL, if anything does.
+fn path_and_query(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    rest.find(['/', '?']).map(|i| &rest[i..])
 }
 
 /// The public base and the local base it stands for.
@@ -113,6 +152,44 @@ impl Urls {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_url_is_a_base_and_a_full_url_is_accepted_when_unambiguous() {
+        let endpoint = "http://127.0.0.1:3000/sms?lang=en";
+        for (public, signed) in [
+            ("https://example.com", "https://example.com/sms?lang=en"),
+            ("https://example.com/", "https://example.com/sms?lang=en"),
+            (
+                "https://example.com/twilio",
+                "https://example.com/twilio/sms?lang=en",
+            ),
+            // The full URL, as `send` once wanted it: its path ends with the endpoint's.
+            ("https://example.com/sms", "https://example.com/sms?lang=en"),
+            (
+                "https://example.com/twilio/sms",
+                "https://example.com/twilio/sms?lang=en",
+            ),
+        ] {
+            assert_eq!(
+                public_signed_url(endpoint, public).unwrap(),
+                signed,
+                "{public}"
+            );
+        }
+        // A full URL with the endpoint's own query is unambiguous too; another query is not.
+        assert_eq!(
+            public_signed_url(endpoint, "https://example.com/sms?lang=en").unwrap(),
+            "https://example.com/sms?lang=en"
+        );
+        for refused in [
+            "https://example.com/sms?lang=fr",
+            "https://example.com?lang=en",
+            "ftp://example.com",
+        ] {
+            let why = public_signed_url(endpoint, refused).unwrap_err();
+            assert!(why.contains("base of the URL Twilio calls"), "{why}");
+        }
+    }
 
     #[test]
     fn same_url_maps_to_itself() {

@@ -72,22 +72,54 @@ async fn call_from_chat_reads_the_next_line_as_keys() {
         "http://{host}",
         &[
             (
-                "/sms",
+                "/voice",
                 r#"<Response><Gather numDigits="1" action="/pressed"><Say>Press a key</Say></Gather></Response>"#,
             ),
+            ("/ivr", "<Response><Say>Menu</Say></Response>"),
             ("/pressed", "<Response><Say>Got it</Say></Response>"),
         ],
     )
     .await;
+    // The call goes to the SMS URL's sibling `/voice`, not to the SMS URL.
     let args = vec!["chat".to_owned(), bot.url("/sms"), "--json".into()];
     let out = run_with_input(args, "/call\n7\n").await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     let hits = bot.hits();
     assert_eq!(hits.len(), 2, "{text}");
+    assert_eq!(
+        (hits[0].path.as_str(), hits[1].path.as_str()),
+        ("/voice", "/pressed")
+    );
     assert!(hits.iter().all(|h| h.signed));
     assert!(hits[0].get("CallSid").unwrap().starts_with("CA"));
     assert_eq!(hits[1].get("Digits"), Some("7"));
     assert_eq!(hits[1].get("CallSid"), hits[0].get("CallSid"));
     assert!(text.contains(r#""detail":"Got it""#), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn voice_url_chooses_where_the_call_goes() {
+    use crate::send::bot::Bot;
+    let bot = Bot::start(
+        TOKEN,
+        "http://{host}",
+        &[("/ivr", "<Response><Say>Menu</Say></Response>")],
+    )
+    .await;
+    for voice in ["/ivr".to_owned(), bot.url("/ivr")] {
+        let args = vec![
+            "chat".to_owned(),
+            bot.url("/sms"),
+            "--voice-url".into(),
+            voice.clone(),
+        ];
+        let out = run_with_input(args, "/call\n").await;
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{voice}: {text}");
+        assert!(text.contains("Menu"), "{voice}: {text}");
+    }
+    let hits = bot.hits();
+    assert_eq!(hits.len(), 2);
+    assert!(hits.iter().all(|h| h.path == "/ivr" && h.signed));
 }

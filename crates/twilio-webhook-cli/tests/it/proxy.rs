@@ -730,6 +730,24 @@ async fn flags_and_token_file_configure_shared_keys() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(up.seen()[0].header("x-twilio-verified"), Some("ks-2026"));
+    // `--public-url` means the base, as for the proxy itself (the full URL above
+    // still works, being unambiguous).
+    let url = proxy.url("/sms");
+    let base = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_twilio-webhook"))
+            .args(["send", &url, "--public-url", PUBLIC])
+            .args(["--algorithm", "hmac-sha256", "--shared-key-id", "KS1"])
+            .env("TWILIO_AUTH_TOKEN", SECRET)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        base.status.success(),
+        "{}",
+        String::from_utf8_lossy(&base.stdout)
+    );
 }
 
 /// `proxy` flags as the command line would give them.
@@ -1326,7 +1344,7 @@ async fn resigned_requests_verify_with_python_standardwebhooks() {
         let tampered = [request.body.as_ref(), b"&x=1"].concat();
         let verdict = verify(SECRET, &tampered, method, &target);
         assert!(verdict.contains("VerificationError"), "{verdict}");
-        // Issue 22 item 13: the same hop replayed onto another path, query or method.
+        // The same hop replayed onto another path, query or method.
         for (method, target) in [
             (method, format!("/admin{target}")),
             (method, format!("{target}&extra=1")),
@@ -1538,7 +1556,7 @@ async fn sighup_reloads_the_token_file() {
     }
 }
 
-/// Issue 22 item 10: with `--token-file`, `TWILIO_AUTH_TOKEN` used to verify beside the
+/// With `--token-file`, `TWILIO_AUTH_TOKEN` used to verify beside the
 /// file's tokens, and no SIGHUP could retire it ("keys reloaded", yet the old environment
 /// token still got 200). Now the file alone verifies, at start and after every reload, and the
 /// log says the environment's token is not used.
@@ -1613,7 +1631,7 @@ async fn post_as(addr: &str, path: &str, token: &str, sid: u32) -> u16 {
         .as_u16()
 }
 
-/// Issue 22 item 4: `TWILIO_AUTH_TOKEN` was added to every route's keys, so another
+/// `TWILIO_AUTH_TOKEN` was added to every route's keys, so another
 /// account's token got 200 on a route whose token file named only its own token. Now a route
 /// with a token file takes its keys from the file alone; the environment's token opens only
 /// routes without one, or a route that opts in with `env_tokens = true`.
@@ -1659,7 +1677,7 @@ async fn a_routes_token_file_admits_only_its_own_tokens() {
     assert_eq!(post_as(&proxy.addr, "/a", OTHER, 7).await, 403);
 }
 
-/// Issue 22, by reading: the Redis store's `abort` was a plain `DEL`, so an abort arriving
+/// The Redis store's `abort` was a plain `DEL`, so an abort arriving
 /// after another instance stored its answer (the aborting instance's lease had lapsed)
 /// deleted that answer and let the next replay through. Now it deletes an in-flight mark
 /// only, atomically.

@@ -427,7 +427,7 @@ mod tests {
         );
     }
 
-    /// Issue 22 item 10: with a token file, an environment token never verifies, neither at
+    /// With a token file, an environment token never verifies, neither at
     /// start nor after a reload; without a file both variables do.
     #[test]
     fn a_token_file_is_the_only_source_when_given() {

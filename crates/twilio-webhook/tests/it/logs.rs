@@ -65,10 +65,11 @@ async fn no_secret_signature_userinfo_or_body_in_trace_logs() {
         "account_sid=\"ACbbb\"",
         "key=\"secondary\"",
         "url_form=default-port-added",
-        // Every 403 says why, naming the proxy's scheme and host.
-        "explanation=\"tried 2 URL forms (as-received, port-removed) × 1 key over 6 form parameters",
-        "scheme differs: a proxy says the request came over https but the proxy that sent it is not trusted",
-        "host differs: the request is for example.com but the URL checked has 127.0.0.1",
+        // Every 403 says why: the URL the signature was made for, beside the one checked.
+        "explanation=\"signed for https://example.com/sms, rebuilt from the request http://127.0.0.1:",
+        "the scheme, host and port differ",
+        "a proxy that is not trusted",
+        "Tried 2 URL forms (as-received, port-removed) × 1 key over 6 form parameters",
         "the request names a Webhook Shared Key but this route verifies Auth Tokens",
     ] {
         assert!(

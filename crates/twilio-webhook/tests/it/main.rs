@@ -9,6 +9,7 @@ mod form_de;
 mod negative;
 mod payload;
 mod props;
+mod readme;
 mod twiml;
 mod vectors;
 

@@ -72,7 +72,10 @@ async fn deep_nesting_is_refused_by_send_and_chat() {
     assert_eq!(out.status.code(), Some(1), "{:?}\n{text}", out.status);
     assert!(text.contains("nested more than 32 deep"), "{text}");
     for path in ["/deep", "/huge"] {
-        let out = run(args(&["chat", &bot.url(path)]), vec![], "hi\n/call\n").await;
+        // The call goes to the same hostile answer (`--voice-url`; default `/voice`).
+        let url = bot.url(path);
+        let chat = args(&["chat", &url, "--voice-url", &url]);
+        let out = run(chat, vec![], "hi\n/call\n").await;
         let text = stdout(&out);
         assert_eq!(
             out.status.code(),
