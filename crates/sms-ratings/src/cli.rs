@@ -1,16 +1,14 @@
 //! The `sms-ratings` command line: `serve`, `events add|list|close` and
 //! `twilio connect|undo|check`.
 //!
-//! Each command is a module with its arguments and its `run`: `serve` (the server; its
-//! secrets in `secrets`, its keys and their reload in `keys`, `--demo` in `demo`) and
-//! `events`, `twilio` (pointing a number at the service). This module parses, sets up logging and the runtime, and sends each command to
-//! its module: a new command is a variant of `Command` and an arm of `run`.
+//! Each command is a module with its arguments and its `run`: `serve` (the server, with
+//! `serve::secrets`, `serve::keys` and their reload, and `serve::demo` for `--demo`),
+//! `events` and `twilio` (pointing a number at the service). This module parses, sets up
+//! logging and the runtime, and sends each command to its module: a new command is a variant
+//! of `Command` and an arm of `run`.
 
-mod demo;
 mod events;
-mod keys;
 mod redact;
-mod secrets;
 mod serve;
 mod twilio;
 

@@ -21,7 +21,7 @@ pub(crate) struct ChatArgs {
     #[command(flatten)]
     endpoint: Endpoint,
     /// Where /call posts the call: the voice webhook's URL, absolute, or relative to URL as
-    /// Twilio resolves a <Redirect> (default: `voice`, the sibling of URL: /sms → /voice).
+    /// Twilio resolves a `<Redirect>` (default: `voice`, the sibling of URL: /sms → /voice).
     #[arg(long, value_name = "URL", default_value = "voice")]
     voice_url: String,
 }

@@ -51,7 +51,7 @@ pub(crate) struct Endpoint {
     #[arg(long, default_value = "+14155550199")]
     pub(crate) to: String,
     /// The base of the URL Twilio calls, when the endpoint sits behind a proxy or tunnel
-    /// (https://host[:port][/prefix], as for proxy and serve): the signature covers it joined
+    /// (`https://host[:port][/prefix]`, as for proxy and serve): the signature covers it joined
     /// with URL's path and query; the request goes to URL. Redirects and actions under it go
     /// to the same path under URL. A full URL ending in URL's path is accepted too.
     #[arg(long, value_name = "URL")]

@@ -1,6 +1,10 @@
 //! `sms-ratings serve`: its options, and the start-up from them to a listening server that
 //! stops on Ctrl-C or SIGTERM once every accepted vote is committed.
 
+mod demo;
+mod keys;
+mod secrets;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,8 +12,8 @@ use std::sync::Arc;
 use clap::Args;
 use twilio_webhook::{BasicAuth, Scheme, TrustedProxies, Validator};
 
+use super::CliError;
 use super::redact::redact;
-use super::{CliError, demo, keys, secrets};
 use crate::phone::Region;
 use crate::server::{self, App, Config};
 use crate::service::Ratings;

@@ -5,8 +5,8 @@ use twilio_webhook::keys::file::{PRIMARY_TOKEN_VAR, SECONDARY_TOKEN_VAR};
 use twilio_webhook::keys::{KeyKind, KeySource, TokenFileError};
 use twilio_webhook::{LiveKeys, Validator};
 
-use super::CliError;
-use super::serve::Serve;
+use super::Serve;
+use crate::cli::CliError;
 
 const NO_TOKEN: &str = "no Twilio auth token: set TWILIO_AUTH_TOKEN (or --token-file) to the \
     auth token of the Twilio account whose number calls this server (Twilio Console > Account \

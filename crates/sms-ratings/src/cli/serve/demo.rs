@@ -1,10 +1,10 @@
 //! `serve --demo`: generated secrets, a private database, the demo event, and the commands
 //! to try it, printed.
 
-use super::CliError;
-use super::events::new_event;
+use super::Serve;
 use super::secrets::random_secret;
-use super::serve::Serve;
+use crate::cli::CliError;
+use crate::cli::events::new_event;
 use crate::store::{Store, StoreError};
 
 const DEMO_NUMBER: &str = "+15005550006";

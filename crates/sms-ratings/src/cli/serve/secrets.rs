@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::CliError;
-use super::serve::Serve;
+use super::Serve;
+use crate::cli::CliError;
 
 /// Replaces each `--…-file` secret by the file's first line.
 pub(super) fn read_secret_files(serve: &mut Serve) -> Result<(), CliError> {
