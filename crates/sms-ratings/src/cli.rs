@@ -29,7 +29,7 @@ pub struct Cli {
     database: Option<String>,
     /// Region (two-letter country code, e.g. GB) whose national numbers the form and
     /// `events add` accept without a country code [default: none, only +E.164 numbers]
-    #[arg(long, global = true, env = "DEFAULT_REGION")]
+    #[arg(long, global = true, env = "DEFAULT_REGION", hide_env_values = true)]
     default_region: Option<Region>,
     #[command(subcommand)]
     command: Command,

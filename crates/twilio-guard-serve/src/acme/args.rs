@@ -17,29 +17,44 @@ pub struct AcmeArgs {
     /// serves HTTPS without --tls-cert/--tls-key, and PUBLIC_URL defaults to
     /// `https://<first domain>`. Its DNS must point at this server, port 443 (TLS-ALPN-01)
     /// or --http-listen on port 80 (HTTP-01).
-    #[arg(long = "acme-domain", env = "ACME_DOMAINS", value_delimiter = ',')]
+    #[arg(
+        long = "acme-domain",
+        env = "ACME_DOMAINS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
     pub acme_domains: Vec<String>,
     /// Contact for the ACME account, e.g. mailto:ops@example.com (expiry warnings).
-    #[arg(long, env = "ACME_CONTACT")]
+    #[arg(long, env = "ACME_CONTACT", hide_env_values = true)]
     pub acme_contact: Option<String>,
     /// ACME directory URL [default: Let's Encrypt production].
-    #[arg(long, env = "ACME_DIRECTORY", conflicts_with = "acme_staging")]
+    #[arg(
+        long,
+        env = "ACME_DIRECTORY",
+        hide_env_values = true,
+        conflicts_with = "acme_staging"
+    )]
     pub acme_directory: Option<String>,
     /// Use Let's Encrypt's staging directory (untrusted certificates; for trying it out).
     #[arg(long)]
     pub acme_staging: bool,
     /// Directory for the ACME account key and certificates (created 0700, files 0600)
     /// [default: `acme` beside the database, or in $STATE_DIRECTORY].
-    #[arg(long, env = "ACME_CACHE")]
+    #[arg(long, env = "ACME_CACHE", hide_env_values = true)]
     pub acme_cache: Option<PathBuf>,
     /// PEM file of a root certificate the ACME server's own HTTPS is trusted by (a private
     /// ACME server such as Pebble); default: the system's roots.
-    #[arg(long, env = "ACME_ROOT_CA")]
+    #[arg(long, env = "ACME_ROOT_CA", hide_env_values = true)]
     pub acme_root_ca: Option<PathBuf>,
     /// Also listen for plain HTTP here (e.g. 0.0.0.0:80): it answers ACME HTTP-01
     /// challenges, redirects browsers to https and refuses webhooks (403). With it the
     /// certificate is validated by HTTP-01; without it by TLS-ALPN-01 on the TLS port.
-    #[arg(long, env = "HTTP_LISTEN", requires = "acme_domains")]
+    #[arg(
+        long,
+        env = "HTTP_LISTEN",
+        hide_env_values = true,
+        requires = "acme_domains"
+    )]
     pub http_listen: Option<SocketAddr>,
 }
 
