@@ -266,15 +266,26 @@ fn vote(code: Option<EventCode>, rating: Rating, rest: &[&str]) -> Option<Vote> 
     if starts_another_rating(&kept) {
         return None;
     }
-    let comment = match kept.split_first() {
-        Some((first, rest)) if SEPARATORS.contains(first) => rest.join(" "),
-        _ => comment,
-    };
+    let comment = without_separators(rating, &kept).unwrap_or(comment);
     Some(Vote {
         code,
         rating,
         comment,
     })
+}
+
+/// The comment without the separator words that open it (`five - loved it` says `loved
+/// it`), when that comment, written right after the rating, still reads as this comment: a
+/// vote's text must parse back to the same vote (`1 - /5 x` keeps its `- /5 x`, since
+/// `1 /5 x` would read the `/5` as part of the rating). `None`: nothing to drop, or keep it.
+fn without_separators(rating: Rating, kept: &[&str]) -> Option<String> {
+    let lead = kept.iter().take_while(|w| SEPARATORS.contains(*w)).count();
+    if lead == 0 {
+        return None;
+    }
+    let said = kept[lead..].join(" ");
+    let again = parse(&format!("{rating} {said}"));
+    matches!(again, Text::Vote(v) if v.comment == said).then_some(said)
 }
 
 /// Control characters become spaces and runs of white space one space, trimmed.
