@@ -456,6 +456,12 @@ async fn tls_server(names: &[&str], days: i64) -> u16 {
     port
 }
 
+/// `twilio check` with `PUBLIC_URL` at the local TLS server on `port`.
+async fn check_at(db: &str, server: &TestServer, port: u16) -> Output {
+    let public = format!("https://localhost:{port}");
+    run(db, server, TOKEN, &public, &["twilio", "check"]).await
+}
+
 /// check reads the certificate at an https PUBLIC_URL: whether it names the host, whether
 /// this machine trusts it, and its days left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -463,14 +469,7 @@ async fn check_reads_the_certificate() {
     let db = TestDb::sqlite();
     let server = twilio(old_number()).await;
     let port = tls_server(&["localhost"], 30).await;
-    let out = run(
-        &db.location,
-        &server,
-        TOKEN,
-        &format!("https://localhost:{port}"),
-        &["twilio", "check"],
-    )
-    .await;
+    let out = check_at(&db.location, &server, port).await;
     let said = text(&out);
     assert!(
         said.contains("ok: the certificate at localhost has 30 days left"),
@@ -483,14 +482,7 @@ async fn check_reads_the_certificate() {
     assert!(!said.contains("does not name"), "{said}");
 
     let port = tls_server(&["other.example"], 5).await;
-    let out = run(
-        &db.location,
-        &server,
-        TOKEN,
-        &format!("https://localhost:{port}"),
-        &["twilio", "check"],
-    )
-    .await;
+    let out = check_at(&db.location, &server, port).await;
     let said = text(&out);
     assert!(
         said.contains("problem: the certificate at localhost does not name localhost"),
