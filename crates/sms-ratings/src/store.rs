@@ -29,6 +29,7 @@ mod migrations;
 mod number_backup;
 pub mod postgres;
 mod queue;
+mod rows;
 pub mod sqlite;
 mod timeline;
 mod vote;
@@ -38,11 +39,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::model::{
-    Event, EventCode, NewEvent, RatingRow, Reach, Receipt, Results, Submission, Timestamp,
+    Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
-pub(crate) use manage::{Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL, SETTINGS_SQL};
+pub(crate) use manage::{ADD_EVENT_SQL, Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL};
 pub use manage::{EventChange, EventSettings};
 pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
 pub use number_backup::NumberBackup;
@@ -173,34 +174,6 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
-/// Per rating and channel of one event (`$1` = event id): rating, channel, count, latest
-/// `updated_at`, how many of those phones opted out of texts; the same text for both
-/// dialects.
-pub(crate) const RESULTS_SQL: &str = "SELECT CAST(r.rating AS BIGINT), r.channel, COUNT(*),
-    MAX(r.updated_at), COUNT(o.phone)
-    FROM ratings r LEFT JOIN opt_outs o ON o.phone = r.phone
-    WHERE r.event_id = $1 GROUP BY r.rating, r.channel";
-
-/// An event's ratings, oldest first (`$1` = event id); the same text for both dialects.
-pub(crate) const RATINGS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment, created_at,
-    updated_at, channel, message_sid, hidden FROM ratings WHERE event_id = $1
-    ORDER BY created_at, phone";
-
-/// Votes per time bucket (`$1` = event id, `$2` = bucket width in ms): bucket start, count,
-/// sum of ratings, oldest first; the same text for both dialects.
-pub(crate) const TIMELINE_SQL: &str = "SELECT (updated_at / $2) * $2, COUNT(*),
-    CAST(SUM(rating) AS BIGINT) FROM ratings WHERE event_id = $1 GROUP BY 1 ORDER BY 1";
-
-/// The latest non-empty comments not hidden by the organiser (`$1` = event id, `$2` = how
-/// many), newest first, in the columns of [`RATINGS_SQL`].
-pub(crate) const LATEST_COMMENTS_SQL: &str = "SELECT phone, CAST(rating AS BIGINT), comment,
-    created_at, updated_at, channel, message_sid, hidden FROM ratings
-    WHERE event_id = $1 AND comment <> '' AND NOT hidden
-    ORDER BY updated_at DESC, phone LIMIT $2";
-
-/// How many call votes of an event are held apart (`$1` = event id).
-pub(crate) const HELD_CALLS_SQL: &str = "SELECT COUNT(*) FROM held_votes WHERE event_id = $1";
-
 /// Whether an event counts unverified calls (`$1` = event id).
 pub(crate) const COUNTS_UNVERIFIED_SQL: &str =
     "SELECT count_unverified_calls FROM events WHERE id = $1";
@@ -210,9 +183,9 @@ pub(crate) const COUNTS_UNVERIFIED_SQL: &str =
 pub(crate) const HOLD_VOTE_SQL: &str = "INSERT INTO held_votes
     (message_sid, event_id, phone, rating, verstat, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// Claims a keyword's `MessageSid` (`$1`, `$2` = when) as a vote's is claimed, so a replayed
-/// `STOP` or `START` changes nothing; one row when fresh.
-pub(crate) const CLAIM_KEYWORD_SQL: &str = "INSERT INTO processed_messages
+/// Claims a `MessageSid` (`$1`, `$2` = when), a vote's or a keyword's, so a replayed message
+/// changes nothing; one row when fresh.
+pub(crate) const CLAIM_SQL: &str = "INSERT INTO processed_messages
     (message_sid, reply, created_at) VALUES ($1, '', $2) ON CONFLICT (message_sid) DO NOTHING";
 
 /// Opts a phone out of texts (`$1` = phone, `$2` = when); the same text for both dialects.
@@ -221,54 +194,6 @@ pub(crate) const OPT_OUT_SQL: &str = "INSERT INTO opt_outs (phone, opted_out_at)
 
 /// Opts a phone back in (`$1` = phone).
 pub(crate) const OPT_IN_SQL: &str = "DELETE FROM opt_outs WHERE phone = $1";
-
-/// 1 when a phone opted out, else 0 (`$1` = phone).
-pub(crate) const IS_OPTED_OUT_SQL: &str = "SELECT COUNT(*) FROM opt_outs WHERE phone = $1";
-
-/// One [`RESULTS_SQL`] row: rating, channel, count, latest update, opted out.
-pub(crate) type ResultsRow = (i64, String, i64, i64, i64);
-
-/// Folds [`RESULTS_SQL`] rows into an event's results.
-pub(crate) fn tally(
-    event: &crate::model::Event,
-    rows: impl IntoIterator<Item = Result<ResultsRow, StoreError>>,
-) -> Result<Results, StoreError> {
-    let mut counts = [0u64; 5];
-    let mut latest = None;
-    let mut reach = Reach::default();
-    for row in rows {
-        let (rating, channel, n, updated, opted_out) = row?;
-        let n = count(n)?;
-        *counts
-            .get_mut(usize::from(rating_from_db(rating)?.get() - 1))
-            .ok_or_else(|| StoreError::Corrupt(format!("rating {rating}")))? += n;
-        reach.add(channel_from_db(&channel)?, n);
-        reach.opted_out += count(opted_out)?;
-        latest = latest.max(Some(crate::model::Timestamp::from_millis(updated)));
-    }
-    let mut results = Results::from_counts(event, counts, latest);
-    results.reach = reach;
-    Ok(results)
-}
-
-/// A count column value, checked.
-pub(crate) fn count(n: i64) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
-}
-
-/// A channel column value, checked.
-pub(crate) fn channel_from_db(value: &str) -> Result<crate::model::Channel, StoreError> {
-    crate::model::Channel::from_name(value)
-        .ok_or_else(|| StoreError::Corrupt(format!("channel {value:?} unknown")))
-}
-
-/// A rating column value, checked.
-pub(crate) fn rating_from_db(value: i64) -> Result<crate::model::Rating, StoreError> {
-    u8::try_from(value)
-        .ok()
-        .and_then(crate::model::Rating::new)
-        .ok_or_else(|| StoreError::Corrupt(format!("rating {value} out of range")))
-}
 
 /// Tuning shared by both backends.
 #[derive(Debug, Clone)]

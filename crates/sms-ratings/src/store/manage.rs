@@ -104,10 +104,11 @@ impl EventChange {
 pub(crate) const EDIT_EVENT_SQL: &str =
     "UPDATE events SET name = $2, number = $3, opens = $4, closes = $5 WHERE code = $1";
 
-/// An event's settings (`$1` = code).
-pub(crate) const SETTINGS_SQL: &str =
-    "SELECT archived, results_hidden, share_token, count_unverified_calls, frame_ancestors
-    FROM events WHERE code = $1";
+/// Creates an event unless its code is taken (`$1` = code, `$2` = name, `$3` = number,
+/// `$4` = opens, `$5` = closes, `$6` = when); no row when taken.
+pub(crate) const ADD_EVENT_SQL: &str = "INSERT INTO events
+    (code, name, number, opens, closes, closed, created_at)
+    VALUES ($1, $2, $3, $4, $5, FALSE, $6) ON CONFLICT (code) DO NOTHING";
 
 /// Hides or shows one comment (`$1` = code, `$2` = the vote's `MessageSid`, `$3` = hidden).
 pub(crate) const HIDE_COMMENT_SQL: &str = "UPDATE ratings SET hidden = $3
