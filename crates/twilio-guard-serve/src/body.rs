@@ -12,11 +12,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::Response;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
 use crate::clock::Clock;
-use crate::stream::StreamSlot;
+use crate::stream::{Admission, StreamSlot};
 
 /// Why a request body could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +123,23 @@ struct Lifetime {
 }
 
 impl<B> TrackedBody<B> {
-    pub(crate) fn new(inner: B, in_flight: InFlight) -> Self {
+    /// `response` (the service's) with its body tracked as `admission` says: as it is, as a
+    /// stream with a lifetime, or replaced by the refusal.
+    pub(crate) fn track(
+        response: Response<B>,
+        admission: Admission,
+        in_flight: InFlight,
+    ) -> Response<Self> {
+        match admission {
+            Admission::Plain => response.map(|body| Self::new(body, in_flight)),
+            Admission::Stream { slot, lifetime } => {
+                response.map(|body| Self::stream(body, in_flight, slot, lifetime))
+            }
+            Admission::Refused(refusal) => refusal.map(|body| Self::fixed(body, in_flight)),
+        }
+    }
+
+    fn new(inner: B, in_flight: InFlight) -> Self {
         Self {
             inner: Inner::Service(inner),
             stream: None,
@@ -131,12 +148,7 @@ impl<B> TrackedBody<B> {
     }
 
     /// A stream's body: it ends (cleanly: the client sees the stream close) after `lifetime`.
-    pub(crate) fn stream(
-        inner: B,
-        in_flight: InFlight,
-        slot: StreamSlot,
-        lifetime: Duration,
-    ) -> Self {
+    fn stream(inner: B, in_flight: InFlight, slot: StreamSlot, lifetime: Duration) -> Self {
         Self {
             stream: Some(Lifetime {
                 ends: Box::pin(tokio::time::sleep(lifetime)),
@@ -146,7 +158,7 @@ impl<B> TrackedBody<B> {
         }
     }
 
-    pub(crate) fn fixed(body: Bytes, in_flight: InFlight) -> Self {
+    fn fixed(body: Bytes, in_flight: InFlight) -> Self {
         Self {
             inner: Inner::Fixed(Some(body)),
             stream: None,

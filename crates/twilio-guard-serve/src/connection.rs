@@ -189,7 +189,8 @@ where
         let (streams, peer) = (Arc::clone(&self.streams), self.peer.ip());
         Box::pin(async move {
             let Ok(response) = answer.await;
-            Ok(streams.track(response, peer, version, in_flight))
+            let admission = streams.admit(&response, peer, version);
+            Ok(TrackedBody::track(response, admission, in_flight))
         })
     }
 }

@@ -80,11 +80,13 @@
 //! - `limits.rs`: [`Limits`], [`LimitsArgs`] (clap flags with environment fallbacks).
 //! - `server.rs`: [`serve`], the accept loop, the connection caps, graceful shutdown.
 //! - `per_ip.rs`: the count per peer address (IPv6 per /64), for the per-address caps.
-//! - `stream.rs`: streams: known by their content type, admitted under their caps or
-//!   refused with `503`, given a lifetime.
+//! - `stream.rs`: streams: known by their content type, admitted under their caps (with a
+//!   lifetime) or refused with `503`; it decides, the response wrapper carries it out.
 //! - `connection.rs`: one connection: TLS handshake, HTTP/1.1 or HTTP/2, the watchdog.
 //! - `clock.rs`: one connection's clocks (idle, head, body stalled), fed by its socket.
-//! - `body.rs`: the request body with its deadline ([`RequestBody`]), the response wrapper.
+//! - `body.rs`: the request body with its deadline ([`RequestBody`]); the response wrapper:
+//!   marks the request in flight until its answer is out, ends an admitted stream when its
+//!   lifetime is up, or sends the refusal `stream.rs` decided on.
 //! - `service.rs`: what `serve` asks of a service ([`Service`], [`ResponseBody`]).
 //! - `signal.rs`: the signals every server acts on: [`on_terminate`] (Ctrl-C, `SIGTERM`: drain
 //!   and stop) and [`on_hangup`] (`SIGHUP`: reload).

@@ -15,7 +15,6 @@ use http::{HeaderValue, Response, StatusCode, Version, header};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use crate::body::{InFlight, TrackedBody};
 use crate::per_ip::{IpSlot, PerIp};
 use crate::{Limits, LimitsError};
 
@@ -43,6 +42,20 @@ pub(crate) struct StreamSlot {
     _ip: IpSlot,
 }
 
+/// What becomes of a response the service gave ([`Streams::admit`]).
+#[derive(Debug)]
+pub(crate) enum Admission {
+    /// Not a stream: sent as it is.
+    Plain,
+    /// A stream admitted: its slot, held until its body ends, and how long it may live.
+    Stream {
+        slot: StreamSlot,
+        lifetime: Duration,
+    },
+    /// A stream refused: this answer goes out instead, the service's body is dropped unsent.
+    Refused(Response<Bytes>),
+}
+
 impl Streams {
     /// The caps `limits` set; refused when they would take the connections' reserve.
     pub(crate) fn new(limits: &Limits) -> Result<Self, LimitsError> {
@@ -56,7 +69,7 @@ impl Streams {
         })
     }
 
-    fn admit(&self, ip: IpAddr) -> Option<StreamSlot> {
+    fn take(&self, ip: IpAddr) -> Option<StreamSlot> {
         let ip_slot = self.per_ip.take(ip, self.per_ip_max)?;
         let total = Arc::clone(&self.total).try_acquire_owned().ok()?;
         Some(StreamSlot {
@@ -65,25 +78,24 @@ impl Streams {
         })
     }
 
-    /// `response` with its body tracked; a stream is admitted (and given its lifetime) or
-    /// replaced by `503` with `Retry-After`.
-    pub(crate) fn track<B>(
+    /// What becomes of `response`: not a stream, a stream admitted (given its slot and
+    /// lifetime), or a stream refused with `503` and `Retry-After`.
+    pub(crate) fn admit<B>(
         &self,
-        response: Response<B>,
+        response: &Response<B>,
         peer: IpAddr,
         version: Version,
-        in_flight: InFlight,
-    ) -> Response<TrackedBody<B>> {
-        if !is_stream(&response) {
-            return response.map(|body| TrackedBody::new(body, in_flight));
+    ) -> Admission {
+        if !is_stream(response) {
+            return Admission::Plain;
         }
-        if let Some(slot) = self.admit(peer) {
+        if let Some(slot) = self.take(peer) {
             let lifetime = self.lifetime;
-            return response.map(|body| TrackedBody::stream(body, in_flight, slot, lifetime));
+            return Admission::Stream { slot, lifetime };
         }
         let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
         crate::cap_warning::warn_now_and_then(&mut warned, "stream cap reached: refusing streams");
-        refusal(version, in_flight)
+        Admission::Refused(refusal(version))
     }
 }
 
@@ -99,11 +111,8 @@ fn is_stream<B>(response: &Response<B>) -> bool {
 
 /// `503` with `Retry-After`; over HTTP/1 the connection closes after it, so a refused client
 /// holds no slot while it waits.
-fn refusal<B>(version: Version, in_flight: InFlight) -> Response<TrackedBody<B>> {
-    let mut response = Response::new(TrackedBody::fixed(
-        Bytes::from_static(REFUSED.as_bytes()),
-        in_flight,
-    ));
+fn refusal(version: Version) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from_static(REFUSED.as_bytes()));
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     let headers = response.headers_mut();
     headers.insert(header::RETRY_AFTER, HeaderValue::from(STREAM_RETRY_AFTER));

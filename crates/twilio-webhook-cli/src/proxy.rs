@@ -28,10 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: [`config`] turns flags, environment and the routes file into a [`Config`];
-//! [`route`] picks the route; [`public`] knows where the signed URL comes from; [`forward`]
-//! talks to the upstream; [`resign`] signs the hop behind us; [`reload`] takes each route's
-//! keys by the library's rule (`keys::KeySource`) and swaps them on `SIGHUP`; `metrics`
+//! Layout: [`config`] turns flags, environment and the routes file into a [`Config`],
+//! taking each route's keys by the library's rule (`keys::KeySource`); [`route`] picks the
+//! route; [`public`] knows where the signed URL comes from; [`forward`] talks to the
+//! upstream; [`resign`] signs the hop behind us; [`reload`] swaps each route's keys on
+//! `SIGHUP`; `metrics`
 //! counts; this module runs each request to its end even if the client hangs up, and hands
 //! the service to [`twilio_guard_serve::serve`] (stopped by
 //! [`twilio_guard_serve::on_terminate`]), which accepts

@@ -6,7 +6,8 @@ use clap::Subcommand;
 use super::CliError;
 use crate::model::{EventCode, EventState, NewEvent, Timestamp};
 use crate::phone::Region;
-use crate::store::{self, Store};
+use crate::service::Ratings;
+use crate::store;
 
 /// The `events` subcommands.
 #[derive(Debug, Subcommand)]
@@ -46,14 +47,15 @@ pub(super) async fn run(
     command: Events,
 ) -> Result<(), CliError> {
     let location = database.unwrap_or_else(|| "ratings.db".into());
-    let store = store::open(&location).await?;
-    let result = run_on(store.as_ref(), command, region).await;
-    store.close().await;
+    let ratings = Ratings::new(store::open(&location).await?);
+    let result = run_on(&ratings, command, region).await;
+    ratings.close().await;
     result
 }
 
+/// Writes through the service, like the browser form: the same rules, the same door.
 async fn run_on(
-    store: &dyn Store,
+    ratings: &Ratings,
     command: Events,
     region: Option<Region>,
 ) -> Result<(), CliError> {
@@ -66,15 +68,17 @@ async fn run_on(
             closes,
         } => {
             let event = new_event(&code, name, number, opens, closes, region)?;
-            crate::rules::check_number_free(&event, &store.events().await?, Timestamp::now())
+            ratings
+                .check_number_free(&event)
+                .await?
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            let e = store.add_event(event).await?;
+            let e = ratings.create_event(event).await?;
             println!("added {} \"{}\"", e.code, e.name);
         }
         Events::List => {
             let now = Timestamp::now();
             println!("{:<12} {:<7} {:<16} NAME", "CODE", "STATE", "NUMBER");
-            for e in store.events().await? {
+            for e in ratings.store().events().await? {
                 let state = match e.state_at(now) {
                     EventState::Open => "open",
                     EventState::NotYetOpen(_) => "pending",
@@ -85,7 +89,7 @@ async fn run_on(
             }
         }
         Events::Close { code } => {
-            let e = store.close_event(parse_code(&code)?).await?;
+            let e = ratings.close_event(parse_code(&code)?).await?;
             println!("closed {} \"{}\"", e.code, e.name);
         }
     }

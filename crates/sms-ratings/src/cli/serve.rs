@@ -156,11 +156,12 @@ pub(super) async fn run(
     }
     // Always: without a file there is nothing to reload, but SIGHUP must not end the server.
     tokio::spawn(keys::reload_on_hangup(keys, config.live_keys()));
+    let ratings = Ratings::new(store);
     if serve.demo {
-        demo::setup(store.as_ref(), &serve, &public_url, &location).await?;
+        demo::setup(&ratings, &serve, &public_url, &location).await?;
     }
     tracing::info!(%addr, %public_url, database = %redact(&location), "listening");
-    let app = App::new(Ratings::new(store), config);
+    let app = App::new(ratings, config);
     let shutdown = twilio_guard_serve::on_terminate();
     match (&serve.tls_cert, &serve.tls_key, &acme) {
         (_, _, Some(acme)) => {

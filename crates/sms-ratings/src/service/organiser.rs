@@ -3,13 +3,27 @@
 //! this process's live pages once it committed (other processes learn of it from the store).
 //!
 //! The rules a form must follow ([`crate::rules`]) are checked by the caller, which shows the
-//! errors next to the fields; the store refuses what would break its own constraints.
+//! errors next to the fields; the one that needs the stored events (one open event per
+//! number) is [`Ratings::check_number_free`], asked by the browser form and `events add`
+//! alike. The store refuses what would break its own constraints.
 
 use super::Ratings;
-use crate::model::{Event, EventCode, NewEvent};
+use crate::model::{Event, EventCode, NewEvent, Timestamp};
+use crate::rules::{self, EventRuleError};
 use crate::store::{EventChange, StoreError};
 
 impl Ratings {
+    /// Whether `event` (about to be created or edited) keeps its number to one open event
+    /// ([`rules::check_number_free`] against the events stored now); the inner error is the
+    /// rule's, for the caller to show.
+    pub async fn check_number_free(
+        &self,
+        event: &NewEvent,
+    ) -> Result<Result<(), EventRuleError>, StoreError> {
+        let all = self.store.events().await?;
+        Ok(rules::check_number_free(event, &all, Timestamp::now()))
+    }
+
     /// Creates an event; [`StoreError::DuplicateEvent`] when the
     /// code is taken.
     pub async fn create_event(&self, event: NewEvent) -> Result<Event, StoreError> {

@@ -13,16 +13,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use twilio_webhook::keys::{self, TokenFileError};
+use twilio_webhook::keys::{self, KeySource, TokenFileError};
 use twilio_webhook::replay::ReplayError;
 use twilio_webhook::{
-    BasicAuth, CredentialsError, MemoryReplayGuard, ReplayGuard, TrustedProxies, Validator,
-    WebhookConfig,
+    BasicAuth, CredentialsError, KeyStore, MemoryReplayGuard, ReplayGuard, TrustedProxies,
+    Validator, WebhookConfig,
 };
 
 use twilio_guard_serve::{LimitsArgs, tls};
 
-use super::{Config, ProxyError, Public, Resigner, Route, reload};
+use super::{Config, ProxyError, Public, Resigner, Route};
 use crate::replay_redis::RedisReplayGuard;
 use file::{RouteEntry, RoutesFile};
 
@@ -338,8 +338,8 @@ impl ProxyArgs {
         let kind = entry.key_kind.unwrap_or(self.key_kind);
         let token_file = entry.token_file.as_deref().or(self.token_file.as_deref());
         let env_tokens = entry.env_tokens == Some(true);
-        let source = reload::key_source(&entry.prefix, token_file, kind, env_tokens, env)?;
-        let (keys, _) = reload::load(&source)?;
+        let source = key_source(&entry.prefix, token_file, kind, env_tokens, env)?;
+        let (keys, _) = load_keys(&source)?;
         let basic_file = entry.basic_auth_file.as_deref();
         let basic = match basic_file {
             Some(path) => basic_auth(env, Some(path))?,
@@ -456,6 +456,44 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(n * scale).map_err(|e| e.to_string())
 }
 
+/// The key source of route `prefix` with `kind` keys and `file` (if any), the token variables
+/// looked up in `env` (e.g. `|name| std::env::var(name).ok()`); `env_tokens` (a routes-file
+/// entry's `env_tokens = true`) adds them to the file's. A route with a token file otherwise
+/// takes its keys from it alone (the environment's token is another account's as far as that
+/// route knows); a token variable it leaves unused is warned of.
+pub fn key_source(
+    prefix: &str,
+    file: Option<&Path>,
+    kind: KeyKind,
+    env_tokens: bool,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<KeySource, ConfigError> {
+    let kind = keys::KeyKind::from(kind);
+    let mut source =
+        KeySource::new(file.map(Path::to_path_buf), kind, env).map_err(ConfigError::Tokens)?;
+    if env_tokens {
+        source = source.with_env_tokens(env).map_err(ConfigError::Tokens)?;
+    }
+    if source.file().is_some() {
+        for var in source.ignored() {
+            tracing::warn!(
+                route = %prefix,
+                "{var} is set but not used: this route takes its keys from its token file \
+                 alone (env_tokens = true in its routes-file entry adds it)"
+            );
+        }
+    }
+    Ok(source)
+}
+
+/// The key store of `source` now, and how many keys it holds.
+pub fn load_keys(source: &KeySource) -> Result<(KeyStore, usize), ConfigError> {
+    source.load().map_err(|e| match e {
+        TokenFileError::Empty => ConfigError::NoToken,
+        e => ConfigError::Tokens(e),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,9 +503,9 @@ mod tests {
         env: &impl Fn(&str) -> Option<String>,
         file: Option<&Path>,
         kind: KeyKind,
-    ) -> Result<twilio_webhook::KeyStore, ConfigError> {
-        let source = super::reload::key_source("/", file, kind, false, env)?;
-        Ok(super::reload::load(&source)?.0)
+    ) -> Result<KeyStore, ConfigError> {
+        let source = key_source("/", file, kind, false, env)?;
+        Ok(load_keys(&source)?.0)
     }
 
     #[test]
@@ -494,8 +532,8 @@ mod tests {
         assert!(store(&env, Some(&file), auth).is_ok());
         // A file's keys are its own: the environment's token joins only when asked.
         let count = |file: Option<&Path>, env_tokens: bool| {
-            let source = reload::key_source("/", file, auth, env_tokens, &env).unwrap();
-            reload::load(&source).unwrap().1
+            let source = key_source("/", file, auth, env_tokens, &env).unwrap();
+            load_keys(&source).unwrap().1
         };
         assert_eq!(count(Some(&file), false), 1);
         assert_eq!(count(Some(&file), true), 2);
@@ -510,9 +548,9 @@ mod tests {
         // not mixed in, so there is no mix of lines with and without an account to refuse...
         assert!(store(&env, Some(&file), auth).is_ok());
         // ...unless the route asks for both.
-        let both = reload::key_source("/", Some(&file), auth, true, &env).unwrap();
+        let both = key_source("/", Some(&file), auth, true, &env).unwrap();
         assert!(matches!(
-            reload::load(&both),
+            load_keys(&both),
             Err(ConfigError::Tokens(TokenFileError::Mixed))
         ));
         // Shared keys: the environment's Auth Token plays no part.

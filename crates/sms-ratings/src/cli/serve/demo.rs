@@ -5,7 +5,8 @@ use super::Serve;
 use super::secrets::random_secret;
 use crate::cli::CliError;
 use crate::cli::events::new_event;
-use crate::store::{Store, StoreError};
+use crate::service::Ratings;
+use crate::store::StoreError;
 
 const DEMO_NUMBER: &str = "+15005550006";
 
@@ -66,7 +67,7 @@ pub(super) fn database() -> Result<String, CliError> {
 
 /// The demo event (kept if it exists) and the commands to try it, on stdout.
 pub(super) async fn setup(
-    store: &dyn Store,
+    ratings: &Ratings,
     serve: &Serve,
     public_url: &str,
     location: &str,
@@ -79,7 +80,7 @@ pub(super) async fn setup(
         None,
         None,
     )?;
-    match store.add_event(event).await {
+    match ratings.create_event(event).await {
         Ok(_) | Err(StoreError::DuplicateEvent(_)) => {}
         Err(e) => return Err(e.into()),
     }

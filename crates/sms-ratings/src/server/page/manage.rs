@@ -112,8 +112,7 @@ async fn checked_with_others(
     let Ok(event) = result else {
         return Ok((shown, Err(())));
     };
-    let all = app.ratings.store().events().await?;
-    match rules::check_number_free(&event, &all, Timestamp::now()) {
+    match app.ratings.check_number_free(&event).await? {
         Ok(()) => Ok((shown, Ok(event))),
         Err(e) => {
             shown.errors.push(e);
