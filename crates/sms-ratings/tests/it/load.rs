@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -173,8 +174,8 @@ async fn serve_command(mut cmd: Command, port: u16, stderr: Stdio) -> Binary {
 }
 
 /// Sends signed votes from distinct phones until the server stops answering; returns the
-/// MessageSids that got a 2xx.
-async fn load(base: String, worker: usize) -> Vec<String> {
+/// MessageSids that got a 2xx, counting each in `acks` as it comes.
+async fn load(base: String, worker: usize, acks: Arc<AtomicUsize>) -> Vec<String> {
     let client = crate::support::http_client();
     let key = twilio_webhook::Key::auth_token("crash", TOKEN).unwrap();
     let url = format!("{base}/sms");
@@ -193,7 +194,10 @@ async fn load(base: String, worker: usize) -> Vec<String> {
             .send()
             .await;
         match sent {
-            Ok(r) if r.status().is_success() => acked.push(sid),
+            Ok(r) if r.status().is_success() => {
+                acked.push(sid);
+                acks.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(r) => panic!("unexpected status {}", r.status()),
             Err(_) => break, // killed
         }
@@ -213,10 +217,16 @@ async fn kill_9_loses_no_acknowledged_vote() {
     assert!(added.status.success(), "{added:?}");
     let port = free_port();
     let mut server = serve(&db, port).await;
+    let acks = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..16)
-        .map(|w| tokio::spawn(load(format!("http://127.0.0.1:{port}"), w)))
+        .map(|w| tokio::spawn(load(format!("http://127.0.0.1:{port}"), w, acks.clone())))
         .collect();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill once enough votes are acknowledged, not after a fixed time: on a busy machine a
+    // fixed sleep acknowledges too few to mean anything.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while acks.load(Ordering::Relaxed) < 150 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     server.0.kill().unwrap(); // SIGKILL: no shutdown, no flush
     server.0.wait().unwrap();
     let mut acked = Vec::new();
