@@ -266,7 +266,7 @@ async fn event_page(
         transport: query.transport(),
     };
     let how = render::HowToVote::of(event, &all);
-    let mut page = render::EventPage::new(event, how, snap, urls);
+    let mut page = render::EventPage::new(event, how, snap, urls, &app.default_zone);
     page.qr_url = page
         .sms_link
         .as_ref()

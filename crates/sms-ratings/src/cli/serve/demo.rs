@@ -4,7 +4,7 @@
 use super::Serve;
 use super::secrets::random_secret;
 use crate::cli::CliError;
-use crate::cli::events::new_event;
+use crate::cli::events::{Place, new_event};
 use crate::store::{Store, StoreError};
 
 const DEMO_NUMBER: &str = "+15005550006";
@@ -75,9 +75,8 @@ pub(super) async fn setup(
         "DEMO",
         "Demo event".into(),
         Some(DEMO_NUMBER.into()),
-        None,
-        None,
-        None,
+        (None, None),
+        &Place::default(),
     )?;
     match store.add_event(event).await {
         Ok(_) | Err(StoreError::DuplicateEvent(_)) => {}
