@@ -219,7 +219,7 @@ async fn index(
             continue;
         }
         if let Some(results) = store.results(event.code.clone()).await? {
-            rows.push(render::IndexRow::new(&event, &results));
+            rows.push(render::IndexRow::new(&event, &results, &app.default_zone));
         }
     }
     Ok(render::page(

@@ -80,6 +80,11 @@ async fn the_form_reads_times_in_the_events_zone() {
             && manage.contains("value=\"Europe/Amsterdam\""),
         "{manage}"
     );
+    let index = o.get("/").await;
+    assert!(
+        index.contains("opens 2027-11-29 19:30 CET (Europe/Amsterdam)"),
+        "{index}"
+    );
 
     // No zone typed: the deployment's, kept as none.
     let local = [

@@ -41,13 +41,20 @@ pub(crate) struct IndexRow {
     pub(crate) number: String,
     pub(crate) state: &'static str,
     pub(crate) state_label: &'static str,
+    /// When a pending event opens, in its zone, named (empty otherwise).
+    pub(crate) opens: String,
     pub(crate) count: u64,
     pub(crate) average: String,
 }
 
 impl IndexRow {
-    pub(crate) fn new(event: &Event, results: &Results) -> Self {
+    /// The row of `event`, its opening time in its zone (else `default_zone`).
+    pub(crate) fn new(event: &Event, results: &Results, default_zone: &Zone) -> Self {
         let state = state_name(event);
+        let opens = match (state, event.opens) {
+            ("not_open", Some(t)) => format!("opens {}", event.zone(default_zone).show(t)),
+            _ => String::new(),
+        };
         Self {
             code: event.code.to_string(),
             name: event.name.clone(),
@@ -58,6 +65,7 @@ impl IndexRow {
                 .unwrap_or_default(),
             state,
             state_label: state_label(state),
+            opens,
             count: results.count,
             average: super::view::average_text(results),
         }
