@@ -130,10 +130,15 @@ impl FromStr for Zone {
     type Err = InvalidZone;
 
     /// An IANA name in any case (`europe/amsterdam`), kept in its canonical spelling; a
-    /// leading `:` (POSIX `TZ`'s "a name, not a rule") is allowed.
+    /// leading `:` (POSIX `TZ`'s "a name, not a rule") is allowed, and so is a path into a
+    /// zoneinfo directory (`/usr/share/zoneinfo/Europe/Amsterdam`), as `TZ` may hold.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let text = s.trim();
-        let name = text.strip_prefix(':').unwrap_or(text);
+        let text = text.strip_prefix(':').unwrap_or(text);
+        let name = match text.rsplit_once("/zoneinfo/") {
+            Some((_, name)) if text.starts_with('/') => name,
+            _ => text,
+        };
         if name.is_empty() || name.starts_with('/') {
             return Err(InvalidZone(s.to_owned()));
         }
@@ -186,6 +191,8 @@ mod tests {
     fn names_are_canonical_or_refused() {
         assert_eq!(amsterdam().name(), "Europe/Amsterdam");
         assert_eq!(":UTC".parse::<Zone>().unwrap().name(), "UTC");
+        let path = ":/usr/share/zoneinfo/Europe/Amsterdam".parse::<Zone>();
+        assert_eq!(path, Ok(amsterdam()));
         assert_eq!(Zone::default(), Zone::utc());
         for bad in [
             "",
