@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::model::Zone;
 use crate::phone::Region;
 use crate::store::StoreError;
 
@@ -31,6 +32,11 @@ pub struct Cli {
     /// `events add` accept without a country code [default: none, only +E.164 numbers]
     #[arg(long, global = true, env = "DEFAULT_REGION", hide_env_values = true)]
     default_region: Option<Region>,
+    /// IANA time zone (e.g. Europe/Amsterdam) that events' times are typed and shown in
+    /// when an event has none of its own; for `events add`, the new event's zone
+    /// [default: UTC]
+    #[arg(long, global = true, env = "TZ", hide_env_values = true)]
+    timezone: Option<Zone>,
     #[command(subcommand)]
     command: Command,
 }
@@ -100,8 +106,17 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve(args) => serve::run(cli.database, cli.default_region, *args).await,
-        Command::Events(command) => events::run(cli.database, cli.default_region, command).await,
+        Command::Serve(args) => {
+            let zone = cli.timezone.unwrap_or_default();
+            serve::run(cli.database, cli.default_region, zone, *args).await
+        }
+        Command::Events(command) => {
+            let place = events::Place {
+                region: cli.default_region,
+                zone: cli.timezone,
+            };
+            events::run(cli.database, place, command).await
+        }
         Command::Twilio(command) => {
             let location = cli.database.unwrap_or_else(|| "ratings.db".into());
             twilio::run(&location, command).await

@@ -22,18 +22,19 @@ use std::borrow::Cow;
 
 mod xlsx;
 
-pub use xlsx::{SUMMARY, VOTES, ratings_xlsx};
+pub use xlsx::{SUMMARY, TIMES, VOTES, ratings_xlsx};
 
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::RatingRow;
 
-/// The header row.
+/// The header row. Times are RFC 3339 in UTC (`…Z`), whatever the event's zone: the column
+/// names say so, since a spreadsheet shows them as they are.
 pub const HEADER: [&str; 7] = [
     "phone",
     "rating",
     "comment",
-    "created_at",
-    "updated_at",
+    "created_at (UTC)",
+    "updated_at (UTC)",
     "hidden",
     "channel",
 ];
@@ -126,7 +127,7 @@ mod tests {
         let csv = ratings_csv(&rows).unwrap();
         assert_eq!(
             csv,
-            "\u{FEFF}\"phone\",\"rating\",\"comment\",\"created_at\",\"updated_at\",\"hidden\",\"channel\"\r\n\
+            "\u{FEFF}\"phone\",\"rating\",\"comment\",\"created_at (UTC)\",\"updated_at (UTC)\",\"hidden\",\"channel\"\r\n\
              \"1•••••1234\",5,\"great, \"\"really\"\"; call +4•••••0123\",\
              \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"hidden\",\"voice\"\r\n"
         );

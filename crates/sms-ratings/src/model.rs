@@ -15,6 +15,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+pub mod zone;
+
+pub use zone::Zone;
+
 /// Milliseconds since the Unix epoch: the one time type stored by every backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
@@ -150,6 +154,8 @@ pub struct Event {
     pub closes: Option<Timestamp>,
     /// Closed by hand (`events close`).
     pub closed: bool,
+    /// The zone its times are typed and shown in (none: the deployment's `--timezone`).
+    pub time_zone: Option<Zone>,
 }
 
 /// Whether an event takes votes at a given time.
@@ -174,6 +180,11 @@ impl Event {
         }
     }
 
+    /// The zone its times are shown in: its own, else `default` (the deployment's).
+    pub fn zone<'a>(&'a self, default: &'a Zone) -> &'a Zone {
+        self.time_zone.as_ref().unwrap_or(default)
+    }
+
     /// True when the event takes votes at `now`.
     pub fn is_open_at(&self, now: Timestamp) -> bool {
         self.state_at(now) == EventState::Open
@@ -193,6 +204,15 @@ pub struct NewEvent {
     pub opens: Option<Timestamp>,
     /// Closing time.
     pub closes: Option<Timestamp>,
+    /// The zone its times are typed and shown in (none: the deployment's `--timezone`).
+    pub time_zone: Option<Zone>,
+}
+
+impl NewEvent {
+    /// The name of its own zone, as stored (none: the deployment's).
+    pub fn zone_name(&self) -> Option<&str> {
+        self.time_zone.as_ref().map(Zone::name)
+    }
 }
 
 /// A vote as texted: the event code when given, the rating, the comment.
@@ -469,6 +489,7 @@ mod tests {
             opens: opens.map(Timestamp::from_millis),
             closes: closes.map(Timestamp::from_millis),
             closed,
+            time_zone: None,
         }
     }
 

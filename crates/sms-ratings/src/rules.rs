@@ -4,16 +4,17 @@
 //! ```
 //! use sms_ratings::rules::{check_event, Field};
 //!
-//! let event = check_event("rust25", " RustConf ", "+1 500 555-0006", None, None, None).unwrap();
+//! let event = check_event("rust25", " RustConf ", "+1 500 555-0006", None, None, None, None).unwrap();
 //! assert_eq!((event.code.as_str(), event.name.as_str()), ("RUST25", "RustConf"));
 //! assert_eq!(event.number.as_deref(), Some("+15005550006"));
 //!
-//! let errors = check_event("1x", "Bell\u{7}", "", None, None, None).unwrap_err();
+//! let errors = check_event("1x", "Bell\u{7}", "", None, None, None, None).unwrap_err();
 //! let fields: Vec<Field> = errors.iter().map(|e| e.field()).collect();
 //! assert_eq!(fields, [Field::Code, Field::Name]);
 //! ```
 
-use crate::model::{Event, EventCode, NewEvent, Timestamp};
+use crate::model::zone::LocalTimeError;
+use crate::model::{Event, EventCode, NewEvent, Timestamp, Zone};
 use crate::phone::{self, Region};
 
 /// Longest event name accepted (replies shorten long names anyway).
@@ -32,6 +33,8 @@ pub enum Field {
     Opens,
     /// When voting closes.
     Closes,
+    /// The time zone its times are typed and shown in.
+    TimeZone,
 }
 
 /// Why event details are refused; each names its field ([`EventRuleError::field`]).
@@ -60,9 +63,25 @@ pub enum EventRuleError {
          +442079460000"
     )]
     Number(String),
-    /// A time is not RFC 3339 (or the form's `YYYY-MM-DDTHH:MM`, taken as UTC).
-    #[error("{1:?} is not a time like 2026-11-29T18:00:00Z")]
+    /// A time is not RFC 3339 (or the form's `YYYY-MM-DDTHH:MM`, in the event's zone).
+    #[error("{1:?} is not a time like 2026-11-29T18:00")]
     Time(Field, String),
+    /// A wall-clock time the event's zone skips when summer time starts: it never happens.
+    #[error(
+        "{time} does not happen in {zone}: the clocks skip that hour when summer time starts \
+         (pick a time before or after it)"
+    )]
+    TimeSkipped {
+        /// Opens or closes.
+        field: Field,
+        /// The time as typed.
+        time: String,
+        /// The zone's name.
+        zone: String,
+    },
+    /// The time zone is not an IANA name.
+    #[error(transparent)]
+    TimeZone(#[from] crate::model::zone::InvalidZone),
     /// Closing is not after opening.
     #[error("closing must be after opening")]
     ClosesBeforeOpens,
@@ -87,7 +106,8 @@ impl EventRuleError {
             Self::Code | Self::CodeTaken(_) => Field::Code,
             Self::EmptyName | Self::NameControl | Self::NameTooLong => Field::Name,
             Self::Number(_) | Self::NumberInUse { .. } => Field::Number,
-            Self::Time(field, _) => *field,
+            Self::Time(field, _) | Self::TimeSkipped { field, .. } => *field,
+            Self::TimeZone(_) => Field::TimeZone,
             Self::ClosesBeforeOpens => Field::Closes,
         }
     }
@@ -95,13 +115,15 @@ impl EventRuleError {
 
 /// Checks event details as typed and returns the event to store, or every error found.
 /// An empty `number` means none; a number without its country code is read in `region`
-/// (the deployment's `--default-region`).
+/// (the deployment's `--default-region`). The times were read in `time_zone` (or the
+/// deployment's) by [`parse_time`]; the zone is kept with the event.
 pub fn check_event(
     code: &str,
     name: &str,
     number: &str,
     opens: Option<Timestamp>,
     closes: Option<Timestamp>,
+    time_zone: Option<Zone>,
     region: Option<Region>,
 ) -> Result<NewEvent, Vec<EventRuleError>> {
     let mut errors = Vec::new();
@@ -123,11 +145,61 @@ pub fn check_event(
             number,
             opens,
             closes,
+            time_zone,
         }),
         (code, name, number) => {
             let found = [code.err(), name.err(), number.err()];
             errors.splice(0..0, found.into_iter().flatten());
             Err(errors)
+        }
+    }
+}
+
+/// Event details as typed in the form or on the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Typed<'a> {
+    /// The code.
+    pub code: &'a str,
+    /// The name.
+    pub name: &'a str,
+    /// The number (empty: none).
+    pub number: &'a str,
+    /// When voting opens (empty: at once).
+    pub opens: &'a str,
+    /// When voting closes (empty: when closed by hand).
+    pub closes: &'a str,
+    /// The IANA time zone (empty: the deployment's).
+    pub time_zone: &'a str,
+}
+
+/// Reads typed details: the zone ([`check_zone`]), the times in it (or in `default_zone`,
+/// the deployment's, when none is typed), then [`check_event`]; every error found.
+pub fn check_typed(
+    typed: &Typed<'_>,
+    default_zone: &Zone,
+    region: Option<Region>,
+) -> Result<NewEvent, Vec<EventRuleError>> {
+    let mut errors = Vec::new();
+    let time_zone = check_zone(typed.time_zone).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let zone = time_zone.as_ref().unwrap_or(default_zone);
+    let mut time = |field, text| {
+        parse_time(field, text, zone).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        })
+    };
+    let opens = time(Field::Opens, typed.opens);
+    let closes = time(Field::Closes, typed.closes);
+    let (code, name, number) = (typed.code, typed.name, typed.number);
+    match check_event(code, name, number, opens, closes, time_zone, region) {
+        Ok(event) if errors.is_empty() => Ok(event),
+        Ok(_) => Err(errors),
+        Err(mut found) => {
+            found.append(&mut errors);
+            Err(found)
         }
     }
 }
@@ -159,22 +231,35 @@ fn check_number(number: &str, region: Option<Region>) -> Result<Option<String>, 
         .map_err(|_| EventRuleError::Number(trimmed.to_owned()))
 }
 
-/// A time as typed in a form: RFC 3339, or `YYYY-MM-DDTHH:MM` (a `datetime-local` input),
-/// both without a zone taken as UTC; empty means none.
-pub fn parse_time(field: Field, text: &str) -> Result<Option<Timestamp>, EventRuleError> {
+/// A time as typed in a form or on the command line: RFC 3339 with its offset, or a
+/// wall-clock time in `zone` such as `YYYY-MM-DDTHH:MM` (a `datetime-local` input; see
+/// [`Zone::read`] for the summer-time hours); empty means none.
+pub fn parse_time(
+    field: Field,
+    text: &str,
+    zone: &Zone,
+) -> Result<Option<Timestamp>, EventRuleError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    let with_seconds = if text.len() == 16 {
-        format!("{text}:00")
-    } else {
-        text.to_owned()
-    };
-    with_seconds
-        .parse()
-        .map(Some)
-        .map_err(|_| EventRuleError::Time(field, text.to_owned()))
+    zone.read(text).map(Some).map_err(|e| match e {
+        LocalTimeError::Skipped => EventRuleError::TimeSkipped {
+            field,
+            time: text.to_owned(),
+            zone: zone.name().to_owned(),
+        },
+        _ => EventRuleError::Time(field, text.to_owned()),
+    })
+}
+
+/// The time zone as typed: an IANA name (any case), or empty for the deployment's.
+pub fn check_zone(text: &str) -> Result<Option<Zone>, EventRuleError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(text.parse()?))
 }
 
 /// The times an event takes votes, as a half-open range in milliseconds (`None` when it
@@ -231,21 +316,22 @@ mod tests {
             opens: opens.map(Timestamp::from_millis),
             closes: closes.map(Timestamp::from_millis),
             closed: false,
+            time_zone: None,
         }
     }
 
     #[test]
     fn names_must_be_printable_and_short() {
-        assert!(check_event("RUST", "Rust Conf", "", None, None, None).is_ok());
+        assert!(check_event("RUST", "Rust Conf", "", None, None, None, None).is_ok());
         for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
             assert!(
-                check_event("RUST", bad, "", None, None, None).is_err(),
+                check_event("RUST", bad, "", None, None, None, None).is_err(),
                 "{bad:?}"
             );
         }
         let long = "x".repeat(MAX_NAME + 1);
         assert_eq!(
-            check_event("RUST", &long, "", None, None, None).unwrap_err(),
+            check_event("RUST", &long, "", None, None, None, None).unwrap_err(),
             [EventRuleError::NameTooLong]
         );
     }
@@ -253,7 +339,8 @@ mod tests {
     #[test]
     fn every_error_is_reported_with_its_field() {
         let t = Timestamp::from_millis;
-        let errors = check_event("9", "", "+1 555 abc", Some(t(10)), Some(t(5)), None).unwrap_err();
+        let errors =
+            check_event("9", "", "+1 555 abc", Some(t(10)), Some(t(5)), None, None).unwrap_err();
         let fields: Vec<_> = errors.iter().map(EventRuleError::field).collect();
         assert_eq!(
             fields,
@@ -264,7 +351,7 @@ mod tests {
     #[test]
     fn numbers_are_cleaned_or_refused() {
         let gb = "GB".parse().ok();
-        let n = |s| check_event("AB", "n", s, None, None, gb).map(|e| e.number);
+        let n = |s| check_event("AB", "n", s, None, None, None, gb).map(|e| e.number);
         assert_eq!(n("+1 (500) 555-0006"), Ok(Some("+15005550006".into())));
         assert_eq!(n("0207 946 0000"), Ok(Some("+442079460000".into())));
         assert_eq!(
@@ -278,16 +365,38 @@ mod tests {
     }
 
     #[test]
-    fn form_times() {
+    fn form_times_are_read_in_the_zone() {
+        let utc = Zone::utc();
+        let amsterdam: Zone = "Europe/Amsterdam".parse().unwrap();
         assert_eq!(
-            parse_time(Field::Opens, "2026-11-29T18:00").unwrap(),
+            parse_time(Field::Opens, "2026-11-29T18:00", &utc).unwrap(),
             Some("2026-11-29T18:00:00Z".parse().unwrap())
         );
-        assert_eq!(parse_time(Field::Opens, "").unwrap(), None);
         assert_eq!(
-            parse_time(Field::Closes, "soon"),
+            parse_time(Field::Opens, "2026-11-29T18:00", &amsterdam).unwrap(),
+            Some("2026-11-29T17:00:00Z".parse().unwrap())
+        );
+        assert_eq!(parse_time(Field::Opens, "", &utc).unwrap(), None);
+        assert_eq!(
+            parse_time(Field::Closes, "soon", &utc),
             Err(EventRuleError::Time(Field::Closes, "soon".into()))
         );
+        let skipped = parse_time(Field::Closes, "2026-03-29T02:30", &amsterdam).unwrap_err();
+        assert_eq!(skipped.field(), Field::Closes);
+        assert!(
+            skipped.to_string().contains("Europe/Amsterdam"),
+            "{skipped}"
+        );
+    }
+
+    #[test]
+    fn zones_are_iana_names_or_the_default() {
+        assert_eq!(check_zone(" "), Ok(None));
+        let zone = check_zone("europe/amsterdam").unwrap().unwrap();
+        assert_eq!(zone.name(), "Europe/Amsterdam");
+        let bad = check_zone("CEST").unwrap_err();
+        assert_eq!(bad.field(), Field::TimeZone);
+        assert!(bad.to_string().contains("Europe/Amsterdam"), "{bad}");
     }
 
     #[test]
@@ -299,6 +408,7 @@ mod tests {
             number: Some("+1555".into()),
             opens: opens.map(Timestamp::from_millis),
             closes: closes.map(Timestamp::from_millis),
+            time_zone: None,
         };
         let open = event("OLD", "+1555", None, None);
         assert!(matches!(

@@ -76,6 +76,7 @@ pub use error::HttpError;
 pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 
+use crate::model::Zone;
 use crate::phone::Region;
 use crate::service::Ratings;
 
@@ -102,6 +103,7 @@ pub struct Config {
     certificate: Option<CertStatus>,
     trusted_proxies: TrustedProxies,
     default_region: Option<Region>,
+    default_zone: Zone,
 }
 
 impl Config {
@@ -126,6 +128,7 @@ impl Config {
             certificate: None,
             trusted_proxies: TrustedProxies::default(),
             default_region: None,
+            default_zone: Zone::utc(),
         })
     }
 
@@ -142,6 +145,14 @@ impl Config {
     #[must_use]
     pub fn default_region(mut self, region: Option<Region>) -> Self {
         self.default_region = region;
+        self
+    }
+
+    /// The time zone of events without one of their own: their times are typed and shown in
+    /// it. UTC by default.
+    #[must_use]
+    pub fn default_zone(mut self, zone: Zone) -> Self {
+        self.default_zone = zone;
         self
     }
 
@@ -258,6 +269,8 @@ pub struct Shared {
     certificate: Option<CertStatus>,
     /// National numbers in the event form are read in this region.
     default_region: Option<Region>,
+    /// Events without a zone of their own are typed and shown in this one.
+    default_zone: Zone,
 }
 
 impl std::fmt::Debug for App {
@@ -284,6 +297,7 @@ impl App {
             limits: config.limits,
             certificate: config.certificate,
             default_region: config.default_region,
+            default_zone: config.default_zone,
             streams: page::Streams::new(Arc::clone(ratings.store())),
             ratings,
         }))

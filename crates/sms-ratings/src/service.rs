@@ -14,7 +14,7 @@
 //! let ratings = Ratings::new(store);
 //! let mut changes = ratings.changes();
 //! ratings.create_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(),
-//!     number: Some("+15005550006".into()), opens: None, closes: None }).await?;
+//!     number: Some("+15005550006".into()), opens: None, closes: None, time_zone: None }).await?;
 //! let mut live = ratings.subscribe();
 //! let sms = IncomingMessage::from_pairs(&[("MessageSid", "SM1"), ("AccountSid", "AC1"),
 //!     ("From", "+15551234567"), ("To", "+15005550006"), ("Body", "5 loved it")])?;

@@ -11,7 +11,7 @@
 //!
 //! let dir = tempfile::tempdir()?;
 //! let db = store::open(dir.path().join("ratings.db").to_str().unwrap()).await?;
-//! db.add_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(), number: None, opens: None, closes: None }).await?;
+//! db.add_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(), number: None, opens: None, closes: None, time_zone: None }).await?;
 //! let vote = Vote { code: Some("rust25".parse()?), rating: Rating::new(5).unwrap(), comment: String::new() };
 //! let sub = Submission { idempotency_key: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now(), channel: Channel::Sms, caller: CallerId::Trusted };
 //! let first = db.submit(sub.clone()).await?;

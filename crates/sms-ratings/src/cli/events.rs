@@ -4,10 +4,22 @@
 use clap::Subcommand;
 
 use super::CliError;
-use crate::model::{EventCode, EventState, NewEvent, Timestamp};
+use crate::model::{EventCode, EventState, NewEvent, Timestamp, Zone};
 use crate::phone::Region;
+use crate::rules;
 use crate::service::Ratings;
 use crate::store;
+
+/// Where new events are: the region national numbers are read in (`--default-region`) and
+/// the time zone (`--timezone`, `TZ`) their times are read in and kept with them.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Place {
+    /// National numbers are read in this region.
+    pub(super) region: Option<Region>,
+    /// The new event's zone; none: times without an offset are UTC and the event is shown
+    /// in the server's `--timezone`.
+    pub(super) zone: Option<Zone>,
+}
 
 /// The `events` subcommands.
 #[derive(Debug, Subcommand)]
@@ -23,12 +35,13 @@ pub(super) enum Events {
         /// event.
         #[arg(long)]
         number: Option<String>,
-        /// Voting opens (RFC 3339, e.g. 2026-11-29T18:00:00Z) [default: now].
+        /// Voting opens: RFC 3339 (2026-11-29T18:00:00Z), or a wall-clock time in
+        /// --timezone (2026-11-29T19:30) [default: now].
         #[arg(long)]
-        opens: Option<Timestamp>,
-        /// Voting closes (RFC 3339) [default: when closed by hand].
+        opens: Option<String>,
+        /// Voting closes, like --opens [default: when closed by hand].
         #[arg(long)]
-        closes: Option<Timestamp>,
+        closes: Option<String>,
     },
     /// List events.
     List,
@@ -40,25 +53,21 @@ pub(super) enum Events {
 }
 
 /// Opens the database (`ratings.db` by default), runs `command`, closes it.
-/// National numbers are read in `region`.
+/// National numbers and times are read in `place`.
 pub(super) async fn run(
     database: Option<String>,
-    region: Option<Region>,
+    place: Place,
     command: Events,
 ) -> Result<(), CliError> {
     let location = database.unwrap_or_else(|| "ratings.db".into());
     let ratings = Ratings::new(store::open(&location).await?);
-    let result = run_on(&ratings, command, region).await;
+    let result = run_on(&ratings, command, place).await;
     ratings.close().await;
     result
 }
 
 /// Writes through the service, like the browser form: the same rules, the same door.
-async fn run_on(
-    ratings: &Ratings,
-    command: Events,
-    region: Option<Region>,
-) -> Result<(), CliError> {
+async fn run_on(ratings: &Ratings, command: Events, place: Place) -> Result<(), CliError> {
     match command {
         Events::Add {
             code,
@@ -67,7 +76,8 @@ async fn run_on(
             opens,
             closes,
         } => {
-            let event = new_event(&code, name, number, opens, closes, region)?;
+            let times = (opens.as_deref(), closes.as_deref());
+            let event = new_event(&code, name, number, times, &place)?;
             ratings
                 .check_number_free(&event)
                 .await?
@@ -101,17 +111,24 @@ fn parse_code(code: &str) -> Result<EventCode, CliError> {
         .map_err(|e: crate::model::InvalidCode| CliError::Usage(e.to_string()))
 }
 
-/// The shared event rules ([`crate::rules`]); the first error found is the message.
+/// The shared event rules ([`crate::rules`]): `times` (opens, closes) are read in the
+/// place's zone; every error found is in the message.
 pub(super) fn new_event(
     code: &str,
     name: String,
     number: Option<String>,
-    opens: Option<Timestamp>,
-    closes: Option<Timestamp>,
-    region: Option<Region>,
+    times: (Option<&str>, Option<&str>),
+    place: &Place,
 ) -> Result<NewEvent, CliError> {
-    let number = number.as_deref().unwrap_or("");
-    crate::rules::check_event(code, &name, number, opens, closes, region).map_err(|errors| {
+    let typed = rules::Typed {
+        code,
+        name: &name,
+        number: number.as_deref().unwrap_or(""),
+        opens: times.0.unwrap_or(""),
+        closes: times.1.unwrap_or(""),
+        time_zone: place.zone.as_ref().map_or("", Zone::name),
+    };
+    rules::check_typed(&typed, &Zone::utc(), place.region).map_err(|errors| {
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         CliError::Usage(text.join("; "))
     })
@@ -123,10 +140,11 @@ mod tests {
 
     #[test]
     fn event_names_must_be_printable() {
-        assert!(new_event("RUST", "Rust Conf".into(), None, None, None, None).is_ok());
+        let place = Place::default();
+        assert!(new_event("RUST", "Rust Conf".into(), None, (None, None), &place).is_ok());
         for bad in ["", "   ", "Rust\u{0}Conf", "Rust\u{7}Conf", "Rust\nConf"] {
             assert!(
-                new_event("RUST", bad.into(), None, None, None, None).is_err(),
+                new_event("RUST", bad.into(), None, (None, None), &place).is_err(),
                 "{bad:?}"
             );
         }

@@ -14,6 +14,7 @@ use twilio_webhook::{BasicAuth, Scheme, TrustedProxies, Validator};
 
 use super::CliError;
 use super::redact::redact;
+use crate::model::Zone;
 use crate::phone::Region;
 use crate::server::{self, App, Config};
 use crate::service::Ratings;
@@ -127,10 +128,12 @@ pub(super) struct Serve {
 
 /// Runs the server `serve` describes over the database at `database` until Ctrl-C or
 /// SIGTERM.
-/// National numbers in the event form are read in `region`.
+/// National numbers in the event form are read in `region`; events without a zone of their
+/// own are typed and shown in `zone`.
 pub(super) async fn run(
     database: Option<String>,
     region: Option<Region>,
+    zone: Zone,
     mut serve: Serve,
 ) -> Result<(), CliError> {
     if serve.demo {
@@ -150,7 +153,9 @@ pub(super) async fn run(
     let addr = listener.local_addr()?;
     let acme = start_acme(&serve, &listener, &location).await?;
     let public_url = public_url(&serve, addr)?;
-    let mut config = server_config(&serve, validator, &public_url)?.default_region(region);
+    let mut config = server_config(&serve, validator, &public_url)?
+        .default_region(region)
+        .default_zone(zone);
     if let Some(acme) = &acme {
         config = config.certificate(acme.status());
     }

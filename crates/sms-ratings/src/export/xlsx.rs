@@ -26,7 +26,11 @@ pub fn ratings_xlsx(event: &Event, rows: &[RatingRow]) -> Result<Vec<u8>, super:
     Ok(workbook.save_to_buffer()?)
 }
 
-/// Event, code, votes, average, then the votes per rating (1 to 5).
+/// What the votes sheet's times are in.
+pub const TIMES: &str = "UTC (RFC 3339, ending in Z)";
+
+/// Event, code, votes, average, then the votes per rating (1 to 5) and the votes sheet's
+/// time zone.
 fn summary(
     sheet: &mut Worksheet,
     event: &Event,
@@ -59,6 +63,8 @@ fn summary(
         sheet.write_number(line, 0, rating)?;
         sheet.write_number(line, 1, n)?;
     }
+    sheet.write_string_with_format(12, 0, "Times", bold)?;
+    sheet.write_string(12, 1, TIMES)?;
     Ok(())
 }
 

@@ -219,7 +219,7 @@ async fn index(
             continue;
         }
         if let Some(results) = store.results(event.code.clone()).await? {
-            rows.push(render::IndexRow::new(&event, &results));
+            rows.push(render::IndexRow::new(&event, &results, &app.default_zone));
         }
     }
     Ok(render::page(
@@ -266,7 +266,7 @@ async fn event_page(
         transport: query.transport(),
     };
     let how = render::HowToVote::of(event, &all);
-    let mut page = render::EventPage::new(event, how, snap, urls);
+    let mut page = render::EventPage::new(event, how, snap, urls, &app.default_zone);
     page.qr_url = page
         .sms_link
         .as_ref()

@@ -60,6 +60,7 @@ mod tests {
             opens: None,
             closes: None,
             closed,
+            time_zone: None,
         }
     }
 

@@ -100,15 +100,15 @@ impl EventChange {
     }
 }
 
-/// Changes an event's name, number and times (`$1` = code); its state stays.
-pub(crate) const EDIT_EVENT_SQL: &str =
-    "UPDATE events SET name = $2, number = $3, opens = $4, closes = $5 WHERE code = $1";
+/// Changes an event's name, number, times and zone (`$1` = code); its state stays.
+pub(crate) const EDIT_EVENT_SQL: &str = "UPDATE events
+    SET name = $2, number = $3, opens = $4, closes = $5, time_zone = $6 WHERE code = $1";
 
 /// Creates an event unless its code is taken (`$1` = code, `$2` = name, `$3` = number,
-/// `$4` = opens, `$5` = closes, `$6` = when); no row when taken.
+/// `$4` = opens, `$5` = closes, `$6` = when, `$7` = time zone); no row when taken.
 pub(crate) const ADD_EVENT_SQL: &str = "INSERT INTO events
-    (code, name, number, opens, closes, closed, created_at)
-    VALUES ($1, $2, $3, $4, $5, FALSE, $6) ON CONFLICT (code) DO NOTHING";
+    (code, name, number, opens, closes, closed, created_at, time_zone)
+    VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7) ON CONFLICT (code) DO NOTHING";
 
 /// Hides or shows one comment (`$1` = code, `$2` = the vote's `MessageSid`, `$3` = hidden).
 pub(crate) const HIDE_COMMENT_SQL: &str = "UPDATE ratings SET hidden = $3

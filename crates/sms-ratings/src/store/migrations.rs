@@ -161,6 +161,13 @@ WHERE trim(number) LIKE '+%' OR trim(number) LIKE 'whatsapp:+%';
         name: "audience link framing origins",
         sql: "ALTER TABLE events ADD COLUMN frame_ancestors TEXT;",
     },
+    // The IANA zone an event's times are typed and shown in; NULL: the deployment's
+    // `--timezone`, which is what every event made before this showed.
+    Migration {
+        version: 8,
+        name: "event time zones",
+        sql: "ALTER TABLE events ADD COLUMN time_zone TEXT;",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

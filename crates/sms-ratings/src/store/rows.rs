@@ -4,7 +4,7 @@
 //! ([`Columns`]). The statements use `$N` parameters, which both dialects accept.
 
 use super::{EventSettings, StoreError, TimeBucket};
-use crate::model::{Channel, Event, Rating, RatingRow, Reach, Results, Timestamp};
+use crate::model::{Channel, Event, Rating, RatingRow, Reach, Results, Timestamp, Zone};
 
 /// A column type both drivers read.
 pub(crate) trait Value:
@@ -23,7 +23,7 @@ pub(crate) trait Columns {
 /// An event's columns, in the order [`event`] reads them.
 macro_rules! event_columns {
     () => {
-        "id, code, name, number, opens, closes, closed"
+        "id, code, name, number, opens, closes, closed, time_zone"
     };
 }
 
@@ -112,7 +112,22 @@ pub(crate) fn event(row: &impl Columns) -> Result<Event, StoreError> {
         opens: row.column::<Option<i64>>(4)?.map(Timestamp::from_millis),
         closes: row.column::<Option<i64>>(5)?.map(Timestamp::from_millis),
         closed: row.column(6)?,
+        time_zone: zone(row.column(7)?),
     })
+}
+
+/// An event's `time_zone` column: a zone this build's database no longer knows (a name
+/// retired from the tz database) is read as none, the deployment's, rather than making the
+/// event unreadable; the organiser sees the zone named on every page and can set it again.
+fn zone(value: Option<String>) -> Option<Zone> {
+    let name = value?;
+    match name.parse() {
+        Ok(zone) => Some(zone),
+        Err(_) => {
+            tracing::warn!(zone = %name, "stored time zone unknown: using the default");
+            None
+        }
+    }
 }
 
 /// A rating from the columns of [`RATINGS_SQL`].

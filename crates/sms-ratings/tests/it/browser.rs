@@ -539,6 +539,25 @@ async fn switch(browser: &Client, window: &fantoccini::wd::WindowHandle) -> Resu
 const NO_SPAM: &str = "![...document.querySelectorAll('[data-field=comments] .said')]\
     .some(q => q.textContent.includes('spam'))";
 
+/// The projector names the event's zone and its script writes comment times on that zone's
+/// clock (+05:30), not the browser's.
+async fn assert_times_in_kolkata(browser: &Client) {
+    let zone = eval(
+        browser,
+        "document.querySelector('[data-field=zone]').textContent",
+    )
+    .await;
+    assert_eq!(zone, "times in Asia/Kolkata");
+    let time = eval(
+        browser,
+        "(t => [t.getAttribute('datetime'), t.textContent])(document.querySelector('.comments time'))",
+    )
+    .await;
+    let at: sms_ratings::model::Timestamp = time[0].as_str().unwrap().parse().unwrap();
+    let kolkata: sms_ratings::model::Zone = "Asia/Kolkata".parse().unwrap();
+    assert_eq!(time[1], kolkata.clock(at).as_str(), "{time}");
+}
+
 /// The whole evening in the browser: create the event in the form, open it, show it on the
 /// projector and to the audience, moderate, hide and reveal results, revoke the link.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -599,6 +618,7 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
             ("code", "9am"),
             ("name", "Rust Meetup <3"),
             ("number", "+1 500 555 0006"),
+            ("time_zone", "Asia/Kolkata"),
             ("opens", "2099-06-01T19:00"),
         ],
     )
@@ -630,6 +650,8 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
     .await;
     let state = "document.querySelector('[data-field=manage-state]').textContent";
     assert_eq!(eval(browser, state).await, "not open yet");
+    let opens = eval(browser, "document.querySelector('.big-state').textContent").await;
+    assert_eq!(opens, "Opens 2099-06-01 19:00 IST (Asia/Kolkata)");
 
     // Open it now, and make an audience link.
     click(browser, "button[data-action=open]").await?;
@@ -693,6 +715,7 @@ async fn organise(browser: &Client, s: &TestServer) -> Result<(), String> {
     switch(browser, &projector).await?;
     wait_for_count(browser, 3).await;
     assert_eq!(figures(browser).await["average"], "3.7");
+    assert_times_in_kolkata(browser).await;
     save_screenshot(browser, "projector-live.png").await?;
 
     // Hide the spam: off the projector and the public page within a second, in the CSV.

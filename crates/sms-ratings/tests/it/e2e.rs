@@ -18,6 +18,7 @@ pub async fn add(server: &TestServer, code: &str, number: Option<&str>) {
             number: number.map(str::to_owned),
             opens: None,
             closes: None,
+            time_zone: None,
         })
         .await
         .unwrap();
@@ -329,6 +330,7 @@ async fn worded_rating_dash_and_a_long_name() {
             number: Some(NUMBER.into()),
             opens: None,
             closes: None,
+            time_zone: None,
         })
         .await
         .unwrap();

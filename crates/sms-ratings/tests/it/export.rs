@@ -249,7 +249,7 @@ async fn xlsx_export_has_a_summary_sheet() {
     let bytes = response.bytes().await.unwrap();
 
     let summary = sheet(&bytes, sms_ratings::export::SUMMARY);
-    let pairs: Vec<(String, String)> = (0..11)
+    let pairs: Vec<(String, String)> = (0..13)
         .map(|row| (text(&summary, row, 0), text(&summary, row, 1)))
         .collect();
     let expected = [
@@ -264,6 +264,8 @@ async fn xlsx_export_has_a_summary_sheet() {
         ("3", "1"),
         ("4", "1"),
         ("5", "1"),
+        ("", ""),
+        ("Times", sms_ratings::export::TIMES),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()

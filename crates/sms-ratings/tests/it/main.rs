@@ -30,3 +30,4 @@ mod support;
 mod texting;
 mod transport;
 mod twilio;
+mod zones;

@@ -199,6 +199,7 @@ async fn index_lists_events_with_figures() {
             number: None,
             opens: None,
             closes: None,
+            time_zone: None,
         })
         .await
         .unwrap();

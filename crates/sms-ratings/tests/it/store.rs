@@ -17,6 +17,7 @@ pub fn new_event(code: &str, number: Option<&str>) -> NewEvent {
         number: number.map(str::to_owned),
         opens: None,
         closes: None,
+        time_zone: None,
     }
 }
 

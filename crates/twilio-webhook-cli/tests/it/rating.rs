@@ -47,6 +47,7 @@ impl RatingService {
                 number: Some(NUMBER.into()),
                 opens: None,
                 closes: None,
+                time_zone: None,
             })
             .await
             .unwrap();

@@ -4,7 +4,7 @@
 use super::Serve;
 use super::secrets::random_secret;
 use crate::cli::CliError;
-use crate::cli::events::new_event;
+use crate::cli::events::{Place, new_event};
 use crate::service::Ratings;
 use crate::store::StoreError;
 
@@ -76,9 +76,8 @@ pub(super) async fn setup(
         "DEMO",
         "Demo event".into(),
         Some(DEMO_NUMBER.into()),
-        None,
-        None,
-        None,
+        (None, None),
+        &Place::default(),
     )?;
     match ratings.create_event(event).await {
         Ok(_) | Err(StoreError::DuplicateEvent(_)) => {}

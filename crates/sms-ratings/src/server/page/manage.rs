@@ -18,8 +18,7 @@ use super::view::{average_text, state_name};
 use super::{App, code};
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::{Event, EventCode, NewEvent, Timestamp};
-use crate::phone::Region;
-use crate::rules::{self, EventRuleError, Field};
+use crate::rules::{self, EventRuleError};
 use crate::server::csrf::{CsrfToken, new_token};
 use crate::server::error::HttpError;
 use crate::store::{EventChange, StoreError};
@@ -70,33 +69,26 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
 fn checked(
     form: &FormData,
     code: &str,
-    region: Option<Region>,
+    app: &App,
 ) -> (EventForm, Result<NewEvent, Vec<EventRuleError>>) {
-    let mut errors = Vec::new();
-    let mut time = |field, name| {
-        rules::parse_time(field, form.get(name)).unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        })
+    let typed = rules::Typed {
+        code,
+        name: form.get("name"),
+        number: form.get("number"),
+        opens: form.get("opens"),
+        closes: form.get("closes"),
+        time_zone: form.get("time_zone"),
     };
-    let opens = time(Field::Opens, "opens");
-    let closes = time(Field::Closes, "closes");
-    let number = form.get("number");
-    let result = match rules::check_event(code, form.get("name"), number, opens, closes, region) {
-        Ok(event) if errors.is_empty() => Ok(event),
-        Ok(_) => Err(errors),
-        Err(mut found) => {
-            found.append(&mut errors);
-            Err(found)
-        }
-    };
+    let result = rules::check_typed(&typed, &app.default_zone, app.default_region);
     let shown = EventForm {
         code_editable: true,
         code: code.to_owned(),
-        name: form.get("name").to_owned(),
-        number: form.get("number").to_owned(),
-        opens: form.get("opens").to_owned(),
-        closes: form.get("closes").to_owned(),
+        name: typed.name.to_owned(),
+        number: typed.number.to_owned(),
+        opens: typed.opens.to_owned(),
+        closes: typed.closes.to_owned(),
+        time_zone: typed.time_zone.to_owned(),
+        default_zone: app.default_zone.name().to_owned(),
         errors: result.as_ref().err().cloned().unwrap_or_default(),
     };
     (shown, result)
@@ -108,7 +100,7 @@ async fn checked_with_others(
     form: &FormData,
     code: &str,
 ) -> Result<(EventForm, Result<NewEvent, ()>), HttpError> {
-    let (mut shown, result) = checked(form, code, app.default_region);
+    let (mut shown, result) = checked(form, code, app);
     let Ok(event) = result else {
         return Ok((shown, Err(())));
     };
@@ -127,9 +119,13 @@ fn to_manage(code: &EventCode, notice: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
-pub(crate) async fn new_form(Extension(csrf): Extension<CsrfToken>) -> Response {
+pub(crate) async fn new_form(
+    State(app): State<App>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Response {
     let form = EventForm {
         code_editable: true,
+        default_zone: app.default_zone.name().to_owned(),
         ..EventForm::default()
     };
     render::page(StatusCode::OK, &NewEventPage { form, csrf: csrf.0 })
@@ -268,7 +264,11 @@ async fn manage_page(
     let page = ManagePage {
         state,
         state_label: render::state_label(state),
-        opens_text: event.opens.map(Timestamp::rfc3339).unwrap_or_default(),
+        opens_text: event
+            .opens
+            .map(|t| event.zone(&app.default_zone).show(t))
+            .unwrap_or_default(),
+        zone: event.zone(&app.default_zone).name().to_owned(),
         count: results.count,
         average: average_text(&results),
         reach: results.reach.clone(),
@@ -291,7 +291,9 @@ async fn manage_page(
                 hidden: r.hidden,
             })
             .collect(),
-        form: shown.form.unwrap_or_else(|| EventForm::of(&event)),
+        form: shown
+            .form
+            .unwrap_or_else(|| EventForm::of(&event, &app.default_zone)),
         bad_number: event.number.clone().filter(|n| !crate::phone::is_e164(n)),
         settings,
         event,
@@ -360,6 +362,7 @@ fn check_can_open(event: &Event, all: &[Event], now: Timestamp) -> Result<(), Ev
         number: event.number.clone(),
         opens: None,
         closes: event.closes.filter(|c| *c > now),
+        time_zone: event.time_zone.clone(),
     };
     rules::check_number_free(&candidate, all, now)
 }

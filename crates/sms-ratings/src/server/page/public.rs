@@ -49,7 +49,7 @@ pub(crate) async fn page(
         .await?
         .map(|s| s.frame_origins())
         .unwrap_or_default();
-    let mut page = render::EventPage::new(&event, how, snap, urls);
+    let mut page = render::EventPage::new(&event, how, snap, urls, &app.default_zone);
     page.qr_url = page.sms_link.as_ref().map(|_| format!("/p/{token}/qr.svg"));
     let mut response = render::page(StatusCode::OK, &page);
     response

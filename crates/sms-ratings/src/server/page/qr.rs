@@ -57,6 +57,7 @@ mod tests {
             opens: None,
             closes: None,
             closed: false,
+            time_zone: None,
         }
     }
 

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::hub::Built;
 use super::view::{Snapshot, state_name};
-use crate::model::{Event, Results};
+use crate::model::{Event, Results, Zone};
 use crate::rules::{EventRuleError, Field};
 use crate::server::error::HttpError;
 use crate::store::EventSettings;
@@ -41,13 +41,20 @@ pub(crate) struct IndexRow {
     pub(crate) number: String,
     pub(crate) state: &'static str,
     pub(crate) state_label: &'static str,
+    /// When a pending event opens, in its zone, named (empty otherwise).
+    pub(crate) opens: String,
     pub(crate) count: u64,
     pub(crate) average: String,
 }
 
 impl IndexRow {
-    pub(crate) fn new(event: &Event, results: &Results) -> Self {
+    /// The row of `event`, its opening time in its zone (else `default_zone`).
+    pub(crate) fn new(event: &Event, results: &Results, default_zone: &Zone) -> Self {
         let state = state_name(event);
+        let opens = match (state, event.opens) {
+            ("not_open", Some(t)) => format!("opens {}", event.zone(default_zone).show(t)),
+            _ => String::new(),
+        };
         Self {
             code: event.code.to_string(),
             name: event.name.clone(),
@@ -58,6 +65,7 @@ impl IndexRow {
                 .unwrap_or_default(),
             state,
             state_label: state_label(state),
+            opens,
             count: results.count,
             average: super::view::average_text(results),
         }
@@ -132,15 +140,18 @@ pub(crate) struct EventPage {
     pub(crate) sms_link: Option<String>,
     /// The QR code of [`EventPage::sms_link`].
     pub(crate) qr_url: Option<String>,
+    /// The zone its times are shown in (the page script's too, from `data-tz`).
+    pub(crate) zone: Zone,
 }
 
 impl EventPage {
-    /// The page for `event` showing `snap`.
+    /// The page for `event` showing `snap`, its times in its zone (else `default_zone`).
     pub(crate) fn new(
         event: &Event,
         how: HowToVote,
         snap: Built<Snapshot>,
         urls: PageUrls,
+        default_zone: &Zone,
     ) -> Self {
         let Built { value: snap, json } = snap;
         let max = snap
@@ -180,7 +191,15 @@ impl EventPage {
             urls,
             sms_link: super::qr::sms_link(event),
             qr_url: None,
+            zone: event.zone(default_zone).clone(),
         }
+    }
+
+    /// An RFC 3339 time from the snapshot on the event's wall clock (`19:30`), as the page
+    /// script would write it.
+    pub(crate) fn clock(&self, at: &str) -> String {
+        at.parse()
+            .map_or_else(|_| at.to_owned(), |t| self.zone.clock(t))
     }
 }
 
@@ -193,16 +212,20 @@ pub(crate) struct EventForm {
     pub(crate) number: String,
     pub(crate) opens: String,
     pub(crate) closes: String,
+    /// The event's own zone as typed (empty: the deployment's).
+    pub(crate) time_zone: String,
+    /// The deployment's zone, the times' zone when the event has none.
+    pub(crate) default_zone: String,
     pub(crate) errors: Vec<EventRuleError>,
 }
 
 impl EventForm {
-    /// The form filled in from a stored event (its times in the `datetime-local` format).
-    pub(crate) fn of(event: &Event) -> Self {
-        let local = |t: Option<crate::model::Timestamp>| {
-            t.map(|t| t.rfc3339().chars().take(16).collect())
-                .unwrap_or_default()
-        };
+    /// The form filled in from a stored event (its times in the `datetime-local` format, in
+    /// its zone, else in `default_zone`, the deployment's).
+    pub(crate) fn of(event: &Event, default_zone: &Zone) -> Self {
+        let zone = event.zone(default_zone);
+        let local =
+            |t: Option<crate::model::Timestamp>| t.map(|t| zone.input(t)).unwrap_or_default();
         Self {
             code_editable: false,
             code: event.code.to_string(),
@@ -210,18 +233,39 @@ impl EventForm {
             number: event.number.clone().unwrap_or_default(),
             opens: local(event.opens),
             closes: local(event.closes),
+            time_zone: event
+                .time_zone
+                .as_ref()
+                .map(|z| z.name().to_owned())
+                .unwrap_or_default(),
+            default_zone: default_zone.name().to_owned(),
             errors: Vec::new(),
         }
     }
 
+    /// The zone the times are typed in, as the form names it: the one typed when it is a
+    /// zone, else the deployment's.
+    pub(crate) fn zone_shown(&self) -> String {
+        match self.time_zone.parse::<Zone>() {
+            Ok(zone) => zone.name().to_owned(),
+            Err(_) => self.default_zone.clone(),
+        }
+    }
+
+    /// The zone names the time-zone field suggests.
+    pub(crate) fn zone_names(&self) -> &'static [String] {
+        crate::model::zone::names()
+    }
+
     /// The first error for the field named `name` (`code`, `name`, `number`, `opens`,
-    /// `closes`), as shown next to it.
+    /// `closes`, `time_zone`), as shown next to it.
     pub(crate) fn error(&self, name: &str) -> Option<String> {
         let field = match name {
             "code" => Field::Code,
             "name" => Field::Name,
             "number" => Field::Number,
             "opens" => Field::Opens,
+            "time_zone" => Field::TimeZone,
             _ => Field::Closes,
         };
         self.errors
@@ -262,7 +306,10 @@ pub(crate) struct ManagePage {
     pub(crate) settings: EventSettings,
     pub(crate) state: &'static str,
     pub(crate) state_label: &'static str,
+    /// When voting opens, in the event's zone, named.
     pub(crate) opens_text: String,
+    /// The name of the zone the event's times are shown in.
+    pub(crate) zone: String,
     pub(crate) count: u64,
     pub(crate) average: String,
     /// Votes per channel and voters who opted out of texts.

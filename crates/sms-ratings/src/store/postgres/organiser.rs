@@ -23,6 +23,7 @@ impl PgStore {
                     &event.opens.map(Timestamp::millis),
                     &event.closes.map(Timestamp::millis),
                     &Timestamp::now().millis(),
+                    &event.zone_name(),
                 ],
             )
             .await
@@ -54,6 +55,7 @@ impl PgStore {
                     &event.number,
                     &event.opens.map(Timestamp::millis),
                     &event.closes.map(Timestamp::millis),
+                    &event.zone_name(),
                 ],
             )
             .await

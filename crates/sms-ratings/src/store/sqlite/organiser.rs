@@ -23,7 +23,8 @@ impl SqliteStore {
                     event.number,
                     event.opens.map(Timestamp::millis),
                     event.closes.map(Timestamp::millis),
-                    Timestamp::now().millis()
+                    Timestamp::now().millis(),
+                    event.zone_name(),
                 ],
             );
             if inserted.map_err(map_err)? == 0 {
@@ -59,6 +60,7 @@ impl SqliteStore {
                     "$3": event.number,
                     "$4": event.opens.map(Timestamp::millis),
                     "$5": event.closes.map(Timestamp::millis),
+                    "$6": event.zone_name(),
                 },
             )
             .map_err(map_err)?;

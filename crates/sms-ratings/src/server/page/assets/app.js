@@ -12,10 +12,28 @@
   function $(sel) { return document.querySelector(sel); }
   function field(name) { return $('[data-field="' + name + '"]'); }
 
+  // Times on the event's wall clock (data-tz: its IANA zone, checked by the server), the
+  // same 24-hour HH:MM the server writes, whatever the browser's own zone and locale.
+  var clockFormat = null;
+  function clock() {
+    if (clockFormat) { return clockFormat; }
+    var host = $('[data-tz]');
+    var options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    if (host) { options.timeZone = host.getAttribute('data-tz'); }
+    try {
+      clockFormat = new Intl.DateTimeFormat('en-GB', options);
+    } catch (e) {
+      // A zone this browser does not know: its own clock rather than no times at all.
+      delete options.timeZone;
+      clockFormat = new Intl.DateTimeFormat('en-GB', options);
+    }
+    return clockFormat;
+  }
+
   function hhmm(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) { return iso; }
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return clock().format(d);
   }
 
   function localizeTimes(root) {
