@@ -39,20 +39,29 @@ struct Cli {
     command: Command,
 }
 
+// A usage error's usage line is clap's: it lists the flags given as if they were required and
+// drops `[OPTIONS]`; the commands with required arguments state their usage once, as `--help`
+// shows it.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print the X-Twilio-Signature Twilio would send for a URL and parameters (or a body).
+    #[command(override_usage = "twilio-webhook sign [OPTIONS] --url <URL> [PARAMS]...")]
     Sign(sign::SignArgs),
     /// Check a signature; exit 0 if valid, 1 if not (with the reason), 2 on usage errors.
+    #[command(
+        override_usage = "twilio-webhook verify [OPTIONS] --signature <SIGNATURE> --url <URL> [PARAMS]..."
+    )]
     Verify(sign::VerifyArgs),
     /// Sign and check JSON Lines from stdin, one verdict line out per line in, in order.
     Batch(batch::BatchArgs),
     /// Act as Twilio: send a signed webhook and follow the TwiML (messages, redirects,
     /// gathers, callbacks); with --repeat/--concurrency, a load generator reporting req/s
     /// and latency percentiles.
+    #[command(override_usage = "twilio-webhook send [OPTIONS] <URL>")]
     Send(Box<send::SendArgs>),
     /// Text a bot interactively: each line is an SMS from the same number, replies printed;
     /// /call places a voice call, /quit leaves. Reads piped stdin too.
+    #[command(override_usage = "twilio-webhook chat [OPTIONS] <URL>")]
     Chat(Box<chat::ChatArgs>),
     /// Validating reverse proxy: forwards only requests Twilio really signed to any backend.
     Proxy(Box<proxy::ProxyArgs>),

@@ -24,9 +24,10 @@
 //! - [`webhook`]: what the handler gets: [`VerifiedWebhook`] and [`TwilioRequest<T>`].
 //! - [`rejection`]: every reason a request is turned away, mapped to its HTTP status in one
 //!   place. [`basic_auth`] and [`replay`] hold those two defences.
-//! - `tower`, `axum`, `actix` (features): the adapters — a tower `Layer`, the axum
-//!   extractors, and an actix-web middleware plus extractors. They only translate bodies
-//!   and responses; the flow does the rest.
+//! - `tower`, `axum`, `actix`, `lambda`, `rocket` (features): the adapters — a tower
+//!   `Layer`, the axum extractors, an actix-web middleware plus extractors, the signed URL of
+//!   an AWS Lambda event, and a Rocket data guard. They only translate bodies and responses;
+//!   the flow does the rest.
 //! - [`twiml`]: the reply — messaging and voice TwiML, byte-identical to twilio-node's.
 //! - [`payload`]: typed webhook payloads read from the verified pairs.
 //!
@@ -64,6 +65,12 @@ pub mod axum;
 
 #[cfg(feature = "actix")]
 pub mod actix;
+
+#[cfg(feature = "lambda")]
+pub mod lambda;
+
+#[cfg(feature = "rocket")]
+pub mod rocket;
 
 pub use basic_auth::{BasicAuth, CredentialsError};
 pub use config::{DEFAULT_BODY_LIMIT, WebhookConfig};

@@ -11,6 +11,7 @@
 //! [`VerifiedWebhook`](crate::VerifiedWebhook) itself as an extractor (see
 //! [`crate::axum`]).
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -33,6 +34,9 @@ use crate::request::{HeaderSource, Repeated, WebhookRequest};
 
 /// A boxed error, as `tower` and `hyper` use them: tower's own alias, not one of ours.
 pub use ::tower::BoxError;
+
+/// The request body the inner service gets: the verified body, whole.
+pub type VerifiedBody = Full<Bytes>;
 
 /// The response body of [`TwilioService`]: the inner service's, boxed.
 pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
@@ -136,7 +140,8 @@ where
 {
     let (mut parts, body) = request.into_parts();
     let body = std::pin::pin!(BodyDataStream::new(body));
-    let received = config.receive(webhook_request(&parts), body).await;
+    let target = target(&parts);
+    let received = config.receive(webhook_request(&parts, &target), body).await;
     let (webhook, mut ticket) = match received {
         Ok(Verdict::Handle(webhook, ticket)) => (webhook, ticket),
         Ok(Verdict::Replay(stored)) => return Ok(respond(Answer::from(&stored))),
@@ -171,25 +176,29 @@ where
     Ok(Response::from_parts(parts, boxed(Full::new(bytes))))
 }
 
-/// The request target exactly as received: under axum, the URI before any `nest` stripped
-/// its prefix.
-fn target(parts: &Parts) -> &str {
+/// The request target exactly as received: under Lambda, the one the event names (see
+/// [`crate::lambda`]); under axum, the URI before any `nest` stripped its prefix.
+fn target(parts: &Parts) -> Cow<'_, str> {
+    #[cfg(feature = "lambda")]
+    if let Some(target) = crate::lambda::signed_target(parts) {
+        return Cow::Owned(target);
+    }
     #[cfg(feature = "axum")]
     if let Some(axum::extract::OriginalUri(uri)) = parts.extensions.get() {
-        return path_and_query(uri);
+        return Cow::Borrowed(path_and_query(uri));
     }
-    path_and_query(&parts.uri)
+    Cow::Borrowed(path_and_query(&parts.uri))
 }
 
 fn path_and_query(uri: &http::Uri) -> &str {
     uri.path_and_query().map_or("/", |pq| pq.as_str())
 }
 
-fn webhook_request(parts: &Parts) -> WebhookRequest<'_> {
+fn webhook_request<'a>(parts: &'a Parts, target: &'a str) -> WebhookRequest<'a> {
     // Never the URI's scheme: an absolute-form target (HTTP/1.1) or `:scheme` (HTTP/2) is
     // whatever the client wrote, so `POST https://…` on a plain listener would verify against
     // an https URL. The scheme is the listener's (`WebhookConfig::listener_scheme`).
-    WebhookRequest::new(parts.method.as_str(), target(parts), &parts.headers)
+    WebhookRequest::new(parts.method.as_str(), target, &parts.headers)
         .peer(peer(parts))
         .authority(parts.uri.authority().map(|a| a.as_str()))
 }

@@ -58,6 +58,7 @@ SIGHUP reloads every token file (the log says how many keys, never which).";
 pub struct ProxyArgs {
     /// Address to listen on.
     #[arg(
+        help_heading = "Listening",
         long,
         env = "TWILIO_PROXY_LISTEN",
         hide_env_values = true,
@@ -67,6 +68,7 @@ pub struct ProxyArgs {
     /// Where verified requests go: `http://host[:port][/prefix]`; the request path and query
     /// are appended unchanged. Not with --config (each route names its upstream).
     #[arg(
+        help_heading = "Forwarding",
         long,
         env = "TWILIO_PROXY_UPSTREAM",
         hide_env_values = true,
@@ -75,23 +77,39 @@ pub struct ProxyArgs {
     )]
     pub upstream: Option<String>,
     /// Routes file (TOML, see below): several routes by path prefix.
-    #[arg(long, env = "TWILIO_PROXY_CONFIG", hide_env_values = true)]
+    #[arg(
+        long,
+        help_heading = "Forwarding",
+        env = "TWILIO_PROXY_CONFIG",
+        hide_env_values = true
+    )]
     pub config: Option<PathBuf>,
     /// File holding a Standard Webhooks secret (`whsec_<base64>`): re-sign every forwarded
     /// request (`webhook-id`, `webhook-timestamp`, `webhook-signature`) so the upstream can
     /// verify the hop behind the proxy.
-    #[arg(long, env = "TWILIO_PROXY_RESIGN_SECRET_FILE", hide_env_values = true)]
+    #[arg(
+        long,
+        help_heading = "Forwarding",
+        env = "TWILIO_PROXY_RESIGN_SECRET_FILE",
+        hide_env_values = true
+    )]
     pub resign_secret_file: Option<PathBuf>,
     /// The public base URL Twilio calls (scheme, host, port, optional path prefix), e.g.
     /// `https://hooks.example.com`. Required unless --trusted-proxy is given; then the URL
     /// comes from those proxies' Forwarded / X-Forwarded-Proto/-Host and requests from any
     /// other peer are refused (never from the client's Host alone).
-    #[arg(long, env = "TWILIO_PROXY_PUBLIC_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        help_heading = "Public URL",
+        env = "TWILIO_PROXY_PUBLIC_URL",
+        hide_env_values = true
+    )]
     pub public_url: Option<String>,
     /// A proxy or load balancer in front (IP or CIDR) whose Forwarded / X-Forwarded-*
     /// headers are believed; repeat or comma-separate. Other clients' forwarding headers are
     /// removed before forwarding.
     #[arg(
+        help_heading = "Public URL",
         long = "trusted-proxy",
         env = "TWILIO_PROXY_TRUSTED_PROXIES",
         hide_env_values = true,
@@ -100,10 +118,16 @@ pub struct ProxyArgs {
     pub trusted_proxies: Vec<String>,
     /// File of Auth Tokens (see below): a route with it takes its keys from it alone, not from
     /// TWILIO_AUTH_TOKEN* (unless its routes-file entry sets `env_tokens = true`).
-    #[arg(long, env = "TWILIO_PROXY_TOKEN_FILE", hide_env_values = true)]
+    #[arg(
+        long,
+        help_heading = "Verification",
+        env = "TWILIO_PROXY_TOKEN_FILE",
+        hide_env_values = true
+    )]
     pub token_file: Option<PathBuf>,
     /// What the token file holds: Auth Tokens (HMAC-SHA1) or Webhook Shared Keys.
     #[arg(
+        help_heading = "Verification",
         long,
         env = "TWILIO_PROXY_KEY_KIND",
         hide_env_values = true,
@@ -112,13 +136,19 @@ pub struct ProxyArgs {
     )]
     pub key_kind: KeyKind,
     /// File holding USER:PASS: require basic auth (401 challenge first, as Twilio expects).
-    #[arg(long, env = "TWILIO_PROXY_BASIC_AUTH_FILE", hide_env_values = true)]
+    #[arg(
+        long,
+        help_heading = "Verification",
+        env = "TWILIO_PROXY_BASIC_AUTH_FILE",
+        hide_env_values = true
+    )]
     pub basic_auth_file: Option<PathBuf>,
     /// Largest body accepted, in bytes (413 above).
-    #[arg(long, env = "TWILIO_PROXY_BODY_LIMIT", hide_env_values = true, default_value_t = twilio_webhook::DEFAULT_BODY_LIMIT)]
+    #[arg(long, help_heading = "Verification", env = "TWILIO_PROXY_BODY_LIMIT", hide_env_values = true, default_value_t = twilio_webhook::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
     /// Methods accepted (405 for others); comma-separated.
     #[arg(
+        help_heading = "Verification",
         long,
         env = "TWILIO_PROXY_METHODS",
         hide_env_values = true,
@@ -131,6 +161,7 @@ pub struct ProxyArgs {
     /// URLs, which Twilio may legitimately repeat byte for byte). A URL with a password:
     /// give it in the environment variable, not as a flag (`ps` shows flags).
     #[arg(
+        help_heading = "Replay protection",
         long,
         env = "TWILIO_PROXY_REPLAY_STORE",
         default_value = "memory",
@@ -138,10 +169,11 @@ pub struct ProxyArgs {
     )]
     pub replay_store: String,
     /// How long a handled request is remembered (e.g. 1h, 900s).
-    #[arg(long, env = "TWILIO_PROXY_REPLAY_TTL", hide_env_values = true, default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, help_heading = "Replay protection", env = "TWILIO_PROXY_REPLAY_TTL", hide_env_values = true, default_value = "1h", value_parser = parse_duration)]
     pub replay_ttl: Duration,
     /// Most requests remembered by the memory store (oldest forgotten first): bounds memory.
     #[arg(
+        help_heading = "Replay protection",
         long,
         env = "TWILIO_PROXY_REPLAY_CAPACITY",
         hide_env_values = true,
@@ -150,10 +182,16 @@ pub struct ProxyArgs {
     pub replay_capacity: usize,
     /// PEM file of the CA that signed a `rediss://` replay store's certificate (default: the
     /// system's root certificates).
-    #[arg(long, env = "TWILIO_PROXY_REDIS_CA_FILE", hide_env_values = true)]
+    #[arg(
+        long,
+        help_heading = "Replay protection",
+        env = "TWILIO_PROXY_REDIS_CA_FILE",
+        hide_env_values = true
+    )]
     pub redis_ca_file: Option<PathBuf>,
     /// Key prefix in the Redis replay store.
     #[arg(
+        help_heading = "Replay protection",
         long,
         env = "TWILIO_PROXY_REDIS_PREFIX",
         hide_env_values = true,
@@ -162,13 +200,14 @@ pub struct ProxyArgs {
     pub redis_prefix: String,
     /// Upstream deadline for the whole answer, body included (504 after it); keep under
     /// Twilio's 15 s.
-    #[arg(long, env = "TWILIO_PROXY_UPSTREAM_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, help_heading = "Forwarding", env = "TWILIO_PROXY_UPSTREAM_TIMEOUT", hide_env_values = true, default_value = "10s", value_parser = parse_duration)]
     pub upstream_timeout: Duration,
     /// On shutdown, how long in-flight requests may take to finish.
-    #[arg(long, env = "TWILIO_PROXY_DRAIN_TIMEOUT", hide_env_values = true, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, help_heading = "Forwarding", env = "TWILIO_PROXY_DRAIN_TIMEOUT", hide_env_values = true, default_value = "30s", value_parser = parse_duration)]
     pub drain_timeout: Duration,
     /// PEM certificate chain: serve HTTPS (needs --tls-key).
     #[arg(
+        help_heading = "Listening",
         long,
         env = "TWILIO_PROXY_TLS_CERT",
         hide_env_values = true,
@@ -177,6 +216,7 @@ pub struct ProxyArgs {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for --tls-cert.
     #[arg(
+        help_heading = "Listening",
         long,
         env = "TWILIO_PROXY_TLS_KEY",
         hide_env_values = true,
@@ -184,11 +224,11 @@ pub struct ProxyArgs {
     )]
     pub tls_key: Option<PathBuf>,
     /// Slow and flooding clients: timeouts, connection cap, head size.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Connection limits")]
     pub limits: LimitsArgs,
     /// Automatic HTTPS: certificates from Let's Encrypt (or another ACME server); the
     /// public URL defaults to `https://<first domain>`.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Automatic HTTPS (ACME)")]
     pub acme: twilio_guard_serve::AcmeArgs,
 }
 

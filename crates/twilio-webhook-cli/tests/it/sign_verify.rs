@@ -270,3 +270,70 @@ fn help_shows_env_vars_without_a_trailing_equals() {
         assert!(!text.contains("=]"), "{command}: {text}");
     }
 }
+
+/// A usage error's usage line shows optional flags as optional, even the ones that were given.
+#[test]
+fn usage_errors_do_not_show_optional_flags_as_required() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["sign", "--token", "x"],
+            "twilio-webhook sign [OPTIONS] --url <URL> [PARAMS]...",
+        ),
+        (
+            &["verify", "--url", "http://x/sms"],
+            "twilio-webhook verify [OPTIONS] --signature <SIGNATURE> --url <URL> [PARAMS]...",
+        ),
+        (
+            &["send", "--body", "hi"],
+            "twilio-webhook send [OPTIONS] <URL>",
+        ),
+        (
+            &["chat", "--from", "+15551230000"],
+            "twilio-webhook chat [OPTIONS] <URL>",
+        ),
+    ];
+    for (args, usage) in cases {
+        let out = cli(args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("required arguments were not provided"),
+            "{args:?}: {stderr}"
+        );
+        let line = stderr.lines().find(|l| l.starts_with("Usage: ")).unwrap();
+        assert_eq!(line, format!("Usage: {usage}"), "{args:?}");
+    }
+}
+
+/// `proxy --help` is grouped by task, each option under one heading.
+#[test]
+fn proxy_help_is_grouped_by_task() {
+    let text = stdout(&cli(&["proxy", "--help"]));
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.ends_with(':'))
+        .collect();
+    for expected in [
+        "Listening:",
+        "Forwarding:",
+        "Public URL:",
+        "Verification:",
+        "Replay protection:",
+        "Connection limits:",
+        "Automatic HTTPS (ACME):",
+    ] {
+        assert!(
+            headings.contains(&expected),
+            "{expected} missing: {headings:?}"
+        );
+    }
+    // Only help and version are left in the ungrouped list.
+    let options = text.split("\nOptions:\n").nth(1).unwrap();
+    let ungrouped = options.split("\n\n").next().unwrap();
+    let flags: Vec<&str> = ungrouped
+        .lines()
+        .filter(|l| l.trim_start().starts_with('-'))
+        .collect();
+    assert_eq!(flags.len(), 1, "{ungrouped}");
+    assert!(flags[0].contains("--help"), "{ungrouped}");
+}

@@ -132,3 +132,39 @@ mod actix_impl {
         }
     }
 }
+
+#[cfg(feature = "rocket")]
+mod rocket_impl {
+    use rocket::http::{ContentType, Status};
+    use rocket::response::{self, Responder};
+    use rocket::{Request, Response};
+
+    use super::Twiml;
+    use crate::twiml::{MessagingResponse, VoiceResponse};
+
+    /// A builder is served directly: rendered, or 500 if it holds a forbidden character.
+    macro_rules! serve_builder {
+        ($($builder:ty),*) => {$(
+            impl<'r> Responder<'r, 'static> for $builder {
+                fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+                    match self.render() {
+                        Ok(twiml) => twiml.respond_to(request),
+                        // As for axum: 500 with a fixed text (the value may be user data).
+                        Err(_) => (Status::InternalServerError, "TwiML could not be rendered")
+                            .respond_to(request),
+                    }
+                }
+            }
+        )*};
+    }
+    serve_builder!(MessagingResponse, VoiceResponse);
+
+    impl<'r> Responder<'r, 'static> for Twiml {
+        fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+            Response::build()
+                .header(ContentType::XML)
+                .sized_body(self.0.len(), std::io::Cursor::new(self.0))
+                .ok()
+        }
+    }
+}

@@ -11,7 +11,7 @@ use twilio_webhook::payload::IncomingMessage;
 use twilio_webhook::tower::TwilioLayer;
 use twilio_webhook::{TwilioRequest, VerifiedWebhook, WebhookConfig};
 
-use crate::support::{Call, Probe, Server, Sms, config, describe, describe_message};
+use crate::support::{Broken, Call, Probe, Server, Sms, config, describe, describe_message};
 
 crate::framework_tests!(spawn);
 
@@ -44,20 +44,6 @@ async fn broken(State(probe): State<Probe>, _: VerifiedWebhook) -> axum::respons
         .calls
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     axum::response::Response::new(axum::body::Body::new(Broken))
-}
-
-struct Broken;
-
-impl http_body::Body for Broken {
-    type Data = bytes::Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
-        std::task::Poll::Ready(Some(Err(std::io::Error::other("broken"))))
-    }
 }
 
 async fn unprotected(webhook: VerifiedWebhook) -> String {

@@ -13,16 +13,31 @@ mod readme;
 mod twiml;
 mod vectors;
 
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(
+    feature = "axum",
+    feature = "actix",
+    feature = "rocket",
+    feature = "tower"
+))]
 mod client;
 
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(feature = "axum", feature = "actix", feature = "rocket"))]
 mod request_target;
 
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(
+    feature = "axum",
+    feature = "actix",
+    feature = "rocket",
+    feature = "tower"
+))]
 mod support;
 
-#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg(any(
+    feature = "axum",
+    feature = "actix",
+    feature = "rocket",
+    feature = "tower"
+))]
 mod cases;
 
 #[cfg(feature = "axum")]
@@ -33,3 +48,15 @@ mod actix;
 
 #[cfg(feature = "axum")]
 mod logs;
+
+#[cfg(feature = "lambda")]
+mod lambda;
+
+#[cfg(feature = "rocket")]
+mod rocket;
+
+#[cfg(feature = "tower")]
+mod poem;
+
+#[cfg(feature = "axum")]
+mod loco;

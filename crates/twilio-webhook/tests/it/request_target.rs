@@ -46,3 +46,9 @@ async fn axum_absolute_form_target_does_not_set_the_scheme() {
 async fn actix_absolute_form_target_does_not_set_the_scheme() {
     scheme_is_the_listeners(crate::actix::spawn).await;
 }
+
+#[cfg(feature = "rocket")]
+#[tokio::test]
+async fn rocket_absolute_form_target_does_not_set_the_scheme() {
+    scheme_is_the_listeners(crate::rocket::spawn).await;
+}

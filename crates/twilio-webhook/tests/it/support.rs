@@ -306,3 +306,20 @@ pub fn describe_message(
 pub fn describe(sms: &twilio_webhook::TwilioRequest<Sms>) -> String {
     format!("{} {} {}", sms.body, sms.num_media, sms.pairs().len())
 }
+
+/// A response body that breaks while it is read.
+#[cfg(feature = "tower")]
+pub struct Broken;
+
+#[cfg(feature = "tower")]
+impl http_body::Body for Broken {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::other("broken"))))
+    }
+}
