@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod embed;
 pub mod export;
+pub mod flag;
 pub mod keyword;
 pub mod mask;
 pub mod metrics;

@@ -406,24 +406,33 @@ pub struct Results {
 impl Results {
     /// Builds results from per-rating counts (index 0 = rating 1) and the latest update.
     pub fn from_counts(event: &Event, counts: [u64; 5], updated: Option<Timestamp>) -> Self {
+        let mut results = Self {
+            code: event.code.to_string(),
+            name: event.name.clone(),
+            open: event.is_open_at(Timestamp::now()),
+            count: 0,
+            average: None,
+            histogram: std::collections::BTreeMap::new(),
+            updated_at: updated.map(Timestamp::rfc3339),
+            reach: Reach::default(),
+        };
+        results.recount(counts);
+        results
+    }
+
+    /// Sets count, average and histogram from per-rating counts (index 0 = rating 1).
+    pub fn recount(&mut self, counts: [u64; 5]) {
         let count: u64 = counts.iter().sum();
         let weighted: u64 = counts.iter().zip(1u64..).map(|(n, r)| n * r).sum();
         #[allow(clippy::cast_precision_loss)] // vote counts are far below 2^52
         let average = (count > 0).then(|| weighted as f64 / count as f64);
-        Self {
-            code: event.code.to_string(),
-            name: event.name.clone(),
-            open: event.is_open_at(Timestamp::now()),
-            count,
-            average,
-            histogram: counts
-                .iter()
-                .zip(1..)
-                .map(|(n, r)| (format!("{r}"), *n))
-                .collect(),
-            updated_at: updated.map(Timestamp::rfc3339),
-            reach: Reach::default(),
-        }
+        self.count = count;
+        self.average = average;
+        self.histogram = counts
+            .iter()
+            .zip(1..)
+            .map(|(n, r)| (format!("{r}"), *n))
+            .collect();
     }
 }
 
