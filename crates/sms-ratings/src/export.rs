@@ -19,17 +19,21 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 mod xlsx;
 
 pub use xlsx::{SUMMARY, TIMES, VOTES, ratings_xlsx};
 
+use crate::flag::{FlaggedVote, Reasons};
 use crate::mask::{mask_numbers_in, mask_phone};
 use crate::model::RatingRow;
 
 /// The header row. Times are RFC 3339 in UTC (`…Z`), whatever the event's zone: the column
-/// names say so, since a spreadsheet shows them as they are.
-pub const HEADER: [&str; 7] = [
+/// names say so, since a spreadsheet shows them as they are. `flags` names why a vote is
+/// suspect (`burst,prefix`), `counted` says whether it counts in the cleaned figures (`yes`,
+/// `no`, or either `by hand`).
+pub const HEADER: [&str; 9] = [
     "phone",
     "rating",
     "comment",
@@ -37,7 +41,40 @@ pub const HEADER: [&str; 7] = [
     "updated_at (UTC)",
     "hidden",
     "channel",
+    "flags",
+    "counted",
 ];
+
+/// The flag columns of the exported votes, by the vote's idempotency key.
+#[derive(Debug, Default)]
+pub struct FlagColumns(HashMap<String, (String, &'static str)>);
+
+impl FlagColumns {
+    /// The columns for `flagged` votes when the cleaned figures set aside `excluded`.
+    pub fn new(flagged: &[FlaggedVote], excluded: Reasons) -> Self {
+        Self(
+            flagged
+                .iter()
+                .map(|v| {
+                    let counted = match (v.hand, v.counts(excluded)) {
+                        (Some(_), true) => "yes, by hand",
+                        (Some(_), false) => "no, by hand",
+                        (None, true) => "yes",
+                        (None, false) => "no",
+                    };
+                    (v.key.clone(), (v.reasons.names(), counted))
+                })
+                .collect(),
+        )
+    }
+
+    /// The `flags` and `counted` cells of the vote `key`.
+    pub fn cells(&self, key: &str) -> (&str, &'static str) {
+        self.0
+            .get(key)
+            .map_or(("", "yes"), |(flags, counted)| (flags.as_str(), counted))
+    }
+}
 
 /// Why an export could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +96,7 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// The whole CSV document: a UTF-8 BOM, then RFC 4180 with CRLF line ends and every text
 /// cell quoted.
-pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
+pub fn ratings_csv(rows: &[RatingRow], flags: &FlagColumns) -> Result<String, ExportError> {
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::NonNumeric)
         .terminator(csv::Terminator::CRLF)
@@ -67,6 +104,7 @@ pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
     writer.write_record(HEADER)?;
     for row in rows {
         let comment = mask_numbers_in(&row.comment);
+        let (flagged, counted) = flags.cells(&row.message_sid);
         writer.write_record([
             sheet_phone(&row.phone).as_str(),
             &row.rating.get().to_string(),
@@ -76,6 +114,8 @@ pub fn ratings_csv(rows: &[RatingRow]) -> Result<String, ExportError> {
             // Hidden by the organiser: off the projector and the public view, kept here.
             if row.hidden { "hidden" } else { "" },
             defuse(&row.channel.to_string()).as_ref(),
+            flagged,
+            counted,
         ])?;
     }
     let bytes = writer
@@ -124,12 +164,20 @@ mod tests {
             message_sid: "SM1".into(),
             hidden: true,
         }];
-        let csv = ratings_csv(&rows).unwrap();
+        let flagged = [FlaggedVote {
+            phone: rows[0].phone.clone(),
+            rating: rows[0].rating,
+            reasons: Reasons::NONE.with(crate::flag::Reason::Burst),
+            hand: None,
+            key: "SM1".into(),
+            at: rows[0].updated_at,
+        }];
+        let csv = ratings_csv(&rows, &FlagColumns::new(&flagged, Reasons::all())).unwrap();
         assert_eq!(
             csv,
-            "\u{FEFF}\"phone\",\"rating\",\"comment\",\"created_at (UTC)\",\"updated_at (UTC)\",\"hidden\",\"channel\"\r\n\
+            "\u{FEFF}\"phone\",\"rating\",\"comment\",\"created_at (UTC)\",\"updated_at (UTC)\",\"hidden\",\"channel\",\"flags\",\"counted\"\r\n\
              \"1•••••1234\",5,\"great, \"\"really\"\"; call +4•••••0123\",\
-             \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"hidden\",\"voice\"\r\n"
+             \"1970-01-01T00:00:00Z\",\"1970-01-01T00:00:01Z\",\"hidden\",\"voice\",\"burst\",\"no\"\r\n"
         );
         assert!(!csv.contains("555"));
     }

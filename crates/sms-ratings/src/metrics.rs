@@ -67,3 +67,26 @@ pub(crate) fn synced(backend: &'static str, took: Duration) {
     metrics::histogram!("sms_ratings_sync_seconds", "backend" => backend)
         .record(took.as_secs_f64());
 }
+
+/// A vote was judged: one count per reason it was flagged for, and the alert when it
+/// revealed a burst or a number-block cluster (`sms_ratings_flag_alerts_total`).
+pub(crate) fn flagged(reasons: crate::flag::Reasons, alert: Option<crate::flag::Reason>) {
+    for reason in reasons.iter() {
+        metrics::counter!("sms_ratings_votes_flagged_total", "reason" => reason.name())
+            .increment(1);
+    }
+    if let Some(reason) = alert {
+        metrics::counter!("sms_ratings_flag_alerts_total", "reason" => reason.name()).increment(1);
+        tracing::warn!(reason = reason.name(), "possible ballot-stuffing");
+    }
+}
+
+/// A reply was withheld by the reply budget.
+pub(crate) fn reply_withheld() {
+    metrics::counter!("sms_ratings_replies_withheld_total").increment(1);
+}
+
+/// A Lookup of a voter's number finished with this outcome (`suspect`, `ok`, `error`).
+pub(crate) fn lookup(outcome: &'static str) {
+    metrics::counter!("sms_ratings_lookups_total", "outcome" => outcome).increment(1);
+}

@@ -286,6 +286,9 @@ pub struct Submission {
     pub channel: Channel,
     /// Whether the sender's number can be trusted to be theirs.
     pub caller: CallerId,
+    /// No reply may go out (the reply budget is spent): the stored reply is empty, as for a
+    /// number that opted out, so a retry of the message is answered with nothing too.
+    pub quiet: bool,
 }
 
 /// How far a vote's sender number can be trusted, which decides whether it may count.

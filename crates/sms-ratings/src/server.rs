@@ -5,7 +5,7 @@
 //! | `POST /sms` | Twilio signature | the messaging webhook; replies TwiML |
 //! | `POST /voice`, `POST /voice/rate` | Twilio signature | vote by phone call (the Voice URL and its `<Gather>` action) |
 //! | `GET /api/events` | basic | events and their state |
-//! | `GET /api/events/{code}/results` | basic | count, average, histogram |
+//! | `GET /api/events/{code}/results` | basic | count, average, histogram: raw, and cleaned of flagged votes; flagged votes by reason |
 //! | `GET /api/events/{code}/ratings` | basic | ratings, phones masked (JSON) |
 //! | `GET /api/events/{code}/ratings.csv` | basic | the same as CSV (UTF-8 BOM) |
 //! | `GET /api/events/{code}/ratings.xlsx` | basic | the same as a workbook, with a summary sheet |
@@ -46,6 +46,7 @@ mod api;
 mod auth;
 mod csrf;
 mod error;
+mod figures;
 mod page;
 mod voice;
 mod webhook;
@@ -73,6 +74,7 @@ pub use auth::{
     NETWORK_FAILURES, WeakPassword, check_password_strength,
 };
 pub use error::HttpError;
+pub use figures::{FigureView, FlaggedView, ReasonGroup, ResultsView};
 pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
 pub use webhook::BODY_LIMIT;
 

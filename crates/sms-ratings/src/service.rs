@@ -26,6 +26,9 @@
 //! # Ok(()) }
 //! ```
 
+mod budget;
+mod flags;
+mod lookup;
 pub mod organiser;
 pub mod votes;
 
@@ -34,9 +37,11 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::clock::Clock;
 use crate::model::{EventRef, Rating};
 use crate::store::{Change, Store};
 
+pub use budget::BudgetLimits;
 pub use votes::{Greeting, Handled, Reply, number_of};
 
 /// How many notifications a slow subscriber may fall behind before it misses some.
@@ -59,6 +64,9 @@ pub struct Ratings {
     store: Arc<dyn Store>,
     notify: broadcast::Sender<RatingNotice>,
     changes: broadcast::Sender<Change>,
+    clock: Clock,
+    budget: Arc<budget::ReplyBudget>,
+    lookups: Option<Arc<lookup::Lookups>>,
 }
 
 impl std::fmt::Debug for Ratings {
@@ -68,13 +76,39 @@ impl std::fmt::Debug for Ratings {
 }
 
 impl Ratings {
-    /// A service over `store`.
+    /// A service over `store`, on the system clock, with the default reply budget and
+    /// without Lookup.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
             notify: broadcast::channel(NOTIFY_BACKLOG).0,
             changes: broadcast::channel(NOTIFY_BACKLOG).0,
+            clock: Clock::system(),
+            budget: Arc::new(budget::ReplyBudget::new(BudgetLimits::default())),
+            lookups: None,
         }
+    }
+
+    /// The same service on `clock` (votes are timed by it, and so judged).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same service with this reply budget.
+    #[must_use]
+    pub fn with_reply_budget(mut self, limits: BudgetLimits) -> Self {
+        self.budget = Arc::new(budget::ReplyBudget::new(limits));
+        self
+    }
+
+    /// The same service looking up each new voter's line type through `client` (Twilio
+    /// Lookup v2; costs money per number), flagging virtual and premium numbers.
+    #[must_use]
+    pub fn with_lookup(mut self, client: twilio_api::Client) -> Self {
+        self.lookups = Some(Arc::new(lookup::Lookups::new(client)));
+        self
     }
 
     /// The store, for reads (pages, the API, health). Writes go through the service's

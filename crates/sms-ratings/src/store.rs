@@ -13,7 +13,7 @@
 //! let db = store::open(dir.path().join("ratings.db").to_str().unwrap()).await?;
 //! db.add_event(NewEvent { code: "RUST25".parse()?, name: "RustConf".into(), number: None, opens: None, closes: None, time_zone: None }).await?;
 //! let vote = Vote { code: Some("rust25".parse()?), rating: Rating::new(5).unwrap(), comment: String::new() };
-//! let sub = Submission { idempotency_key: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now(), channel: Channel::Sms, caller: CallerId::Trusted };
+//! let sub = Submission { idempotency_key: "SM1".into(), phone: "+15550001111".into(), to: "+15559990000".into(), vote, at: Timestamp::now(), channel: Channel::Sms, caller: CallerId::Trusted, quiet: false };
 //! let first = db.submit(sub.clone()).await?;
 //! let again = db.submit(sub).await?;
 //! assert!(!first.is_duplicate() && again.is_duplicate());
@@ -24,6 +24,7 @@
 //! ```
 
 mod decide;
+mod flags;
 mod manage;
 mod migrations;
 mod number_backup;
@@ -38,11 +39,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::flag::{Detector, Reasons};
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
 
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
+pub use flags::{Audit, AuditEntry, FlagReview};
 pub(crate) use manage::{ADD_EVENT_SQL, Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL};
 pub use manage::{EventChange, EventSettings};
 pub(crate) use migrations::{APPLIED_VERSIONS, CREATE_MIGRATIONS_TABLE, Dialect, pending};
@@ -153,6 +156,47 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- end of organiser management ----
 
+    // ---- Flags (schema version 9; see `flags`) ----
+
+    /// Adds `reasons` to the event's vote from `phone` (found late, as by Lookup); false when
+    /// the event has no vote from it.
+    fn add_flags(&self, code: EventCode, phone: String, reasons: Reasons) -> StoreFuture<'_, bool>;
+    /// An event's flagged votes and the organiser's choices; `None` for an unknown code.
+    fn flag_review(&self, code: EventCode) -> StoreFuture<'_, Option<FlagReview>>;
+    /// Sets what the public sees (cleaned figures or raw) and which reasons the cleaned
+    /// figures set aside, recording the change with `audit`.
+    fn set_public_figures(
+        &self,
+        code: EventCode,
+        cleaned: bool,
+        excluded: Reasons,
+        audit: Audit,
+    ) -> StoreFuture<'_, ()>;
+    /// Counts (`Some(true)`) or sets aside (`Some(false)`) the vote `key` by hand, or gives it
+    /// back to its flags (`None`), recording the change; false when the event has no such vote.
+    fn move_vote(
+        &self,
+        code: EventCode,
+        key: String,
+        hand: Option<bool>,
+        audit: Audit,
+    ) -> StoreFuture<'_, bool>;
+    /// The line type Lookup gave for `phone`, if it was looked up.
+    fn line_type(&self, phone: String) -> StoreFuture<'_, Option<String>>;
+    /// Keeps the line type Lookup gave for `phone`.
+    fn keep_line_type(
+        &self,
+        phone: String,
+        line_type: String,
+        at: Timestamp,
+    ) -> StoreFuture<'_, ()>;
+    /// The detector that judges each vote as it is recorded (see [`Options::detector`]).
+    fn detector(&self) -> Option<Arc<Detector>> {
+        None
+    }
+
+    // ---- end of flags ----
+
     /// Keeps a number's webhooks from before `twilio connect`, unless some are kept for it
     /// already (those are the originals); whether these were kept.
     fn keep_number_backup(&self, backup: NumberBackup) -> StoreFuture<'_, bool>;
@@ -202,6 +246,8 @@ pub struct Options {
     pub max_batch: usize,
     /// How long to wait for a lock or a connection before answering "unavailable".
     pub busy_timeout: std::time::Duration,
+    /// Judges each vote as it is recorded, its reasons stored with it (`None`: no flags).
+    pub detector: Option<Arc<Detector>>,
 }
 
 impl Default for Options {
@@ -209,6 +255,7 @@ impl Default for Options {
         Self {
             max_batch: 512,
             busy_timeout: std::time::Duration::from_secs(5),
+            detector: Some(Arc::default()),
         }
     }
 }

@@ -17,7 +17,7 @@ use super::redact::redact;
 use crate::model::Zone;
 use crate::phone::Region;
 use crate::server::{self, App, Config};
-use crate::service::Ratings;
+use crate::service::{BudgetLimits, Ratings};
 use crate::store;
 
 /// The options of `serve`.
@@ -124,6 +124,19 @@ pub(super) struct Serve {
     /// Demo: generated token and admin password, a demo event, and the commands to try it.
     #[arg(long)]
     pub(super) demo: bool,
+    /// Look up each new voter's number once with Twilio Lookup v2 (line type; costs money
+    /// per number) and flag virtual, toll-free and premium numbers. Uses the credentials of
+    /// the `twilio` commands (TWILIO_ACCOUNT_SID, …; TWILIO_API_BASE replaces the host).
+    #[arg(long)]
+    lookup: bool,
+    /// Replies per sender per hour; past it a sender's votes still count, answered with
+    /// nothing (Twilio sends no text).
+    #[arg(long, env = "REPLY_BUDGET", default_value_t = 5)]
+    reply_budget: usize,
+    /// Replies to all senders per minute (a flood costs money per reply, and a long code
+    /// sends about one text a second); past it votes count, answered with nothing.
+    #[arg(long, env = "REPLY_RATE", default_value_t = 300)]
+    reply_rate: usize,
 }
 
 /// Runs the server `serve` describes over the database at `database` until Ctrl-C or
@@ -161,7 +174,7 @@ pub(super) async fn run(
     }
     // Always: without a file there is nothing to reload, but SIGHUP must not end the server.
     tokio::spawn(keys::reload_on_hangup(keys, config.live_keys()));
-    let ratings = Ratings::new(store);
+    let ratings = ratings(&serve, store)?;
     if serve.demo {
         demo::setup(&ratings, &serve, &public_url, &location).await?;
     }
@@ -285,4 +298,18 @@ fn check_plain_http(serve: &Serve) -> Result<(), CliError> {
     eprintln!("!! TLS-terminating proxy is the only thing that can reach this port.\n{banner}");
     tracing::warn!(listen = %serve.listen, "serving plain HTTP on a non-loopback address");
     Ok(())
+}
+
+/// The rating service with the reply budget and Lookup `serve` asks for.
+fn ratings(serve: &Serve, store: Arc<dyn store::Store>) -> Result<Ratings, CliError> {
+    let ratings = Ratings::new(store).with_reply_budget(BudgetLimits {
+        per_sender_per_hour: serve.reply_budget,
+        per_minute: serve.reply_rate,
+    });
+    if !serve.lookup {
+        return Ok(ratings);
+    }
+    let client = twilio_api::Client::from_env()
+        .map_err(|e| CliError::Usage(format!("--lookup needs Twilio credentials: {e}")))?;
+    Ok(ratings.with_lookup(client))
 }

@@ -2,13 +2,13 @@
 //!
 //! Two sheets: `Summary` (the event, the vote count, the average and the histogram, computed
 //! from the same rows as the votes, so the two always agree) and `Votes` (one row per phone,
-//! as the CSV lists them). Cells are typed: ratings and counts are numbers, text is a string
+//! as the CSV lists them, flags included). Cells are typed: ratings and counts are numbers, text is a string
 //! cell, which a spreadsheet never evaluates as a formula, so text needs no `'` here; phones
 //! and numbers inside comments are masked as in the CSV.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use super::{HEADER, sheet_phone};
+use super::{FlagColumns, HEADER, sheet_phone};
 use crate::mask::mask_numbers_in;
 use crate::model::{Event, RatingRow};
 
@@ -18,11 +18,15 @@ pub const SUMMARY: &str = "Summary";
 pub const VOTES: &str = "Votes";
 
 /// The whole workbook, as the bytes of an `.xlsx` file.
-pub fn ratings_xlsx(event: &Event, rows: &[RatingRow]) -> Result<Vec<u8>, super::ExportError> {
+pub fn ratings_xlsx(
+    event: &Event,
+    rows: &[RatingRow],
+    flags: &FlagColumns,
+) -> Result<Vec<u8>, super::ExportError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     summary(workbook.add_worksheet(), event, rows, &bold)?;
-    votes(workbook.add_worksheet(), rows, &bold)?;
+    votes(workbook.add_worksheet(), rows, flags, &bold)?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -69,7 +73,12 @@ fn summary(
 }
 
 /// One row per phone, the CSV's columns.
-fn votes(sheet: &mut Worksheet, rows: &[RatingRow], bold: &Format) -> Result<(), XlsxError> {
+fn votes(
+    sheet: &mut Worksheet,
+    rows: &[RatingRow],
+    flags: &FlagColumns,
+    bold: &Format,
+) -> Result<(), XlsxError> {
     sheet.set_name(VOTES)?;
     for (col, title) in (0u16..).zip(HEADER) {
         sheet.write_string_with_format(0, col, title, bold)?;
@@ -83,6 +92,9 @@ fn votes(sheet: &mut Worksheet, rows: &[RatingRow], bold: &Format) -> Result<(),
         sheet.write_string(line, 4, row.updated_at.rfc3339())?;
         sheet.write_string(line, 5, if row.hidden { "hidden" } else { "" })?;
         sheet.write_string(line, 6, row.channel.to_string())?;
+        let (flagged, counted) = flags.cells(&row.message_sid);
+        sheet.write_string(line, 7, flagged)?;
+        sheet.write_string(line, 8, counted)?;
     }
     Ok(())
 }

@@ -122,6 +122,7 @@ mod tests {
             opens: None,
             closes: None,
             closed: false,
+            time_zone: None,
         };
         let raw = Results::from_counts(&event, [2, 0, 0, 2, 0], None);
         let burst = Reasons::NONE.with(Reason::Burst);

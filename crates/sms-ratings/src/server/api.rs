@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::App;
 use super::error::HttpError;
+use super::figures::{Figures, ResultsView};
 use crate::export::{ExportError, ratings_csv, ratings_xlsx};
 use crate::mask::{mask_numbers_in, mask_phone};
-use crate::model::{Channel, Event, EventCode, Results, Timestamp};
+use crate::model::{Channel, Event, EventCode, Timestamp};
 
 /// An event as `GET /api/events` lists it.
 #[derive(Debug, Serialize)]
@@ -74,9 +75,10 @@ pub(crate) async fn events(State(app): State<App>) -> Result<Json<Vec<EventView>
 pub(crate) async fn results(
     State(app): State<App>,
     Path(raw): Path<String>,
-) -> Result<Json<Results>, HttpError> {
-    let results = app.ratings.store().results(code(&raw)?).await?;
-    results.map(Json).ok_or(HttpError::NotFound)
+) -> Result<Json<ResultsView>, HttpError> {
+    let figures = Figures::read(&**app.ratings.store(), code(&raw)?).await?;
+    let figures = figures.ok_or(HttpError::NotFound)?;
+    Ok(Json(ResultsView::from(&figures)))
 }
 
 pub(crate) async fn ratings(
@@ -104,9 +106,13 @@ pub(crate) async fn ratings_csv_export(
     Path(raw): Path<String>,
 ) -> Result<Response, HttpError> {
     let code = code(&raw)?;
-    let rows = app.ratings.store().ratings(code.clone()).await?;
-    let rows = rows.ok_or(HttpError::NotFound)?;
-    download(&code, "csv", "text/csv; charset=utf-8", ratings_csv(&rows))
+    let (rows, flags) = export_rows(&app, &code).await?;
+    download(
+        &code,
+        "csv",
+        "text/csv; charset=utf-8",
+        ratings_csv(&rows, &flags),
+    )
 }
 
 pub(crate) async fn ratings_xlsx_export(
@@ -116,10 +122,23 @@ pub(crate) async fn ratings_xlsx_export(
     let code = code(&raw)?;
     let event = app.ratings.store().event(code.clone()).await?;
     let event = event.ok_or(HttpError::NotFound)?;
-    let rows = app.ratings.store().ratings(code.clone()).await?;
-    let rows = rows.ok_or(HttpError::NotFound)?;
+    let (rows, flags) = export_rows(&app, &code).await?;
     let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    download(&code, "xlsx", xlsx, ratings_xlsx(&event, &rows))
+    download(&code, "xlsx", xlsx, ratings_xlsx(&event, &rows, &flags))
+}
+
+/// The rows an export lists, and their flag columns.
+async fn export_rows(
+    app: &App,
+    code: &EventCode,
+) -> Result<(Vec<crate::model::RatingRow>, crate::export::FlagColumns), HttpError> {
+    let store = app.ratings.store();
+    let rows = store.ratings(code.clone()).await?;
+    let figures = Figures::read(&**store, code.clone()).await?;
+    match (rows, figures) {
+        (Some(rows), Some(figures)) => Ok((rows, figures.export_columns())),
+        _ => Err(HttpError::NotFound),
+    }
 }
 
 /// An export as a file to save (`CODE-ratings.EXT`); it is never cached, like every organiser

@@ -113,7 +113,7 @@ fn peer(extensions: &Extensions) -> Option<IpAddr> {
 /// only; any other by its address's, its network's and the server's.
 pub(crate) async fn require_admin(
     State(guard): State<Guard>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let Some(credentials) = &guard.credentials else {
@@ -137,6 +137,8 @@ pub(crate) async fn require_admin(
     }
     match credentials.check(given.as_ref().map(|v| v.as_bytes())) {
         Ok(()) => {
+            let who = Organiser(user.clone().unwrap_or_default());
+            request.extensions_mut().insert(who);
             let mut response = next.run(request).await;
             if let (None, Some(devices), Some(user)) = (device, &guard.devices, &user)
                 && let Some(cookie) = devices.issue(user)
@@ -156,6 +158,11 @@ pub(crate) async fn require_admin(
         }
     }
 }
+
+/// The signed-in organiser's user name, for the record of their changes (a request
+/// extension on every organiser request).
+#[derive(Debug, Clone)]
+pub(crate) struct Organiser(pub(crate) String);
 
 /// The user name of a basic-auth header, for the log: at most 64 characters, control
 /// characters dropped, never the password.

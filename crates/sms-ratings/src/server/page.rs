@@ -29,6 +29,8 @@
 //! reads its data from a `data-` attribute and from JSON, and writes text with
 //! `textContent` only, so a comment can never become markup.
 
+mod flags;
+mod form;
 mod hub;
 mod live;
 mod manage;
@@ -106,6 +108,8 @@ pub(crate) fn routes(secure: bool) -> Router<App> {
         .route("/events/{code}/embed", post(manage::embed))
         .route("/events/{code}/comments", post(manage::comments))
         .route("/events/{code}/reset", post(manage::reset))
+        .route("/events/{code}/figures", post(flags::figures))
+        .route("/events/{code}/votes", post(flags::votes))
         .route("/events/{code}/qr.svg", get(qr_svg))
         .route("/events/{code}/live", get(live::stream))
         .route("/api/events/{code}/snapshot", get(snapshot))

@@ -4,7 +4,7 @@ use twilio_webhook::payload::{self, IncomingMessage};
 
 use super::{RatingNotice, Ratings};
 use crate::keyword::{Keyword, classify};
-use crate::model::{CallerId, Channel, EventRef, Outcome, Rating, Submission, Timestamp, Vote};
+use crate::model::{CallerId, Channel, EventRef, Outcome, Rating, Submission, Vote};
 use crate::parse::{Text, parse};
 use crate::reply::{self, HELP};
 use crate::store::{Decision, StoreError, decide_by_number};
@@ -128,14 +128,17 @@ impl Ratings {
                 // Once per MessageSid, durably: a replay long after (the request replay guard
                 // forgot it) must not undo a later START or STOP.
                 self.store
-                    .set_opted_out(sms.message_sid, phone, opted_out, Timestamp::now())
+                    .set_opted_out(sms.message_sid, phone, opted_out, self.clock.now())
                     .await?;
             }
             return Ok(Reply::silent(Handled::Keyword(keyword)));
         }
         let Text::Vote(vote) = parse(&sms.body) else {
-            if self.store.is_opted_out(phone).await? {
+            if self.store.is_opted_out(phone.clone()).await? {
                 return Ok(Reply::silent(Handled::HelpOptedOut));
+            }
+            if !self.reply_allowed(&phone) {
+                return Ok(Reply::silent(Handled::Help));
             }
             return Ok(Reply {
                 text: Some(HELP.to_owned()),
@@ -147,18 +150,30 @@ impl Ratings {
             phone: phone.clone(),
             to: number_of(&sms.to).to_owned(),
             vote,
-            at: Timestamp::now(),
+            at: self.clock.now(),
             channel,
             caller: CallerId::Trusted,
+            quiet: !self.reply_allowed(&phone),
         };
         let reply = self.record(submission).await?;
         // A retry of a message answered before the number opted out keeps its stored reply;
         // it must not go out now (rare: one lookup, only for repeats).
         let repeat = reply.outcome == Handled::Duplicate && reply.text.is_some();
-        if repeat && self.store.is_opted_out(phone).await? {
+        if repeat && self.store.is_opted_out(phone.clone()).await? {
             return Ok(Reply::silent(Handled::Duplicate));
         }
         Ok(reply)
+    }
+
+    /// Whether a reply to `phone` fits the reply budget now (spending it if so). Asked
+    /// before the vote is stored, so the stored reply of a vote past the budget is empty and
+    /// a retry of it, on any instance, is answered with nothing too.
+    fn reply_allowed(&self, phone: &str) -> bool {
+        let allowed = self.budget.allow(phone, self.clock.now());
+        if !allowed {
+            crate::metrics::reply_withheld();
+        }
+        allowed
     }
 
     /// What a call to `to` is told first: the event to rate, or why there is none.
@@ -170,7 +185,7 @@ impl Ratings {
             .into_iter()
             .filter(|e| e.number.as_deref() == Some(to))
             .collect();
-        Ok(match decide_by_number(serving, Timestamp::now()) {
+        Ok(match decide_by_number(serving, self.clock.now()) {
             Decision::Count(event) => Greeting::Rate(EventRef::from(&event)),
             Decision::Answer(outcome) => Greeting::Say(reply::speak(&outcome)),
         })
@@ -198,15 +213,17 @@ impl Ratings {
                 rating,
                 comment: String::new(),
             },
-            at: Timestamp::now(),
+            at: self.clock.now(),
             channel: Channel::Voice,
             caller,
+            quiet: false,
         };
         self.record(submission).await
     }
 
     /// Stores a vote, tells subscribers about a new rating.
     async fn record(&self, submission: Submission) -> Result<Reply, StoreError> {
+        let phone = submission.phone.clone();
         let receipt = self.store.submit(submission).await?;
         if let Some(Outcome::Recorded {
             event,
@@ -215,6 +232,7 @@ impl Ratings {
         }) = &receipt.outcome
         {
             self.changed(&event.code);
+            self.look_up_later(&event.code, &phone);
             // Nobody listening is fine: the send only fails without subscribers.
             let _ = self.notify.send(RatingNotice {
                 event: event.clone(),

@@ -168,6 +168,34 @@ WHERE trim(number) LIKE '+%' OR trim(number) LIKE 'whatsapp:+%';
         name: "event time zones",
         sql: "ALTER TABLE events ADD COLUMN time_zone TEXT;",
     },
+    // Ballot-stuffing signals stored with each vote (a bit mask of `flag::Reason`s, never
+    // deleting the vote), the organiser's hand on single votes, what the public sees, Lookup's
+    // line types (each number looked up once), and the record of the organiser's choices.
+    Migration {
+        version: 9,
+        name: "vote flags, public figures, line types, organiser audit",
+        sql: "
+ALTER TABLE ratings ADD COLUMN flags BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE ratings ADD COLUMN counted_by_hand BOOLEAN;
+CREATE INDEX ratings_flagged ON ratings (event_id)
+    WHERE flags <> 0 OR counted_by_hand IS NOT NULL;
+ALTER TABLE events ADD COLUMN public_cleaned BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN public_excluded BIGINT NOT NULL DEFAULT 31;
+CREATE TABLE line_types (
+    phone TEXT PRIMARY KEY,
+    line_type TEXT NOT NULL,
+    looked_up_at BIGINT NOT NULL
+){CLUSTERED};
+CREATE TABLE organiser_audit (
+    id {ID},
+    event_id BIGINT NOT NULL REFERENCES events (id),
+    at BIGINT NOT NULL,
+    who TEXT NOT NULL,
+    what TEXT NOT NULL
+);
+CREATE INDEX organiser_audit_event ON organiser_audit (event_id);
+",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

@@ -14,6 +14,7 @@
 //! management), `listen` (announcements), `tls`, `number_backup` (webhooks kept by `twilio
 //! connect`); the row readers are shared with SQLite (`store/rows.rs`).
 
+mod flags;
 mod listen;
 mod number_backup;
 mod open;
@@ -29,8 +30,10 @@ use deadpool_postgres::{Object, Pool};
 use tokio_postgres::error::SqlState;
 
 use super::queue::Queue;
+use super::{Audit, FlagReview};
 use super::{Change, EventChange, EventSettings, NumberBackup, Store, StoreError, StoreFuture};
 use super::{TimeBucket, timeline};
+use crate::flag::{Detector, Reasons};
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
@@ -40,6 +43,7 @@ pub struct PgStore {
     pool: Pool,
     queue: Queue,
     listener: listen::Listener,
+    detector: Option<std::sync::Arc<Detector>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -157,6 +161,51 @@ impl Store for PgStore {
 
     fn reset_votes(&self, code: EventCode) -> StoreFuture<'_, u64> {
         Box::pin(self.reset_votes_of(code))
+    }
+
+    fn add_flags(&self, code: EventCode, phone: String, reasons: Reasons) -> StoreFuture<'_, bool> {
+        Box::pin(self.flag_vote(code, phone, reasons))
+    }
+
+    fn flag_review(&self, code: EventCode) -> StoreFuture<'_, Option<FlagReview>> {
+        Box::pin(self.review(code))
+    }
+
+    fn set_public_figures(
+        &self,
+        code: EventCode,
+        cleaned: bool,
+        excluded: Reasons,
+        audit: Audit,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.set_public(code, cleaned, excluded, audit))
+    }
+
+    fn move_vote(
+        &self,
+        code: EventCode,
+        key: String,
+        hand: Option<bool>,
+        audit: Audit,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.move_by_hand(code, key, hand, audit))
+    }
+
+    fn line_type(&self, phone: String) -> StoreFuture<'_, Option<String>> {
+        Box::pin(self.known_line_type(phone))
+    }
+
+    fn keep_line_type(
+        &self,
+        phone: String,
+        line_type: String,
+        at: Timestamp,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.keep_line(phone, line_type, at))
+    }
+
+    fn detector(&self) -> Option<std::sync::Arc<Detector>> {
+        self.detector.clone()
     }
 
     fn keep_number_backup(&self, backup: NumberBackup) -> StoreFuture<'_, bool> {

@@ -211,7 +211,7 @@ fn channel_from_db(value: &str) -> Result<Channel, StoreError> {
 }
 
 /// A rating column value, checked.
-fn rating_from_db(value: i64) -> Result<Rating, StoreError> {
+pub(crate) fn rating_from_db(value: i64) -> Result<Rating, StoreError> {
     u8::try_from(value)
         .ok()
         .and_then(Rating::new)

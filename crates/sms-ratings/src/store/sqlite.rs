@@ -15,6 +15,7 @@
 //! (event management), `number_backup` (webhooks kept by `twilio connect`); the row readers
 //! are shared with PostgreSQL (`store/rows.rs`).
 
+mod flags;
 mod number_backup;
 mod open;
 mod organiser;
@@ -29,8 +30,10 @@ use std::thread::JoinHandle;
 use rusqlite::{Connection, ErrorCode};
 
 use super::queue::Queue;
+use super::{Audit, FlagReview};
 use super::{EventChange, EventSettings, NumberBackup, Options, Store, StoreError, StoreFuture};
 use super::{TimeBucket, timeline};
+use crate::flag::{Detector, Reasons};
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
@@ -155,6 +158,51 @@ impl Store for SqliteStore {
 
     fn reset_votes(&self, code: EventCode) -> StoreFuture<'_, u64> {
         Box::pin(self.reset_votes_of(code))
+    }
+
+    fn add_flags(&self, code: EventCode, phone: String, reasons: Reasons) -> StoreFuture<'_, bool> {
+        Box::pin(self.flag_vote(code, phone, reasons))
+    }
+
+    fn flag_review(&self, code: EventCode) -> StoreFuture<'_, Option<FlagReview>> {
+        Box::pin(self.review(code))
+    }
+
+    fn set_public_figures(
+        &self,
+        code: EventCode,
+        cleaned: bool,
+        excluded: Reasons,
+        audit: Audit,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.set_public(code, cleaned, excluded, audit))
+    }
+
+    fn move_vote(
+        &self,
+        code: EventCode,
+        key: String,
+        hand: Option<bool>,
+        audit: Audit,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(self.move_by_hand(code, key, hand, audit))
+    }
+
+    fn line_type(&self, phone: String) -> StoreFuture<'_, Option<String>> {
+        Box::pin(self.known_line_type(phone))
+    }
+
+    fn keep_line_type(
+        &self,
+        phone: String,
+        line_type: String,
+        at: Timestamp,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.keep_line(phone, line_type, at))
+    }
+
+    fn detector(&self) -> Option<Arc<Detector>> {
+        self.options.detector.clone()
     }
 
     fn keep_number_backup(&self, backup: NumberBackup) -> StoreFuture<'_, bool> {

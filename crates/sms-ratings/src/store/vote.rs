@@ -3,19 +3,22 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Decision, StoreError, decide_by_code, decide_by_number};
+use crate::flag::{Detector, Observation, Reasons, Verdict};
 use crate::model::{CallerId, Event, EventCode, EventRef, Outcome, Receipt, Submission};
 use crate::reply;
 
 /// Inserts a vote or replaces the phone's earlier one, returning how many votes the phone has
 /// cast for the event (above 1: it replaced one). One statement for both dialects: the count
 /// is raised under the row lock, so concurrent writers cannot lose an update.
+/// The vote's flags (`$8`, see [`crate::flag`]) replace the earlier vote's; the organiser's
+/// hand on the phone's vote stays.
 pub(crate) const UPSERT_RATING: &str = "INSERT INTO ratings
-    (event_id, phone, rating, comment, message_sid, created_at, updated_at, channel)
-    VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+    (event_id, phone, rating, comment, message_sid, created_at, updated_at, channel, flags)
+    VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)
     ON CONFLICT (event_id, phone) DO UPDATE SET rating = excluded.rating,
         comment = excluded.comment, message_sid = excluded.message_sid,
         updated_at = excluded.updated_at, channel = excluded.channel,
-        votes = ratings.votes + 1
+        flags = excluded.flags, votes = ratings.votes + 1
     RETURNING votes";
 
 /// The statements a vote needs, run inside one open transaction.
@@ -26,8 +29,24 @@ pub(crate) trait VoteTx {
     async fn event_by_code(&mut self, code: &EventCode) -> Result<Option<Event>, StoreError>;
     /// The events served by this number.
     async fn events_by_number(&mut self, number: &str) -> Result<Vec<Event>, StoreError>;
-    /// Inserts or replaces the phone's vote; true when it replaced one.
-    async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError>;
+    /// Inserts or replaces the phone's vote with its flags; true when it replaced one.
+    async fn upsert_rating(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        flags: Reasons,
+    ) -> Result<bool, StoreError>;
+    /// Adds `reasons` to the event's vote from `phone`.
+    async fn add_flags(
+        &mut self,
+        event: &Event,
+        phone: &str,
+        reasons: Reasons,
+    ) -> Result<(), StoreError>;
+    /// The detector judging the votes, if any.
+    fn detector(&self) -> Option<&Detector> {
+        None
+    }
     /// Stores the reply for the claimed `message_sid`.
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError>;
     /// Which of `phones` opted out of texts.
@@ -170,11 +189,35 @@ async fn count(
             rating: sub.vote.rating,
         });
     }
+    let verdict = judge(tx, event, sub);
+    let replaced = tx.upsert_rating(event, sub, verdict.reasons).await?;
+    for (phone, reasons) in &verdict.earlier {
+        tx.add_flags(event, phone, *reasons).await?;
+    }
     Ok(Outcome::Recorded {
-        replaced: tx.upsert_rating(event, sub).await?,
+        replaced,
         event: EventRef::from(event),
         rating: sub.vote.rating,
     })
+}
+
+/// The detector's verdict on a vote about to be recorded (none without a detector).
+fn judge(tx: &impl VoteTx, event: &Event, sub: &Submission) -> Verdict {
+    let Some(detector) = tx.detector() else {
+        return Verdict::default();
+    };
+    let verdict = detector.observe(
+        event.id,
+        &Observation {
+            key: &sub.idempotency_key,
+            phone: &sub.phone,
+            rating: sub.vote.rating.get(),
+            at: sub.at,
+            unattested: matches!(sub.caller, CallerId::Unverified(_)),
+        },
+    );
+    crate::metrics::flagged(verdict.reasons, verdict.alert);
+    verdict
 }
 
 /// The phones among `subs` that must get no text reply: they came by a messaging channel
@@ -195,14 +238,14 @@ async fn silenced(
 }
 
 /// Renders and stores the reply for a claimed submission: empty for a phone that opted out
-/// of texts (its vote counts all the same), spoken words for a call.
+/// of texts or a quiet submission (its vote counts all the same), spoken words for a call.
 async fn answer(
     tx: &mut impl VoteTx,
     sub: &Submission,
     outcome: Outcome,
     silenced: &HashSet<String>,
 ) -> Result<Receipt, StoreError> {
-    let reply = if sub.channel.is_messaging() && silenced.contains(&sub.phone) {
+    let reply = if sub.quiet || (sub.channel.is_messaging() && silenced.contains(&sub.phone)) {
         String::new()
     } else {
         reply::for_channel(&outcome, sub.channel)
@@ -222,12 +265,14 @@ pub(crate) struct EventCache {
     by_number: HashMap<String, Vec<Event>>,
 }
 
-/// A [`VoteTx`] whose event lookups go through an [`EventCache`].
+/// A [`VoteTx`] whose event lookups go through an [`EventCache`], judged by a detector.
 pub(crate) struct Cached<'c, T> {
     /// The transaction.
     pub(crate) tx: T,
     /// The cache.
     pub(crate) cache: &'c mut EventCache,
+    /// The detector, if any.
+    pub(crate) detector: Option<&'c Detector>,
 }
 
 impl<T: VoteTx> VoteTx for Cached<'_, T> {
@@ -255,8 +300,26 @@ impl<T: VoteTx> VoteTx for Cached<'_, T> {
         Ok(found)
     }
 
-    async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
-        self.tx.upsert_rating(event, sub).await
+    async fn upsert_rating(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        flags: Reasons,
+    ) -> Result<bool, StoreError> {
+        self.tx.upsert_rating(event, sub, flags).await
+    }
+
+    async fn add_flags(
+        &mut self,
+        event: &Event,
+        phone: &str,
+        reasons: Reasons,
+    ) -> Result<(), StoreError> {
+        self.tx.add_flags(event, phone, reasons).await
+    }
+
+    fn detector(&self) -> Option<&Detector> {
+        self.detector
     }
 
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {

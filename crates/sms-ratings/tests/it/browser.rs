@@ -123,6 +123,7 @@ pub async fn store_vote(
             at: Timestamp::from_millis(at),
             channel: sms_ratings::model::Channel::Sms,
             caller: sms_ratings::model::CallerId::Trusted,
+            quiet: false,
         })
         .await
         .unwrap();

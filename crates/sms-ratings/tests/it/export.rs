@@ -24,6 +24,7 @@ async fn vote(s: &TestServer, sid: &str, phone: &str, rating: u8, comment: &str)
             at: Timestamp::now(),
             channel: sms_ratings::model::Channel::Sms,
             caller: sms_ratings::model::CallerId::Trusted,
+            quiet: false,
         })
         .await
         .unwrap();

@@ -11,6 +11,7 @@ mod acme;
 mod browser;
 mod e2e;
 mod export;
+mod flags;
 mod hidden;
 mod live;
 mod load;

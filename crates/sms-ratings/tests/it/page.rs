@@ -145,7 +145,7 @@ async fn comments_are_escaped_everywhere() {
         .unwrap();
     let api: serde_json::Value = serde_json::from_str(&api).unwrap();
     assert_eq!(embedded["comments"], api["comments"]);
-    assert_eq!(embedded["results"], s.results("XSS").await);
+    assert_eq!(embedded["results"], s.raw_results("XSS").await);
     let comment = api["comments"][0]["comment"].as_str().unwrap();
     assert!(
         comment.starts_with(HOSTILE),
@@ -289,7 +289,7 @@ async fn live_stream_pushes_each_vote_and_ends_on_shutdown() {
     assert_eq!(next["average_text"], "5.0");
     assert_eq!(next["comments"][0]["comment"], "superb");
     assert_eq!(next["timeline"]["buckets"][0]["count"], 1);
-    assert_eq!(next["results"], s.results("LIVE").await);
+    assert_eq!(next["results"], s.raw_results("LIVE").await);
     tokio::time::timeout(Duration::from_secs(5), s.stop())
         .await
         .expect("shutdown does not wait for open event streams");
@@ -323,6 +323,7 @@ async fn live_stream_sees_votes_of_other_instances() {
             at: sms_ratings::model::Timestamp::now(),
             channel: sms_ratings::model::Channel::Sms,
             caller: sms_ratings::model::CallerId::Trusted,
+            quiet: false,
         })
         .await
         .unwrap();

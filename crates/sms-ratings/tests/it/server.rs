@@ -44,6 +44,23 @@ impl TestServer {
         options: Options,
         configure: impl FnOnce(Config) -> Config,
     ) -> Self {
+        Self::start_serving(location, options, configure, |r| r).await
+    }
+
+    /// A server whose rating service `service` adjusts (its clock, reply budget, Lookup).
+    pub async fn start_with_service(
+        location: &str,
+        service: impl FnOnce(Ratings) -> Ratings,
+    ) -> Self {
+        Self::start_serving(location, Options::default(), |c| c, service).await
+    }
+
+    async fn start_serving(
+        location: &str,
+        options: Options,
+        configure: impl FnOnce(Config) -> Config,
+        service: impl FnOnce(Ratings) -> Ratings,
+    ) -> Self {
         let store = store::open_with(location, options).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -52,7 +69,7 @@ impl TestServer {
                 .unwrap()
                 .admin(twilio_webhook::BasicAuth::new(ADMIN.0, ADMIN.1).unwrap()),
         );
-        let ratings = Ratings::new(Arc::clone(&store));
+        let ratings = service(Ratings::new(Arc::clone(&store)));
         let app = App::new(ratings.clone(), config);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(sms_ratings::server::run(listener, app, async {
@@ -131,6 +148,18 @@ impl TestServer {
         let r = self.get_admin(&format!("/api/events/{code}/results")).await;
         assert_eq!(r.status(), 200);
         serde_json::from_str(&r.text().await.unwrap()).unwrap()
+    }
+
+    /// The raw figures of the results API (what the snapshot carries while the public sees
+    /// raw figures): without the cleaned figures and flagged votes beside them.
+    pub async fn raw_results(&self, code: &str) -> serde_json::Value {
+        let mut results = self.results(code).await;
+        if let Some(fields) = results.as_object_mut() {
+            for key in ["cleaned", "public", "excluded", "flagged"] {
+                fields.remove(key);
+            }
+        }
+        results
     }
 
     pub async fn count(&self, code: &str) -> u64 {

@@ -157,6 +157,7 @@ async fn seed(s: &TestServer, code: &str, n: u32) {
                 at: Timestamp::from_millis(now - i64::from(n - i) * 100),
                 channel: Channel::Sms,
                 caller: sms_ratings::model::CallerId::Trusted,
+                quiet: false,
             };
             s.store.submit(submission)
         })

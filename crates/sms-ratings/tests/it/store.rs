@@ -34,6 +34,7 @@ pub fn sub(sid: &str, phone: &str, code: Option<&str>, rating: u8) -> Submission
         at: Timestamp::now(),
         channel: sms_ratings::model::Channel::Sms,
         caller: sms_ratings::model::CallerId::Trusted,
+        quiet: false,
     }
 }
 

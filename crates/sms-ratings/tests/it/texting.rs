@@ -11,10 +11,14 @@ use crate::server::{NUMBER, TOKEN, TestServer, form, sms_params};
 use crate::support::TestDb;
 
 /// What an empty TwiML reply looks like: Twilio sends nothing.
-const EMPTY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#;
+pub(crate) const EMPTY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#;
 
 /// Posts `params` to `path` (query included) signed as Twilio signs; status and body.
-async fn signed(s: &TestServer, path: &str, params: &[(&str, &str)]) -> (StatusCode, String) {
+pub(crate) async fn signed(
+    s: &TestServer,
+    path: &str,
+    params: &[(&str, &str)],
+) -> (StatusCode, String) {
     let url = format!("{}{path}", s.base);
     let signature = Key::auth_token("test", TOKEN)
         .unwrap()
@@ -32,7 +36,7 @@ async fn signed(s: &TestServer, path: &str, params: &[(&str, &str)]) -> (StatusC
 }
 
 /// A signed SMS with extra parameters; status and raw TwiML.
-async fn sms_raw(
+pub(crate) async fn sms_raw(
     s: &TestServer,
     sid: &str,
     from: &str,
@@ -196,7 +200,7 @@ async fn whatsapp_senders_vote_like_sms(db: TestDb) {
         .await
         .unwrap();
     assert!(
-        csv.contains("\"4•••••0999\",5,") && csv.ends_with(",\"whatsapp\"\r\n"),
+        csv.contains("\"4•••••0999\",5,") && csv.ends_with(",\"whatsapp\",\"\",\"yes\"\r\n"),
         "{csv}"
     );
     for text in [&ratings.to_string(), &csv] {
@@ -294,7 +298,7 @@ async fn vote_by_phone_call(db: TestDb) {
         .await
         .unwrap();
     assert!(
-        csv.contains(",\"sms\"\r\n") && csv.contains(",\"voice\"\r\n"),
+        csv.contains(",\"sms\",\"\",\"yes\"\r\n") && csv.contains(",\"voice\",\"\",\"yes\"\r\n"),
         "{csv}"
     );
     // Hidden caller IDs cannot vote (every one would be the same "phone").
@@ -332,7 +336,7 @@ both_backends!(texting_voice, vote_by_phone_call);
 
 /// A signed `/voice/rate` for the key `digits` from `from`, with Twilio's SHAKEN/STIR
 /// verdict on the caller ID (`None`: no `StirVerstat`, as outside North America).
-async fn call_with_verdict(
+pub(crate) async fn call_with_verdict(
     s: &TestServer,
     sid: &str,
     from: &str,

@@ -8,11 +8,13 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::flags::FlagsCard;
+use super::form::{FormData, Posted, to_manage};
 use super::render::{self, EventForm, ManagePage, ModeratedComment, NewEventPage, Notice};
 use super::view::{average_text, state_name};
 use super::{App, code};
@@ -21,49 +23,8 @@ use crate::model::{Event, EventCode, NewEvent, Timestamp};
 use crate::rules::{self, EventRuleError};
 use crate::server::csrf::{CsrfToken, new_token};
 use crate::server::error::HttpError;
+use crate::server::figures::Figures;
 use crate::store::{EventChange, StoreError};
-
-/// A posted form's fields.
-struct FormData(Vec<(String, String)>);
-
-impl FormData {
-    fn parse(body: &Bytes) -> Self {
-        Self(form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    /// The field's value, `""` when absent.
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// A form posted to `/events/{code}/…`: the event's code and the fields.
-pub(crate) struct Posted {
-    code: EventCode,
-    form: FormData,
-}
-
-impl<S: Send + Sync> FromRequest<S> for Posted {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        let Path(raw) = Path::<String>::from_request_parts(&mut parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let code = code(&raw).map_err(IntoResponse::into_response)?;
-        let body = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        Ok(Self {
-            code,
-            form: FormData::parse(&body),
-        })
-    }
-}
 
 /// The event form as posted, and the event it describes when every rule holds.
 fn checked(
@@ -111,12 +72,6 @@ async fn checked_with_others(
             Ok((shown, Err(())))
         }
     }
-}
-
-/// 303 to the manage page, with a notice.
-fn to_manage(code: &EventCode, notice: &str) -> Response {
-    let location = format!("/events/{code}/manage?notice={notice}");
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 pub(crate) async fn new_form(
@@ -200,6 +155,15 @@ fn notice(query: &ManageQuery) -> Option<Notice> {
         ),
         "revoked" => ("revoked", "Audience link revoked: it now answers 404."),
         "embed" => ("embed", "Framing origins saved."),
+        "figures" => (
+            "figures",
+            "Saved what the projector and the audience link show.",
+        ),
+        "vote-moved" => ("vote-moved", "Vote moved; the change is recorded."),
+        "vote-gone" => (
+            "vote-gone",
+            "That vote is gone (its sender voted again): nothing was changed.",
+        ),
         "comment-hidden" => (
             "comment-hidden",
             "Comment hidden from the projector and the audience.",
@@ -249,11 +213,14 @@ async fn manage_page(
         .await?
         .ok_or(HttpError::NotFound)?;
     let settings = store.event_settings(code.clone()).await?;
-    let results = store.results(code.clone()).await?;
+    let figures = Figures::read(&**store, code.clone()).await?;
     let ratings = store.ratings(code).await?;
-    let (Some(settings), Some(results), Some(ratings)) = (settings, results, ratings) else {
+    let (Some(settings), Some(figures), Some(ratings)) = (settings, figures, ratings) else {
         return Err(HttpError::NotFound);
     };
+    let results = &figures.raw;
+    // The figures the page script compares with the snapshot, which carries the public's.
+    let public = figures.public();
     let mut comments: Vec<_> = ratings
         .into_iter()
         .filter(|r| !r.comment.is_empty())
@@ -270,13 +237,14 @@ async fn manage_page(
             .unwrap_or_default(),
         zone: event.zone(&app.default_zone).name().to_owned(),
         count: results.count,
-        average: average_text(&results),
+        average: average_text(results),
         reach: results.reach.clone(),
         stamp: format!(
             "{}/{}",
-            results.count,
-            results.updated_at.as_deref().unwrap_or_default()
+            public.count,
+            public.updated_at.as_deref().unwrap_or_default()
         ),
+        flags: FlagsCard::new(&figures),
         share_url: settings
             .share_token
             .as_ref()

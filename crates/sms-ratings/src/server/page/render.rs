@@ -330,6 +330,8 @@ pub(crate) struct ManagePage {
     /// The origins allowed to frame the audience link, space-separated (or as typed).
     pub(crate) embed_origins: String,
     pub(crate) embed_error: Option<String>,
+    /// Flagged votes, raw and cleaned figures, what the public sees.
+    pub(crate) flags: super::flags::FlagsCard,
 }
 
 /// `+15005550006` → `+1 500 555 0006`; other numbers as they are.

@@ -18,8 +18,10 @@ const MAX_BARS: usize = 48;
 /// Bucket widths tried, in multiples of [`BASE_BUCKET`]; past the last, whole days.
 const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 
-/// Everything the results page (the projector) shows about one event. `results` is exactly
-/// what `GET /api/events/{code}/results` returns, unless the organiser hid the results: then
+/// Everything the results page (the projector) shows about one event. `results` are the
+/// figures the organiser chose for the public (raw, or cleaned of flagged votes: the raw or
+/// the `cleaned` figures of `GET /api/events/{code}/results`), unless the organiser hid the
+/// results: then
 /// no rating in any form is in it (no average, histogram, timeline, comment rating or
 /// per-channel count), only the vote count.
 ///
@@ -97,7 +99,9 @@ impl Snapshot {
             return Ok(None);
         };
         let settings = store.event_settings(code.clone()).await?;
-        let results = store.results(code.clone()).await?;
+        // The organiser's choice: raw figures, or cleaned of flagged votes.
+        let figures = crate::server::figures::Figures::read(store, code.clone()).await?;
+        let results = figures.map(|f| f.public().clone());
         let timeline = store.timeline(code.clone(), BASE_BUCKET).await?;
         let comments = store.latest_comments(code, COMMENTS).await?;
         let (Some(settings), Some(results), Some(timeline), Some(comments)) =

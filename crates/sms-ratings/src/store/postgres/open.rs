@@ -48,6 +48,7 @@ impl PgStore {
             pool,
             queue,
             listener,
+            detector: options.detector,
         })
     }
 

@@ -3,12 +3,14 @@
 //! it.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
 
 use super::queries::{event_by_code, events};
 use super::{connection, listen, map_err};
+use crate::flag::{Detector, Reasons};
 use crate::model::{Event, EventCode, Receipt, Submission};
 use crate::store::queue::{BatchResult, Batches, Commit};
 use crate::store::rows::EVENTS_BY_NUMBER_SQL;
@@ -26,6 +28,7 @@ pub(super) fn spawn(pool: &Pool, batches: Batches, options: &Options) {
         let worker = Worker {
             pool: pool.clone(),
             deadline: options.busy_timeout * 2,
+            detector: options.detector.clone(),
         };
         tokio::spawn(batches.clone().run(options.max_batch, worker));
     }
@@ -36,23 +39,31 @@ pub(super) fn spawn(pool: &Pool, batches: Batches, options: &Options) {
 struct Worker {
     pool: Pool,
     deadline: Duration,
+    detector: Option<Arc<Detector>>,
 }
 
 impl Commit for Worker {
     const BACKEND: &'static str = "postgres";
 
     async fn commit(&mut self, batch: &[&Submission]) -> BatchResult {
-        match tokio::time::timeout(self.deadline, commit_retrying(&self.pool, batch)).await {
+        let detector = self.detector.as_deref();
+        match tokio::time::timeout(self.deadline, commit_retrying(&self.pool, detector, batch))
+            .await
+        {
             Ok(receipts) => Ok(receipts?.into_iter().map(Ok).collect()),
             Err(_) => Err(StoreError::Unavailable("commit timed out".into())),
         }
     }
 }
 
-async fn commit_retrying(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, StoreError> {
+async fn commit_retrying(
+    pool: &Pool,
+    detector: Option<&Detector>,
+    batch: &[&Submission],
+) -> Result<Vec<Receipt>, StoreError> {
     let mut attempt = 1;
     loop {
-        match commit(pool, batch).await {
+        match commit(pool, detector, batch).await {
             Err(StoreError::Conflict(why)) if attempt < ATTEMPTS => {
                 tracing::debug!(attempt, %why, "batch conflicted, retrying");
                 attempt += 1;
@@ -63,7 +74,11 @@ async fn commit_retrying(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Recei
 }
 
 /// One transaction for the whole batch: every vote in it commits, or none does.
-async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, StoreError> {
+async fn commit(
+    pool: &Pool,
+    detector: Option<&Detector>,
+    batch: &[&Submission],
+) -> Result<Vec<Receipt>, StoreError> {
     let mut client = connection(pool).await?;
     let tx = client.transaction().await.map_err(map_err)?;
     // Events may change meanwhile (another process closing one); a batch reads each once,
@@ -72,6 +87,7 @@ async fn commit(pool: &Pool, batch: &[&Submission]) -> Result<Vec<Receipt>, Stor
     let mut vtx = Cached {
         tx: PgTx(&tx),
         cache: &mut cache,
+        detector,
     };
     let receipts = apply_in_lock_order(&mut vtx, batch).await?;
     announce_votes(&tx, &receipts).await?;
@@ -136,7 +152,12 @@ impl VoteTx for PgTx<'_> {
         events(self.0, EVENTS_BY_NUMBER_SQL, &[&number]).await
     }
 
-    async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
+    async fn upsert_rating(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        flags: Reasons,
+    ) -> Result<bool, StoreError> {
         let stmt = self
             .0
             .prepare_cached(UPSERT_RATING)
@@ -155,12 +176,24 @@ impl VoteTx for PgTx<'_> {
                     &sub.idempotency_key,
                     &sub.at.millis(),
                     &sub.channel.as_str(),
+                    &flags.bits(),
                 ],
             )
             .await
             .map_err(map_err)?;
         let votes: i32 = row.try_get(0).map_err(map_err)?;
         Ok(votes > 1)
+    }
+
+    async fn add_flags(
+        &mut self,
+        event: &Event,
+        phone: &str,
+        reasons: Reasons,
+    ) -> Result<(), StoreError> {
+        super::flags::add_flags(self.0, event.id, phone, reasons)
+            .await
+            .map(drop)
     }
 
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {

@@ -38,7 +38,8 @@ impl SqliteStore {
             .spawn(move || checkpoints(&checkpointer, &stopped))
             .map_err(|e| StoreError::Unavailable(format!("cannot start checkpointer: {e}")))?;
         let (queue, batches) = queue::channel();
-        let thread = writer::spawn(conn, batches, options.max_batch, stop_checkpoints)?;
+        let detector = options.detector.clone();
+        let thread = writer::spawn(conn, batches, options.max_batch, detector, stop_checkpoints)?;
         Ok(Self {
             path,
             options,

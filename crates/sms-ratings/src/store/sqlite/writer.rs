@@ -2,12 +2,14 @@
 //! the statements a vote runs in it.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::map_err;
 use super::queries::{event_by_code, events, is_opted_out};
+use crate::flag::{Detector, Reasons};
 use crate::model::{Event, EventCode, Submission};
 use crate::store::queue::{BatchResult, Batches, Commit};
 use crate::store::rows::EVENTS_BY_NUMBER_SQL;
@@ -20,12 +22,13 @@ pub(super) fn spawn(
     mut conn: Connection,
     batches: Batches,
     max_batch: usize,
+    detector: Option<Arc<Detector>>,
     stop_checkpoints: std::sync::mpsc::Sender<()>,
 ) -> Result<JoinHandle<()>, StoreError> {
     std::thread::Builder::new()
         .name("sqlite-writer".into())
         .spawn(move || {
-            writer(&mut conn, batches, max_batch);
+            writer(&mut conn, batches, max_batch, detector);
             drop(stop_checkpoints);
             // Leave a small WAL behind: fold it into the database file.
             let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -34,7 +37,12 @@ pub(super) fn spawn(
 }
 
 /// The writer thread: commits batches until the queue is closed and empty.
-fn writer(conn: &mut Connection, batches: Batches, max_batch: usize) {
+fn writer(
+    conn: &mut Connection,
+    batches: Batches,
+    max_batch: usize,
+    detector: Option<Arc<Detector>>,
+) {
     // The queue and the shared vote logic are async; here they run on this thread only, so
     // a trivial current-thread runtime drives them (nothing inside waits on I/O or timers).
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
@@ -44,6 +52,7 @@ fn writer(conn: &mut Connection, batches: Batches, max_batch: usize) {
     let writer = Writer {
         conn,
         cache: WriterCache::default(),
+        detector,
     };
     rt.block_on(batches.run(max_batch, writer));
 }
@@ -52,13 +61,14 @@ fn writer(conn: &mut Connection, batches: Batches, max_batch: usize) {
 struct Writer<'c> {
     conn: &'c mut Connection,
     cache: WriterCache,
+    detector: Option<Arc<Detector>>,
 }
 
 impl Commit for Writer<'_> {
     const BACKEND: &'static str = "sqlite";
 
     async fn commit(&mut self, batch: &[&Submission]) -> BatchResult {
-        commit(self.conn, &mut self.cache, batch).await
+        commit(self.conn, &mut self.cache, self.detector.as_deref(), batch).await
     }
 }
 
@@ -91,6 +101,7 @@ impl WriterCache {
 async fn commit(
     conn: &mut Connection,
     cache: &mut WriterCache,
+    detector: Option<&Detector>,
     batch: &[&Submission],
 ) -> BatchResult {
     let tx = conn
@@ -102,6 +113,7 @@ async fn commit(
         let mut vtx = Cached {
             tx: SqliteTx(&tx),
             cache: &mut cache.events,
+            detector,
         };
         for submission in batch {
             match apply(&mut vtx, submission).await {
@@ -112,7 +124,7 @@ async fn commit(
     }
     if results.len() < batch.len() {
         drop(tx); // rolls back
-        return commit_isolated(conn, cache, batch).await;
+        return commit_isolated(conn, cache, detector, batch).await;
     }
     sync(tx)?;
     Ok(results.into_iter().collect())
@@ -121,6 +133,7 @@ async fn commit(
 async fn commit_isolated(
     conn: &mut Connection,
     cache: &mut WriterCache,
+    detector: Option<&Detector>,
     batch: &[&Submission],
 ) -> BatchResult {
     let mut tx = conn
@@ -132,6 +145,7 @@ async fn commit_isolated(
         let mut vtx = Cached {
             tx: SqliteTx(&sp),
             cache: &mut cache.events,
+            detector,
         };
         let result = apply(&mut vtx, submission).await;
         if result.is_ok() {
@@ -174,7 +188,12 @@ impl VoteTx for SqliteTx<'_> {
         events(self.0, EVENTS_BY_NUMBER_SQL, [number])
     }
 
-    async fn upsert_rating(&mut self, event: &Event, sub: &Submission) -> Result<bool, StoreError> {
+    async fn upsert_rating(
+        &mut self,
+        event: &Event,
+        sub: &Submission,
+        flags: Reasons,
+    ) -> Result<bool, StoreError> {
         let votes: i64 = self
             .0
             .prepare_cached(UPSERT_RATING)
@@ -187,12 +206,22 @@ impl VoteTx for SqliteTx<'_> {
                     sub.vote.comment,
                     sub.idempotency_key,
                     sub.at.millis(),
-                    sub.channel.as_str()
+                    sub.channel.as_str(),
+                    flags.bits()
                 ],
                 |r| r.get(0),
             )
             .map_err(map_err)?;
         Ok(votes > 1)
+    }
+
+    async fn add_flags(
+        &mut self,
+        event: &Event,
+        phone: &str,
+        reasons: Reasons,
+    ) -> Result<(), StoreError> {
+        super::flags::add_flags(self.0, event.id, phone, reasons).map(drop)
     }
 
     async fn save_reply(&mut self, sub: &Submission, reply: &str) -> Result<(), StoreError> {
