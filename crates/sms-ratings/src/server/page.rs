@@ -13,6 +13,8 @@
 //! | `POST /events/{code}/share` | basic + CSRF | `action=new\|revoke` (the audience link) |
 //! | `POST /events/{code}/comments` | basic + CSRF | `id=…&action=hide\|unhide` |
 //! | `POST /events/{code}/reset` | basic + CSRF | `confirm={code}`: removes every vote |
+//! | `POST /events/{code}/figures` | basic + CSRF | `public=raw\|cleaned`, `exclude=REASON` (repeated): what the projector and the audience link show, recorded |
+//! | `POST /events/{code}/votes` | basic + CSRF | `id={MessageSid}&action=in\|out\|auto`: a flagged vote counted or set aside by hand, or back to its flags, recorded |
 //! | `GET /events/{code}` | basic | the projector page (add `?transport=poll` to skip SSE) |
 //! | `GET /events/{code}/live` | basic | server-sent events: a `snapshot` on connect and after each change |
 //! | `GET /api/events/{code}/snapshot` | basic | the same snapshot as JSON (the page's polling fallback) |

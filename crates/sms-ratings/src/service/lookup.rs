@@ -102,7 +102,7 @@ impl Ratings {
             .client
             .line_type(phone)
             .await
-            .inspect_err(|e| tracing::warn!(phone = %masked, error = %e, "lookup failed"))
+            .inspect_err(|e| tracing::warn!(phone = %masked, error = %log_safe(e), "lookup failed"))
             .ok()?;
         let line_type = answer
             .line_type_intelligence
@@ -116,5 +116,15 @@ impl Ratings {
             tracing::warn!(phone = %masked, error = %e, "line type not kept");
         }
         Some(line_type)
+    }
+}
+
+/// A Lookup failure as the log may say it: its status and Twilio's code, never the URL or
+/// Twilio's message, which hold the number.
+fn log_safe(e: &twilio_api::ApiError) -> String {
+    match e.twilio() {
+        Some(t) => format!("HTTP {} (Twilio error {:?})", t.status, t.code),
+        None if matches!(e, twilio_api::ApiError::Transport(_)) => "cannot reach Twilio".into(),
+        None => "unexpected answer".into(),
     }
 }

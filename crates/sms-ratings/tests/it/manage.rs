@@ -382,6 +382,8 @@ const ROUTES: &[(&str, &[(&str, &str)])] = &[
         "/events/CSRF/comments",
         &[("id", "SM1"), ("action", "hide")],
     ),
+    ("/events/CSRF/figures", &[("public", "cleaned")]),
+    ("/events/CSRF/votes", &[("id", "SM1"), ("action", "out")]),
     ("/events/CSRF/reset", &[("confirm", "CSRF")]),
     ("/events/CSRF/embed", &[("origins", "https://evil.example")]),
 ];
@@ -390,11 +392,12 @@ const ROUTES: &[(&str, &[(&str, &str)])] = &[
 async fn state_of(s: &TestServer) -> String {
     let code = || "CSRF".parse().unwrap();
     format!(
-        "{:?} {:?} {:?} {:?}",
+        "{:?} {:?} {:?} {:?} {:?}",
         s.store.events().await.unwrap(),
         s.store.event_settings(code()).await.unwrap(),
         s.store.ratings(code()).await.unwrap(),
         s.store.results(code()).await.unwrap().map(|r| r.count),
+        s.store.flag_review(code()).await.unwrap(),
     )
 }
 
