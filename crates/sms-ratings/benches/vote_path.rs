@@ -55,6 +55,7 @@ async fn run(detector: Option<Arc<sms_ratings::flag::Detector>>, n: u32) {
             number: Some("+15005550006".into()),
             opens: None,
             closes: None,
+            time_zone: None,
         })
         .await
         .unwrap();
