@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod agenda;
 pub mod cli;
 pub mod embed;
 pub mod export;

@@ -8,6 +8,7 @@
 )]
 
 mod acme;
+mod agenda;
 mod browser;
 mod e2e;
 mod export;
