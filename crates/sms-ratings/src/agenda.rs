@@ -116,7 +116,16 @@ pub struct Agenda {
     pub format: Format,
     /// The talks.
     pub talks: Vec<Talk>,
-    /// The conference's time zone as the file names it (schedule JSON/XML), if it does.
+    /// The conference as the file names it (schedule JSON/XML), if it does.
+    pub about: About,
+}
+
+/// What a schedule file says of its conference.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About {
+    /// Its short name (frab/pretalx `acronym`).
+    pub acronym: Option<String>,
+    /// Its time zone (IANA name).
     pub zone_name: Option<String>,
 }
 
@@ -178,17 +187,17 @@ pub enum AgendaError {
 pub fn parse(bytes: &[u8], zone: &TimeZone) -> Result<Agenda, AgendaError> {
     let text = as_text(bytes)?;
     let format = detect(text).ok_or(AgendaError::UnknownFormat)?;
-    let (drafts, zone_name) = match format {
+    let (drafts, about) = match format {
         Format::ScheduleJson => schedule_json::read(text, zone)?,
         Format::ScheduleXml => schedule_xml::read(text, zone)?,
-        Format::ICalendar => (ical::read(text, zone)?, None),
-        Format::Csv => (csv::read(text, zone)?, None),
+        Format::ICalendar => (ical::read(text, zone)?, About::default()),
+        Format::Csv => (csv::read(text, zone)?, About::default()),
     };
     let talks = finish(format, drafts)?;
     Ok(Agenda {
         format,
         talks,
-        zone_name,
+        about,
     })
 }
 

@@ -3,6 +3,8 @@
 
 pub mod agenda;
 pub mod cli;
+pub mod clock;
+pub mod conference;
 pub mod embed;
 pub mod export;
 pub mod keyword;

@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod conference;
 pub mod organiser;
 pub mod votes;
 
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::clock::Clock;
 use crate::model::{EventRef, Rating};
 use crate::store::{Change, Store};
 
@@ -59,6 +61,7 @@ pub struct Ratings {
     store: Arc<dyn Store>,
     notify: broadcast::Sender<RatingNotice>,
     changes: broadcast::Sender<Change>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Ratings {
@@ -68,13 +71,24 @@ impl std::fmt::Debug for Ratings {
 }
 
 impl Ratings {
-    /// A service over `store`.
+    /// A service over `store`, on the system clock.
     pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_clock(store, Clock::system())
+    }
+
+    /// A service over `store` whose votes and vote windows go by `clock`.
+    pub fn with_clock(store: Arc<dyn Store>, clock: Clock) -> Self {
         Self {
             store,
             notify: broadcast::channel(NOTIFY_BACKLOG).0,
             changes: broadcast::channel(NOTIFY_BACKLOG).0,
+            clock,
         }
+    }
+
+    /// The service's clock (pages show what is open by it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The store, for reads (pages, the API, health). Writes go through the service's

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
-use super::{Draft, Format, when};
+use super::{About, Draft, Format, when};
 use crate::agenda::{AgendaError, check, talk_error};
 use crate::model::Timestamp;
 
@@ -23,6 +23,8 @@ struct Schedule {
 
 #[derive(Deserialize)]
 struct Conference {
+    #[serde(default)]
+    acronym: Option<String>,
     #[serde(default)]
     time_zone_name: Option<String>,
     days: Vec<Day>,
@@ -61,10 +63,7 @@ struct Person {
 }
 
 /// Reads the talks of a schedule JSON, and the conference's zone name.
-pub(crate) fn read(
-    text: &str,
-    zone: &TimeZone,
-) -> Result<(Vec<Draft>, Option<String>), AgendaError> {
+pub(crate) fn read(text: &str, zone: &TimeZone) -> Result<(Vec<Draft>, About), AgendaError> {
     let root: Root = serde_json::from_str(text).map_err(|e| AgendaError::Syntax {
         format: Format::ScheduleJson,
         line: e.line(),
@@ -79,7 +78,11 @@ pub(crate) fn read(
             }
         }
     }
-    Ok((drafts, conference.time_zone_name))
+    let about = About {
+        acronym: conference.acronym,
+        zone_name: conference.time_zone_name,
+    };
+    Ok((drafts, about))
 }
 
 /// One event as a talk.

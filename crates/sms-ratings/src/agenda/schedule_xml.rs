@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use quick_xml::events::Event as XmlEvent;
 use serde::Deserialize;
 
-use super::{Draft, Format, when};
+use super::{About, Draft, Format, when};
 use crate::agenda::{AgendaError, check, line_of, talk_error};
 use crate::model::Timestamp;
 
@@ -21,6 +21,8 @@ struct Schedule {
 
 #[derive(Deserialize)]
 struct Conference {
+    #[serde(default)]
+    acronym: Option<String>,
     #[serde(default)]
     time_zone_name: Option<String>,
 }
@@ -72,15 +74,18 @@ struct Person {
 }
 
 /// Reads the talks of a schedule XML, and the conference's zone name.
-pub(crate) fn read(
-    text: &str,
-    zone: &TimeZone,
-) -> Result<(Vec<Draft>, Option<String>), AgendaError> {
+pub(crate) fn read(text: &str, zone: &TimeZone) -> Result<(Vec<Draft>, About), AgendaError> {
     well_formed(text)?;
     let schedule: Schedule = quick_xml::de::from_str(text)
         .map_err(|e| talk_error(Format::ScheduleXml, "<schedule>", e.to_string()))?;
-    let zone_name = schedule.conference.and_then(|c| c.time_zone_name);
-    let named = zone_name.as_deref().and_then(|n| TimeZone::get(n).ok());
+    let about = schedule.conference.map_or_else(About::default, |c| About {
+        acronym: c.acronym,
+        zone_name: c.time_zone_name,
+    });
+    let named = about
+        .zone_name
+        .as_deref()
+        .and_then(|n| TimeZone::get(n).ok());
     let zone = named.as_ref().unwrap_or(zone);
     let mut drafts = Vec::new();
     for day in schedule.days {
@@ -90,7 +95,7 @@ pub(crate) fn read(
             }
         }
     }
-    Ok((drafts, zone_name))
+    Ok((drafts, about))
 }
 
 /// Reads the whole document once for its syntax, so an error names its line (the serde

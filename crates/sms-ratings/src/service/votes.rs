@@ -4,7 +4,7 @@ use twilio_webhook::payload::{self, IncomingMessage};
 
 use super::{RatingNotice, Ratings};
 use crate::keyword::{Keyword, classify};
-use crate::model::{CallerId, Channel, EventRef, Outcome, Rating, Submission, Timestamp, Vote};
+use crate::model::{CallerId, Channel, EventRef, Outcome, Rating, Submission, Vote};
 use crate::parse::{Text, parse};
 use crate::reply::{self, HELP};
 use crate::store::{Decision, StoreError, decide_by_number};
@@ -30,6 +30,8 @@ pub enum Handled {
     UnknownEvent,
     /// No code, and the number does not serve exactly one open event.
     NeedCode,
+    /// No code, to a room's number between two talks' vote windows.
+    BetweenTalks,
     /// Not a vote: the help text.
     Help,
     /// Not a vote, from a number that opted out: nothing is sent.
@@ -50,6 +52,7 @@ impl Handled {
             Self::NotOpen => "not_open",
             Self::UnknownEvent => "unknown_event",
             Self::NeedCode => "need_code",
+            Self::BetweenTalks => "between_talks",
             Self::Help => "help",
             Self::HelpOptedOut => "help_opted_out",
             Self::Keyword(keyword) => keyword.label(),
@@ -67,6 +70,7 @@ impl Handled {
             Some(Outcome::NotYetOpen(..)) => Self::NotOpen,
             Some(Outcome::UnknownEvent(_)) => Self::UnknownEvent,
             Some(Outcome::NeedCode(_)) => Self::NeedCode,
+            Some(Outcome::BetweenTalks { .. }) => Self::BetweenTalks,
         }
     }
 }
@@ -128,7 +132,7 @@ impl Ratings {
                 // Once per MessageSid, durably: a replay long after (the request replay guard
                 // forgot it) must not undo a later START or STOP.
                 self.store
-                    .set_opted_out(sms.message_sid, phone, opted_out, Timestamp::now())
+                    .set_opted_out(sms.message_sid, phone, opted_out, self.clock.now())
                     .await?;
             }
             return Ok(Reply::silent(Handled::Keyword(keyword)));
@@ -147,7 +151,7 @@ impl Ratings {
             phone: phone.clone(),
             to: number_of(&sms.to).to_owned(),
             vote,
-            at: Timestamp::now(),
+            at: self.clock.now(),
             channel,
             caller: CallerId::Trusted,
         };
@@ -170,7 +174,7 @@ impl Ratings {
             .into_iter()
             .filter(|e| e.number.as_deref() == Some(to))
             .collect();
-        Ok(match decide_by_number(serving, Timestamp::now()) {
+        Ok(match decide_by_number(serving, self.clock.now()) {
             Decision::Count(event) => Greeting::Rate(EventRef::from(&event)),
             Decision::Answer(outcome) => Greeting::Say(reply::speak(&outcome)),
         })
@@ -198,7 +202,7 @@ impl Ratings {
                 rating,
                 comment: String::new(),
             },
-            at: Timestamp::now(),
+            at: self.clock.now(),
             channel: Channel::Voice,
             caller,
         };

@@ -34,7 +34,8 @@ fn pretalx_schedule_json() {
     let agenda = agenda::parse(&fixture("pretalx-democon.json"), &zone()).unwrap();
     assert_eq!(agenda.format, Format::ScheduleJson);
     assert_eq!(agenda.talks.len(), 12);
-    assert_eq!(agenda.zone_name.as_deref(), Some("UTC"));
+    assert_eq!(agenda.about.zone_name.as_deref(), Some("UTC"));
+    assert_eq!(agenda.about.acronym.as_deref(), Some("democon"));
     let t = find(&agenda.talks, "Focused 5thgeneration hardware");
     assert_eq!(t.source_id, "8079583e-8321-506c-95af-fd2903a5f075");
     assert_eq!(t.room, "Gray Room");
@@ -48,7 +49,7 @@ fn pretalx_schedule_json() {
 fn frab_schedule_json() {
     let agenda = agenda::parse(&fixture("frab-camp2019.json"), &zone()).unwrap();
     assert_eq!(agenda.talks.len(), 6);
-    assert_eq!(agenda.zone_name.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(agenda.about.zone_name.as_deref(), Some("Europe/Berlin"));
     let t = find(&agenda.talks, "Opening Ceremony");
     assert_eq!(t.source_id, "a0a0fcfe-b7fb-46e3-84b6-97a5406016b4");
     assert_eq!(t.room, "Curie");
@@ -62,6 +63,7 @@ fn frab_schedule_xml() {
     let agenda = agenda::parse(&fixture("frab-31c3.xml"), &zone()).unwrap();
     assert_eq!(agenda.format, Format::ScheduleXml);
     assert_eq!(agenda.talks.len(), 6);
+    assert_eq!(agenda.about.acronym.as_deref(), Some("31c3"));
     let t = find(&agenda.talks, "31C3 Opening Event");
     assert_eq!(t.source_id, "29aecfd7-2e44-4f49-ab86-29b5e0877325");
     assert_eq!(t.room, "Saal 1");

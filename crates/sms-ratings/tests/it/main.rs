@@ -10,6 +10,7 @@
 mod acme;
 mod agenda;
 mod browser;
+mod conference;
 mod e2e;
 mod export;
 mod hidden;
