@@ -20,6 +20,7 @@ mod login;
 mod manage;
 mod outage;
 mod page;
+mod rooms;
 mod screens;
 mod secrets;
 mod serve_cli;

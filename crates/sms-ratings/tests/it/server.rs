@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use reqwest::StatusCode;
+use sms_ratings::clock::Clock;
 use sms_ratings::server::{App, Config};
 use sms_ratings::service::Ratings;
 use sms_ratings::store::{self, Options, Store};
@@ -39,10 +40,24 @@ impl TestServer {
         Self::start_full(location, Options::default(), configure).await
     }
 
+    /// A server whose service goes by `clock` (vote windows a test opens and closes).
+    pub async fn start_clocked(location: &str, clock: Clock) -> Self {
+        Self::start_full_clocked(location, Options::default(), |c| c, clock).await
+    }
+
     async fn start_full(
         location: &str,
         options: Options,
         configure: impl FnOnce(Config) -> Config,
+    ) -> Self {
+        Self::start_full_clocked(location, options, configure, Clock::system()).await
+    }
+
+    async fn start_full_clocked(
+        location: &str,
+        options: Options,
+        configure: impl FnOnce(Config) -> Config,
+        clock: Clock,
     ) -> Self {
         let store = store::open_with(location, options).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -52,7 +67,7 @@ impl TestServer {
                 .unwrap()
                 .admin(twilio_webhook::BasicAuth::new(ADMIN.0, ADMIN.1).unwrap()),
         );
-        let ratings = Ratings::new(Arc::clone(&store));
+        let ratings = Ratings::with_clock(Arc::clone(&store), clock);
         let app = App::new(ratings.clone(), config);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(sms_ratings::server::run(listener, app, async {

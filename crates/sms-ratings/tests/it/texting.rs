@@ -14,7 +14,7 @@ use crate::support::TestDb;
 const EMPTY: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#;
 
 /// Posts `params` to `path` (query included) signed as Twilio signs; status and body.
-async fn signed(s: &TestServer, path: &str, params: &[(&str, &str)]) -> (StatusCode, String) {
+pub async fn signed(s: &TestServer, path: &str, params: &[(&str, &str)]) -> (StatusCode, String) {
     let url = format!("{}{path}", s.base);
     let signature = Key::auth_token("test", TOKEN)
         .unwrap()
