@@ -41,6 +41,18 @@ pub(super) enum Agenda {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print every talk's private results link for its speakers, as CSV (code, title,
+    /// speakers, room, start, link), giving a link to each talk that has none. A link shows
+    /// its talk's results and visible comments, no phone numbers; revoke it on the talk's
+    /// manage page.
+    Links {
+        /// The address the server is reached at, e.g. https://ratings.example.com.
+        #[arg(long, env = "PUBLIC_URL")]
+        public_url: String,
+        /// The conference [default: the only one].
+        #[arg(long)]
+        conference: Option<ConferenceCode>,
+    },
 }
 
 /// The `rooms` subcommands.
@@ -71,14 +83,27 @@ pub(super) async fn agenda(
     region: Option<Region>,
     command: Agenda,
 ) -> Result<(), CliError> {
-    let Agenda::Import {
-        file,
-        conference,
-        time_zone,
-        opens_before_end,
-        closes_after_end,
-        dry_run,
-    } = command;
+    let (file, conference, time_zone, opens_before_end, closes_after_end, dry_run) = match command {
+        Agenda::Import {
+            file,
+            conference,
+            time_zone,
+            opens_before_end,
+            closes_after_end,
+            dry_run,
+        } => (
+            file,
+            conference,
+            time_zone,
+            opens_before_end,
+            closes_after_end,
+            dry_run,
+        ),
+        Agenda::Links {
+            public_url,
+            conference,
+        } => return links(database, &public_url, conference).await,
+    };
     let bytes = std::fs::read(&file)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
     let ratings = open(database).await?;
@@ -96,6 +121,43 @@ pub(super) async fn agenda(
     ratings.close().await;
     let report = result.map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
     print!("{}", describe(&report));
+    Ok(())
+}
+
+/// Prints the speaker links as CSV.
+async fn links(
+    database: Option<String>,
+    public_url: &str,
+    conference: Option<ConferenceCode>,
+) -> Result<(), CliError> {
+    let ratings = open(database).await?;
+    let result = async {
+        let conference = ratings.conference_or_only(conference).await?;
+        ratings
+            .speaker_links(conference, crate::server::new_token)
+            .await
+    }
+    .await;
+    ratings.close().await;
+    let links = result.map_err(|e| CliError::Usage(e.to_string()))?;
+    let base = public_url.trim_end_matches('/');
+    let mut out = csv::Writer::from_writer(std::io::stdout());
+    let io = |e: csv::Error| CliError::Usage(format!("cannot write the CSV: {e}"));
+    out.write_record(["code", "title", "speakers", "room", "start", "link"])
+        .map_err(io)?;
+    for link in links {
+        let t = &link.talk;
+        out.write_record([
+            t.code.as_str(),
+            &t.title,
+            &t.speakers.join("; "),
+            &t.room,
+            &t.start.rfc3339(),
+            &format!("{base}/p/{}", link.token),
+        ])
+        .map_err(io)?;
+    }
+    out.flush()?;
     Ok(())
 }
 

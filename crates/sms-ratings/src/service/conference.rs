@@ -12,7 +12,7 @@ use crate::conference::{
     self, Conference, ConferenceCode, ImportError, ImportPlan, Overrides, Room, StoredTalk, Windows,
 };
 use crate::phone::{self, Region};
-use crate::store::{AgendaWrite, StoreError, TalkWrite};
+use crate::store::{AgendaWrite, EventChange, StoreError, TalkWrite};
 
 /// An agenda import as asked for.
 #[derive(Debug, Clone, Default)]
@@ -228,6 +228,49 @@ impl Ratings {
     /// A conference's rooms and their numbers.
     pub async fn rooms(&self, code: ConferenceCode) -> Result<Vec<Room>, ConferenceError> {
         Ok(self.store.rooms(code).await?)
+    }
+}
+
+/// A talk's private results link for its speakers (its share link: read-only results and
+/// visible comments, no phone numbers, no other talk; revoked from its manage page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpeakerLink {
+    /// The talk.
+    pub talk: StoredTalk,
+    /// The link's token: the page is `/p/{token}`.
+    pub token: String,
+}
+
+impl Ratings {
+    /// Every talk's speaker link (cancelled talks left out), giving a link to each talk that
+    /// has none with a token from `new_token` (32 random bytes, base64url).
+    pub async fn speaker_links(
+        &self,
+        conference: ConferenceCode,
+        new_token: impl Fn() -> Option<String>,
+    ) -> Result<Vec<SpeakerLink>, ConferenceError> {
+        let talks = self.store.talks(conference).await?;
+        let mut links = Vec::with_capacity(talks.len());
+        for talk in talks.into_iter().filter(|t| !t.cancelled) {
+            let existing = self
+                .store
+                .event_settings(talk.code.clone())
+                .await?
+                .and_then(|s| s.share_token);
+            let token = match existing {
+                Some(token) => token,
+                None => {
+                    let token = new_token().ok_or_else(|| {
+                        StoreError::Unavailable("no randomness for a link token".into())
+                    })?;
+                    self.change_event(talk.code.clone(), EventChange::Share(Some(token.clone())))
+                        .await?;
+                    token
+                }
+            };
+            links.push(SpeakerLink { talk, token });
+        }
+        Ok(links)
     }
 }
 

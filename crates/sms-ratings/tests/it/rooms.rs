@@ -2,9 +2,13 @@
 //! rooms, three talks each; texts and calls to a room's number count for the talk whose vote
 //! window is open, codes work across rooms, between windows the reply says what is next.
 
+use std::sync::atomic::Ordering;
+
 use sms_ratings::clock::Clock;
+use sms_ratings::conference::ConferenceCode;
 use sms_ratings::model::Timestamp;
 use sms_ratings::service::conference::AgendaImport;
+use sms_ratings::store::EventChange;
 
 use crate::both_backends;
 use crate::server::TestServer;
@@ -142,3 +146,65 @@ async fn two_rooms_three_talks(db: TestDb) {
     s.stop().await;
 }
 both_backends!(rooms_route_by_time, two_rooms_three_talks);
+
+async fn speaker_links_show_their_talk_only(db: TestDb) {
+    let clock = Clock::manual(at("10:25"));
+    let s = TestServer::start_clocked(&db.location, clock.clone()).await;
+    let conference: ConferenceCode = "RUSTDAY".parse().unwrap();
+    s.ratings
+        .import_agenda(AgendaImport {
+            conference: Some(conference.clone()),
+            file: AGENDA.as_bytes().to_vec(),
+            time_zone: Some("Europe/Amsterdam".into()),
+            ..AgendaImport::default()
+        })
+        .await
+        .unwrap();
+    text(&s, "SMs1", "+14155550101", HALL_A, "5 loved the examples").await;
+    clock.set(at("10:40"));
+    text(&s, "SMs2", "+14155550102", HALL_B, "2 too fast for me").await;
+    let n = std::sync::atomic::AtomicU32::new(0);
+    let token = || Some(format!("{:0>43}", n.fetch_add(1, Ordering::Relaxed)));
+    let links = s
+        .ratings
+        .speaker_links(conference.clone(), token)
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 6);
+    let async_link = links
+        .iter()
+        .find(|l| l.talk.code.as_str() == "ASYNC")
+        .unwrap();
+    assert_eq!(async_link.talk.speakers, ["Ann Lee"]);
+    let page = s.get(&format!("/p/{}", async_link.token)).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Async in practice") && page.contains("loved the examples"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("too fast") && !page.contains("Embedded Rust"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("4155550101") && !page.contains("+1415"),
+        "{page}"
+    );
+    // Asking again keeps the links; revoking one ends it.
+    let again = s.ratings.speaker_links(conference, || None).await.unwrap();
+    assert_eq!(
+        again.iter().map(|l| &l.token).collect::<Vec<_>>(),
+        links.iter().map(|l| &l.token).collect::<Vec<_>>()
+    );
+    s.ratings
+        .change_event("ASYNC".parse().unwrap(), EventChange::Share(None))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get(&format!("/p/{}", async_link.token)).await.status(),
+        404
+    );
+    s.stop().await;
+}
+both_backends!(rooms_speaker_links, speaker_links_show_their_talk_only);
