@@ -68,21 +68,24 @@ fn import(c: &mut Criterion) {
         b.iter(|| agenda::parse(black_box(csv.as_bytes()), &jiff::tz::TimeZone::UTC).unwrap())
     });
     group.bench_function("200_talks_10_rooms", |b| {
-        b.iter_with_setup(|| tempfile::tempdir().unwrap(), |dir| {
-            rt.block_on(async {
-                let ratings = service(&dir, Clock::system()).await;
-                let report = ratings
-                    .import_agenda(AgendaImport {
-                        conference: Some("BENCH".parse().unwrap()),
-                        file: csv.clone().into_bytes(),
-                        ..AgendaImport::default()
-                    })
-                    .await
-                    .unwrap();
-                assert_eq!(report.plan.added.len(), 200);
-                ratings.close().await;
-            });
-        })
+        b.iter_with_setup(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                rt.block_on(async {
+                    let ratings = service(&dir, Clock::system()).await;
+                    let report = ratings
+                        .import_agenda(AgendaImport {
+                            conference: Some("BENCH".parse().unwrap()),
+                            file: csv.clone().into_bytes(),
+                            ..AgendaImport::default()
+                        })
+                        .await
+                        .unwrap();
+                    assert_eq!(report.plan.added.len(), 200);
+                    ratings.close().await;
+                });
+            },
+        )
     });
     group.finish();
 }

@@ -15,7 +15,7 @@ use crate::store::conference::{
 impl PgStore {
     pub(super) async fn conference_codes(&self) -> Result<Vec<ConferenceCode>, StoreError> {
         let client = connection(&self.pool).await?;
-        all(&client, CONFERENCES_SQL, &[], |r| conference_code(r)).await
+        all(&client, CONFERENCES_SQL, &[], conference_code).await
     }
 
     pub(super) async fn conference_settings(
@@ -34,7 +34,7 @@ impl PgStore {
         code: ConferenceCode,
     ) -> Result<Vec<StoredTalk>, StoreError> {
         let client = connection(&self.pool).await?;
-        all(&client, TALKS_SQL, &[&code.as_str()], |r| talk(r)).await
+        all(&client, TALKS_SQL, &[&code.as_str()], talk).await
     }
 
     pub(super) async fn write_agenda(&self, write: AgendaWrite) -> Result<(), StoreError> {
@@ -146,6 +146,6 @@ impl PgStore {
         conference: ConferenceCode,
     ) -> Result<Vec<Room>, StoreError> {
         let client = connection(&self.pool).await?;
-        all(&client, ROOMS_SQL, &[&conference.as_str()], |r| room(r)).await
+        all(&client, ROOMS_SQL, &[&conference.as_str()], room).await
     }
 }
