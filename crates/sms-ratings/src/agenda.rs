@@ -84,6 +84,33 @@ pub(crate) struct Draft {
     pub(crate) at: String,
 }
 
+impl Draft {
+    /// A talk of a frab-shaped schedule (JSON or XML), `length` milliseconds from `start`,
+    /// checked: the source's stable id, where it was read, title, speakers, room.
+    pub(crate) fn scheduled(
+        format: Format,
+        source_id: String,
+        at: String,
+        (title, speakers, room): (&str, Vec<String>, &str),
+        start: Timestamp,
+        length: i64,
+    ) -> Result<Self, AgendaError> {
+        let draft = Self {
+            source_id,
+            code: None,
+            title: title.trim().to_owned(),
+            speakers,
+            room: room.trim().to_owned(),
+            start,
+            end: Timestamp::from_millis(start.millis().saturating_add(length)),
+            number: None,
+            at,
+        };
+        check(format, &draft)?;
+        Ok(draft)
+    }
+}
+
 /// The format an agenda was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -8,8 +8,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use super::{About, Draft, Format, when};
-use crate::agenda::{AgendaError, check, talk_error};
-use crate::model::Timestamp;
+use crate::agenda::{AgendaError, talk_error};
 
 #[derive(Deserialize)]
 struct Root {
@@ -103,27 +102,20 @@ fn talk(event: Event, room: &str, zone: &TimeZone) -> Result<Draft, AgendaError>
     let error = |e: String| talk_error(Format::ScheduleJson, &at, e);
     let start = when::instant(&event.date, zone).map_err(|e| error(format!("date: {e}")))?;
     let length = when::duration(&event.duration).map_err(|e| error(format!("duration: {e}")))?;
-    let draft = Draft {
-        source_id: id,
-        code: None,
-        title: event.title.trim().to_owned(),
-        speakers: event
-            .persons
-            .into_iter()
-            .filter_map(Person::into_name)
-            .collect(),
-        room: event
-            .room
-            .unwrap_or_else(|| room.to_owned())
-            .trim()
-            .to_owned(),
-        start,
-        end: Timestamp::from_millis(start.millis().saturating_add(length)),
-        number: None,
+    let speakers = event
+        .persons
+        .into_iter()
+        .filter_map(Person::into_name)
+        .collect();
+    let room = event.room.unwrap_or_else(|| room.to_owned());
+    Draft::scheduled(
+        Format::ScheduleJson,
+        id,
         at,
-    };
-    check(Format::ScheduleJson, &draft)?;
-    Ok(draft)
+        (&event.title, speakers, &room),
+        start,
+        length,
+    )
 }
 
 impl Person {

@@ -8,7 +8,7 @@ use quick_xml::events::Event as XmlEvent;
 use serde::Deserialize;
 
 use super::{About, Draft, Format, when};
-use crate::agenda::{AgendaError, check, line_of, talk_error};
+use crate::agenda::{AgendaError, line_of, talk_error};
 use crate::model::Timestamp;
 
 #[derive(Deserialize)]
@@ -139,25 +139,22 @@ fn talk(event: Event, day: &str, room: &str, zone: &TimeZone) -> Result<Draft, A
     }
     .map_err(|e| error(format!("start: {e}")))?;
     let length = when::duration(&event.duration).map_err(|e| error(format!("<duration>: {e}")))?;
-    let draft = Draft {
-        source_id: id,
-        code: None,
-        title: event.title.trim().to_owned(),
-        speakers: event
-            .persons
-            .list
-            .into_iter()
-            .map(|p| p.name.trim().to_owned())
-            .filter(|n| !n.is_empty())
-            .collect(),
-        room: event.room.as_deref().unwrap_or(room).trim().to_owned(),
-        start,
-        end: Timestamp::from_millis(start.millis().saturating_add(length)),
-        number: None,
+    let speakers = event
+        .persons
+        .list
+        .into_iter()
+        .map(|p| p.name.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let room = event.room.as_deref().unwrap_or(room);
+    Draft::scheduled(
+        Format::ScheduleXml,
+        id,
         at,
-    };
-    check(Format::ScheduleXml, &draft)?;
-    Ok(draft)
+        (&event.title, speakers, room),
+        start,
+        length,
+    )
 }
 
 /// A `<start>` (`HH:MM`) on the day's date, in the conference's zone.

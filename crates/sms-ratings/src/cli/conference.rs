@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use super::CliError;
 use crate::conference::ConferenceCode;
@@ -19,28 +19,7 @@ pub(super) enum Agenda {
     /// Import a conference's agenda: pretalx/frab schedule.json or schedule.xml, an .ics
     /// file, or CSV (code,title,speakers,room,start,end[,number]). Each talk becomes an
     /// event; importing again updates them (added / changed / unchanged / cancelled).
-    Import {
-        /// The agenda file.
-        file: PathBuf,
-        /// The conference's code [default: the file's acronym].
-        #[arg(long)]
-        conference: Option<ConferenceCode>,
-        /// The conference's time zone (IANA, e.g. Europe/Amsterdam): CSV times without an
-        /// offset are in it [default: as before, else the file's, else UTC].
-        #[arg(long)]
-        time_zone: Option<String>,
-        /// A talk's vote window opens this long before its scheduled end [default: as
-        /// before, else 10m].
-        #[arg(long, value_parser = humantime::parse_duration)]
-        opens_before_end: Option<Duration>,
-        /// A talk's vote window closes this long after its scheduled end [default: as
-        /// before, else 20m].
-        #[arg(long, value_parser = humantime::parse_duration)]
-        closes_after_end: Option<Duration>,
-        /// Show what would change; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Import(ImportArgs),
     /// Print every talk's private results link for its speakers, as CSV (code, title,
     /// speakers, room, start, link), giving a link to each talk that has none. A link shows
     /// its talk's results and visible comments, no phone numbers; revoke it on the talk's
@@ -53,6 +32,31 @@ pub(super) enum Agenda {
         #[arg(long)]
         conference: Option<ConferenceCode>,
     },
+}
+
+/// The arguments of `agenda import`.
+#[derive(Debug, Args)]
+pub(super) struct ImportArgs {
+    /// The agenda file.
+    file: PathBuf,
+    /// The conference's code [default: the file's acronym].
+    #[arg(long)]
+    conference: Option<ConferenceCode>,
+    /// The conference's time zone (IANA, e.g. Europe/Amsterdam): CSV times without an
+    /// offset are in it [default: as before, else the file's, else UTC].
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// A talk's vote window opens this long before its scheduled end [default: as before,
+    /// else 10m].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    opens_before_end: Option<Duration>,
+    /// A talk's vote window closes this long after its scheduled end [default: as before,
+    /// else 20m].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    closes_after_end: Option<Duration>,
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// The `rooms` subcommands.
@@ -83,39 +87,26 @@ pub(super) async fn agenda(
     region: Option<Region>,
     command: Agenda,
 ) -> Result<(), CliError> {
-    let (file, conference, time_zone, opens_before_end, closes_after_end, dry_run) = match command {
-        Agenda::Import {
-            file,
-            conference,
-            time_zone,
-            opens_before_end,
-            closes_after_end,
-            dry_run,
-        } => (
-            file,
-            conference,
-            time_zone,
-            opens_before_end,
-            closes_after_end,
-            dry_run,
-        ),
+    let args = match command {
+        Agenda::Import(args) => args,
         Agenda::Links {
             public_url,
             conference,
         } => return links(database, &public_url, conference).await,
     };
+    let file = args.file;
     let bytes = std::fs::read(&file)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
     let ratings = open(database).await?;
     let result = ratings
         .import_agenda(AgendaImport {
-            conference,
+            conference: args.conference,
             file: bytes,
-            time_zone,
-            opens_before_end,
-            closes_after_end,
+            time_zone: args.time_zone,
+            opens_before_end: args.opens_before_end,
+            closes_after_end: args.closes_after_end,
             region,
-            dry_run,
+            dry_run: args.dry_run,
         })
         .await;
     ratings.close().await;

@@ -316,13 +316,7 @@ fn agenda_write(conference: &Conference, plan: &ImportPlan, stored: &[StoredTalk
     };
     let write = |talk: &Talk, new: bool| TalkWrite {
         new,
-        code: talk.code.clone(),
-        source_id: talk.source_id.clone(),
-        title: talk.title.clone(),
-        speakers: talk.speakers.clone(),
-        room: talk.room.clone(),
-        start: talk.start,
-        end: talk.end,
+        talk: talk.clone(),
         times: conference
             .windows
             .with(&overrides(&talk.source_id))
@@ -341,9 +335,9 @@ fn agenda_write(conference: &Conference, plan: &ImportPlan, stored: &[StoredTalk
         .collect();
     let mut rooms: Vec<Room> = plan.numbers.clone();
     for talk in &talks {
-        if !rooms.iter().any(|r| r.name == talk.room) {
+        if !rooms.iter().any(|r| r.name == talk.talk.room) {
             rooms.push(Room {
-                name: talk.room.clone(),
+                name: talk.talk.room.clone(),
                 number: None,
             });
         }

@@ -10,30 +10,19 @@ use std::time::Duration;
 
 use super::StoreError;
 use super::rows::Columns;
+use crate::agenda::Talk;
 use crate::conference::{
     Conference, ConferenceCode, Overrides, Room, StoredTalk, TalkTimes, Windows,
 };
-use crate::model::{EventCode, Timestamp};
+use crate::model::Timestamp;
 
 /// One talk to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TalkWrite {
-    /// True: a new event; false: update the stored talk with this source id.
+    /// True: a new event; false: update the stored talk with its source id.
     pub new: bool,
-    /// The event's code.
-    pub code: EventCode,
-    /// The source's stable id.
-    pub source_id: String,
-    /// Title (the event's name).
-    pub title: String,
-    /// Speakers.
-    pub speakers: Vec<String>,
-    /// Room.
-    pub room: String,
-    /// Scheduled start.
-    pub start: Timestamp,
-    /// Scheduled end.
-    pub end: Timestamp,
+    /// The talk as the agenda gives it (with its code).
+    pub talk: Talk,
     /// Its vote times.
     pub times: TalkTimes,
 }

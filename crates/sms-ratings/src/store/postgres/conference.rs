@@ -5,12 +5,12 @@ use super::queries::{all, one};
 use super::{PgStore, connection, map_err};
 use crate::conference::{Conference, ConferenceCode, Room, StoredTalk};
 use crate::model::Timestamp;
-use crate::store::StoreError;
 use crate::store::conference::{
     ADD_TALK_SQL, AgendaWrite, CANCEL_TALK_SQL, CONFERENCE_SQL, CONFERENCES_SQL, ENSURE_ROOM_SQL,
     ROOM_NUMBERS_TO_TALKS_SQL, ROOMS_SQL, SET_ROOM_NUMBER_SQL, TALKS_SQL, UPDATE_TALK_SQL,
     UPSERT_CONFERENCE_SQL, conference, conference_code, ms, room, speakers_to_db, talk,
 };
+use crate::store::{StoreError, TalkWrite};
 
 impl PgStore {
     pub(super) async fn conference_codes(&self) -> Result<Vec<ConferenceCode>, StoreError> {
@@ -54,15 +54,20 @@ impl PgStore {
         .await
         .map_err(map_err)?;
         let now = Timestamp::now().millis();
-        for t in &write.talks {
+        for TalkWrite {
+            new,
+            talk: t,
+            times,
+        } in &write.talks
+        {
             let speakers = speakers_to_db(&t.speakers);
             let (start, end) = (t.start.millis(), t.end.millis());
             let (opens, window, closes) = (
-                t.times.opens.millis(),
-                t.times.window_opens.millis(),
-                t.times.closes.millis(),
+                times.opens.millis(),
+                times.window_opens.millis(),
+                times.closes.millis(),
             );
-            if t.new {
+            if *new {
                 tx.execute(
                     ADD_TALK_SQL,
                     &[

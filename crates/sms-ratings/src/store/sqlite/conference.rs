@@ -8,12 +8,12 @@ use super::map_err;
 use super::queries::{all, one};
 use crate::conference::{Conference, ConferenceCode, Room, StoredTalk};
 use crate::model::Timestamp;
-use crate::store::StoreError;
 use crate::store::conference::{
     ADD_TALK_SQL, AgendaWrite, CANCEL_TALK_SQL, CONFERENCE_SQL, CONFERENCES_SQL, ENSURE_ROOM_SQL,
     ROOM_NUMBERS_TO_TALKS_SQL, ROOMS_SQL, SET_ROOM_NUMBER_SQL, TALKS_SQL, UPDATE_TALK_SQL,
     UPSERT_CONFERENCE_SQL, conference, conference_code, ms, room, speakers_to_db, talk,
 };
+use crate::store::{StoreError, TalkWrite};
 
 impl SqliteStore {
     pub(super) async fn conference_codes(&self) -> Result<Vec<ConferenceCode>, StoreError> {
@@ -55,16 +55,21 @@ impl SqliteStore {
             )
             .map_err(map_err)?;
             let now = Timestamp::now().millis();
-            for t in &write.talks {
+            for TalkWrite {
+                new,
+                talk: t,
+                times,
+            } in &write.talks
+            {
                 let speakers = speakers_to_db(&t.speakers);
-                if t.new {
+                if *new {
                     tx.execute(
                         ADD_TALK_SQL,
                         params![
                             t.code.as_str(),
                             t.title,
-                            t.times.opens.millis(),
-                            t.times.closes.millis(),
+                            times.opens.millis(),
+                            times.closes.millis(),
                             now,
                             code,
                             t.room,
@@ -72,7 +77,7 @@ impl SqliteStore {
                             t.start.millis(),
                             t.end.millis(),
                             t.source_id,
-                            t.times.window_opens.millis()
+                            times.window_opens.millis()
                         ],
                     )
                     .map_err(map_err)?;
@@ -85,9 +90,9 @@ impl SqliteStore {
                             speakers,
                             t.start.millis(),
                             t.end.millis(),
-                            t.times.opens.millis(),
-                            t.times.window_opens.millis(),
-                            t.times.closes.millis(),
+                            times.opens.millis(),
+                            times.window_opens.millis(),
+                            times.closes.millis(),
                             code,
                             t.source_id
                         ],
