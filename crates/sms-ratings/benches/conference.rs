@@ -114,6 +114,7 @@ fn vote(c: &mut Criterion) {
                 number: Some("+15005550006".into()),
                 opens: None,
                 closes: None,
+                time_zone: None,
             })
             .await
             .unwrap();
