@@ -1,5 +1,5 @@
-//! The `sms-ratings` command line: `serve`, `events add|list|close` and
-//! `twilio connect|undo|check`.
+//! The `sms-ratings` command line: `serve`, `events add|list|close`, `agenda import`,
+//! `rooms set|list` and `twilio connect|undo|check`.
 //!
 //! Each command is a module with its arguments and its `run`: `serve` (the server, with
 //! `serve::secrets`, `serve::keys` and their reload, and `serve::demo` for `--demo`),
@@ -7,6 +7,7 @@
 //! logging and the runtime, and sends each command to its module: a new command is a variant
 //! of `Command` and an arm of `run`.
 
+mod conference;
 mod events;
 mod redact;
 mod serve;
@@ -49,6 +50,12 @@ enum Command {
     /// Manage events.
     #[command(subcommand)]
     Events(events::Events),
+    /// Import a conference's agenda: each talk an event, rated as it ends.
+    #[command(subcommand)]
+    Agenda(conference::Agenda),
+    /// Give a conference's rooms their Twilio numbers.
+    #[command(subcommand)]
+    Rooms(conference::Rooms),
     /// Point an event's Twilio number at this service (`connect`, `undo`), or `check` it.
     #[command(subcommand)]
     Twilio(twilio::Twilio),
@@ -116,6 +123,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 zone: cli.timezone,
             };
             events::run(cli.database, place, command).await
+        }
+        Command::Agenda(command) => {
+            conference::agenda(cli.database, cli.default_region, command).await
+        }
+        Command::Rooms(command) => {
+            conference::rooms(cli.database, cli.default_region, command).await
         }
         Command::Twilio(command) => {
             let location = cli.database.unwrap_or_else(|| "ratings.db".into());

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod agenda;
 pub mod cli;
 pub mod clock;
+pub mod conference;
 pub mod embed;
 pub mod export;
 pub mod flag;

@@ -152,10 +152,14 @@ pub struct Event {
     pub opens: Option<Timestamp>,
     /// Voting closes at (none: when closed by hand).
     pub closes: Option<Timestamp>,
-    /// Closed by hand (`events close`).
+    /// Closed by hand (`events close`), or a talk cancelled from the agenda.
     pub closed: bool,
     /// The zone its times are typed and shown in (none: the deployment's `--timezone`).
     pub time_zone: Option<Zone>,
+    /// When texts without a code to its number start counting for it: a talk's vote window
+    /// opens shortly before its scheduled end, while its code works from its start (`opens`).
+    /// None: from `opens`.
+    pub window_opens: Option<Timestamp>,
 }
 
 /// Whether an event takes votes at a given time.
@@ -188,6 +192,12 @@ impl Event {
     /// True when the event takes votes at `now`.
     pub fn is_open_at(&self, now: Timestamp) -> bool {
         self.state_at(now) == EventState::Open
+    }
+
+    /// True when a text without a code to the event's number counts for it at `now`: it is
+    /// open, and its vote window (if it has one) has opened.
+    pub fn takes_bare_texts_at(&self, now: Timestamp) -> bool {
+        self.is_open_at(now) && self.window_opens.is_none_or(|t| now >= t)
     }
 }
 
@@ -366,6 +376,15 @@ pub enum Outcome {
     /// No code given and the receiving number does not serve exactly one open event;
     /// the codes of its open events (maybe none) are listed.
     NeedCode(Vec<String>),
+    /// No code given, to a room's number between two talks' vote windows: the talk whose
+    /// window opens next and when, the one whose window closed last and when (either may be
+    /// none).
+    BetweenTalks {
+        /// The next talk and when its window opens.
+        next: Option<(EventRef, Timestamp)>,
+        /// The last talk and when its window closed.
+        last: Option<(EventRef, Timestamp)>,
+    },
 }
 
 /// The answer to a submission: the reply text, and what happened.
@@ -502,6 +521,7 @@ mod tests {
             closes: closes.map(Timestamp::from_millis),
             closed,
             time_zone: None,
+            window_opens: None,
         }
     }
 

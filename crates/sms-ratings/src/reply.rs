@@ -68,6 +68,7 @@ pub fn speak(outcome: &Outcome) -> String {
             )
         }
         Outcome::UnknownEvent(_) | Outcome::NeedCode(_) => NO_EVENT_SPOKEN.to_owned(),
+        Outcome::BetweenTalks { next, last } => between_talks(next, last, |e| e.name.clone()),
     }
 }
 
@@ -109,7 +110,36 @@ pub fn render(outcome: &Outcome) -> String {
             )
         }
         Outcome::NeedCode(codes) => need_code(codes),
+        Outcome::BetweenTalks { next, last } => {
+            let full = between_talks(next, last, |e| format!("{} ({})", e.name, e.code));
+            if segments(&full) == 1 {
+                full
+            } else {
+                between_talks(next, last, |e| e.code.clone())
+            }
+        }
     }
+}
+
+/// Between two talks on a room's number: what opens next and what closed last, each talk
+/// named by `name`.
+fn between_talks(
+    next: &Option<(EventRef, Timestamp)>,
+    last: &Option<(EventRef, Timestamp)>,
+    name: impl Fn(&EventRef) -> String,
+) -> String {
+    let mut text = String::from("No talk is taking votes here right now.");
+    if let Some((event, at)) = next {
+        text.push_str(&format!(
+            " Next: {} opens {}.",
+            name(event),
+            opens_text(*at)
+        ));
+    }
+    if let Some((event, at)) = last {
+        text.push_str(&format!(" {} closed {}.", name(event), opens_text(*at)));
+    }
+    text
 }
 
 /// The fixed words of a call around the vote (the vote's own answer is [`speak`]).
@@ -246,6 +276,10 @@ mod tests {
             Outcome::UnknownEvent("X".repeat(32)),
             Outcome::NeedCode(vec![]),
             Outcome::NeedCode(vec!["A1".into(), "B2".into()]),
+            Outcome::BetweenTalks {
+                next: Some((ev("Async in practice"), Timestamp::from_millis(0))),
+                last: Some((ev("Traits, explained"), Timestamp::from_millis(0))),
+            },
         ];
         for o in all {
             let text = render(&o);

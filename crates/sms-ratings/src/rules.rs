@@ -317,6 +317,7 @@ mod tests {
             closes: closes.map(Timestamp::from_millis),
             closed: false,
             time_zone: None,
+            window_opens: None,
         }
     }
 

@@ -45,6 +45,8 @@
 mod api;
 mod auth;
 mod csrf;
+/// Random link tokens (speaker links are share links made from the command line).
+pub(crate) use csrf::new_token;
 mod error;
 mod figures;
 mod page;

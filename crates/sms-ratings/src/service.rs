@@ -27,6 +27,7 @@
 //! ```
 
 mod budget;
+pub mod conference;
 mod flags;
 mod lookup;
 pub mod organiser;
@@ -89,11 +90,17 @@ impl Ratings {
         }
     }
 
-    /// The same service on `clock` (votes are timed by it, and so judged).
+    /// The same service on `clock` (votes are timed by it, and so judged; vote windows open
+    /// and close by it).
     #[must_use]
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The service's clock (pages show what is open by it).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The same service with this reply budget.

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod conference;
 mod decide;
 mod flags;
 mod manage;
@@ -39,11 +40,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::conference::{Conference, ConferenceCode, Room, StoredTalk};
 use crate::flag::{Detector, Reasons};
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
 };
 
+pub use conference::{AgendaWrite, TalkWrite};
 pub(crate) use decide::{Decision, decide_by_code, decide_by_number};
 pub use flags::{Audit, AuditEntry, FlagReview};
 pub(crate) use manage::{ADD_EVENT_SQL, Arg, EDIT_EVENT_SQL, HIDE_COMMENT_SQL, RESET_VOTES_SQL};
@@ -196,6 +199,25 @@ pub trait Store: Send + Sync + 'static {
     }
 
     // ---- end of flags ----
+    // ---- Conferences (schema version 10; see `conference`) ----
+
+    /// Every conference's code.
+    fn conferences(&self) -> StoreFuture<'_, Vec<ConferenceCode>>;
+    /// A conference's settings; `None` when there is no such conference.
+    fn conference(&self, code: ConferenceCode) -> StoreFuture<'_, Option<Conference>>;
+    /// A conference's talks, cancelled ones too, with their vote counts.
+    fn talks(&self, code: ConferenceCode) -> StoreFuture<'_, Vec<StoredTalk>>;
+    /// Writes an agenda import, whole or nothing (one transaction).
+    fn import_agenda(&self, write: AgendaWrite) -> StoreFuture<'_, ()>;
+    /// Sets (or clears) a room's number and copies it to the room's talks.
+    fn set_room_number(
+        &self,
+        conference: ConferenceCode,
+        room: String,
+        number: Option<String>,
+    ) -> StoreFuture<'_, ()>;
+    /// A conference's rooms, by name.
+    fn rooms(&self, conference: ConferenceCode) -> StoreFuture<'_, Vec<Room>>;
 
     /// Keeps a number's webhooks from before `twilio connect`, unless some are kept for it
     /// already (those are the originals); whether these were kept.

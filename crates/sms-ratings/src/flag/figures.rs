@@ -123,6 +123,7 @@ mod tests {
             closes: None,
             closed: false,
             time_zone: None,
+            window_opens: None,
         };
         let raw = Results::from_counts(&event, [2, 0, 0, 2, 0], None);
         let burst = Reasons::NONE.with(Reason::Burst);

@@ -30,6 +30,8 @@ pub enum Handled {
     UnknownEvent,
     /// No code, and the number does not serve exactly one open event.
     NeedCode,
+    /// No code, to a room's number between two talks' vote windows.
+    BetweenTalks,
     /// Not a vote: the help text.
     Help,
     /// Not a vote, from a number that opted out: nothing is sent.
@@ -50,6 +52,7 @@ impl Handled {
             Self::NotOpen => "not_open",
             Self::UnknownEvent => "unknown_event",
             Self::NeedCode => "need_code",
+            Self::BetweenTalks => "between_talks",
             Self::Help => "help",
             Self::HelpOptedOut => "help_opted_out",
             Self::Keyword(keyword) => keyword.label(),
@@ -67,6 +70,7 @@ impl Handled {
             Some(Outcome::NotYetOpen(..)) => Self::NotOpen,
             Some(Outcome::UnknownEvent(_)) => Self::UnknownEvent,
             Some(Outcome::NeedCode(_)) => Self::NeedCode,
+            Some(Outcome::BetweenTalks { .. }) => Self::BetweenTalks,
         }
     }
 }

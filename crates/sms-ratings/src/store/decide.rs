@@ -19,12 +19,19 @@ pub(crate) fn decide_by_code(code: &EventCode, found: Option<Event>, now: Timest
     }
 }
 
-/// A vote without a code: `serving` are the events on the receiving number. Exactly one open
-/// event takes the vote; with one event that is not open, say why; otherwise ask for the code.
+/// A vote without a code: `serving` are the events on the receiving number. Exactly one
+/// event taking texts without a code (open, its vote window open) takes the vote; with none,
+/// a room's number between its talks' windows says what opens next and what closed last, a
+/// number with one event says why it is not open; otherwise ask for the code.
 pub(crate) fn decide_by_number(serving: Vec<Event>, now: Timestamp) -> Decision {
-    let open: Vec<&Event> = serving.iter().filter(|e| e.is_open_at(now)).collect();
+    let open: Vec<&Event> = serving
+        .iter()
+        .filter(|e| e.takes_bare_texts_at(now))
+        .collect();
+    let has_talks = serving.iter().any(|e| e.window_opens.is_some());
     match (open.as_slice(), serving.len()) {
         ([only], _) => Decision::Count((*only).clone()),
+        ([], _) if has_talks => Decision::Answer(between_talks(&serving, now)),
         ([], 1) => serving
             .into_iter()
             .next()
@@ -34,6 +41,27 @@ pub(crate) fn decide_by_number(serving: Vec<Event>, now: Timestamp) -> Decision 
         _ => Decision::Answer(Outcome::NeedCode(
             open.iter().map(|e| e.code.to_string()).collect(),
         )),
+    }
+}
+
+/// Between two talks' vote windows on one number: the window that opens next (of talks not
+/// closed or cancelled) and the one that closed last.
+fn between_talks(serving: &[Event], now: Timestamp) -> Outcome {
+    let next = serving
+        .iter()
+        .filter(|e| !e.closed)
+        .filter_map(|e| Some((e, e.window_opens.or(e.opens)?)))
+        .filter(|(_, at)| *at > now)
+        .min_by_key(|(_, at)| *at);
+    let last = serving
+        .iter()
+        .filter(|e| !e.closed)
+        .filter_map(|e| Some((e, e.closes?)))
+        .filter(|(_, at)| *at <= now)
+        .max_by_key(|(_, at)| *at);
+    Outcome::BetweenTalks {
+        next: next.map(|(e, at)| (EventRef::from(e), at)),
+        last: last.map(|(e, at)| (EventRef::from(e), at)),
     }
 }
 
@@ -61,7 +89,57 @@ mod tests {
             closes: None,
             closed,
             time_zone: None,
+            window_opens: None,
         }
+    }
+
+    /// A talk: its code works from `start`, bare texts from `window` until `closes`.
+    fn talk(code: &str, start: i64, window: i64, closes: i64) -> Event {
+        Event {
+            opens: Some(Timestamp::from_millis(start)),
+            window_opens: Some(Timestamp::from_millis(window)),
+            closes: Some(Timestamp::from_millis(closes)),
+            ..ev(code, false)
+        }
+    }
+
+    #[test]
+    fn a_room_number_counts_for_the_talk_whose_window_is_open() {
+        let room = || vec![talk("A1", 0, 35, 65), talk("B1", 60, 95, 125)];
+        let at = Timestamp::from_millis;
+        // B1 has started (its code works) but only A1's window is open.
+        let d = decide_by_number(room(), at(62));
+        assert!(matches!(d, Decision::Count(e) if e.code.as_str() == "A1"));
+        let d = decide_by_number(room(), at(100));
+        assert!(matches!(d, Decision::Count(e) if e.code.as_str() == "B1"));
+        let d = decide_by_number(room(), at(70));
+        let Decision::Answer(Outcome::BetweenTalks { next, last }) = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(next.map(|(e, t)| (e.code, t)), Some(("B1".into(), at(95))));
+        assert_eq!(last.map(|(e, t)| (e.code, t)), Some(("A1".into(), at(65))));
+        let d = decide_by_number(room(), at(10));
+        assert!(
+            matches!(
+                d,
+                Decision::Answer(Outcome::BetweenTalks {
+                    last: None,
+                    next: Some(_)
+                })
+            ),
+            "{d:?}"
+        );
+        let d = decide_by_number(room(), at(200));
+        assert!(
+            matches!(
+                d,
+                Decision::Answer(Outcome::BetweenTalks {
+                    next: None,
+                    last: Some(_)
+                })
+            ),
+            "{d:?}"
+        );
     }
 
     #[test]

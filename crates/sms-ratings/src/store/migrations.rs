@@ -196,6 +196,42 @@ CREATE TABLE organiser_audit (
 CREATE INDEX organiser_audit_event ON organiser_audit (event_id);
 ",
     },
+    // Conference mode: a talk is an event with a schedule. The agenda's talks are events of
+    // a conference, in a room, with speakers, a scheduled start and end and the source's
+    // stable id (a re-import finds them by it); a talk that left the agenda is cancelled,
+    // never deleted. `opens`/`closes` stay the event's vote times (its code works from the
+    // start until its window closes); `window_opens` is when texts without a code to its
+    // room's number start counting for it. Each room has a Twilio number, copied to its
+    // talks' `number` so a vote finds them as it finds any event.
+    Migration {
+        version: 10,
+        name: "conferences, rooms, talks as events with a schedule",
+        sql: "
+CREATE TABLE conferences (
+    code TEXT PRIMARY KEY CHECK (code = upper(code)),
+    time_zone TEXT NOT NULL,
+    opens_before_end_ms BIGINT NOT NULL,
+    closes_after_end_ms BIGINT NOT NULL
+){CLUSTERED};
+CREATE TABLE rooms (
+    conference TEXT NOT NULL REFERENCES conferences (code),
+    name TEXT NOT NULL,
+    number TEXT UNIQUE,
+    PRIMARY KEY (conference, name)
+){CLUSTERED};
+ALTER TABLE events ADD COLUMN conference TEXT REFERENCES conferences (code);
+ALTER TABLE events ADD COLUMN room TEXT;
+ALTER TABLE events ADD COLUMN speakers TEXT;
+ALTER TABLE events ADD COLUMN scheduled_start BIGINT;
+ALTER TABLE events ADD COLUMN scheduled_end BIGINT;
+ALTER TABLE events ADD COLUMN source_id TEXT;
+ALTER TABLE events ADD COLUMN cancelled BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE events ADD COLUMN opens_before_end_ms BIGINT;
+ALTER TABLE events ADD COLUMN closes_after_end_ms BIGINT;
+ALTER TABLE events ADD COLUMN window_opens BIGINT;
+CREATE UNIQUE INDEX events_talk_source ON events (conference, source_id);
+",
+    },
 ];
 
 /// The migrations not yet in `applied` (the recorded versions), oldest first: a version

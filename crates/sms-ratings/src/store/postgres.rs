@@ -14,6 +14,7 @@
 //! management), `listen` (announcements), `tls`, `number_backup` (webhooks kept by `twilio
 //! connect`); the row readers are shared with SQLite (`store/rows.rs`).
 
+mod conference;
 mod flags;
 mod listen;
 mod number_backup;
@@ -29,10 +30,12 @@ use std::time::Duration;
 use deadpool_postgres::{Object, Pool};
 use tokio_postgres::error::SqlState;
 
+use super::AgendaWrite;
 use super::queue::Queue;
 use super::{Audit, FlagReview};
 use super::{Change, EventChange, EventSettings, NumberBackup, Store, StoreError, StoreFuture};
 use super::{TimeBucket, timeline};
+use crate::conference::{Conference, ConferenceCode, Room, StoredTalk};
 use crate::flag::{Detector, Reasons};
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -206,6 +209,37 @@ impl Store for PgStore {
 
     fn detector(&self) -> Option<std::sync::Arc<Detector>> {
         self.detector.clone()
+    }
+
+    // ---- Conferences (schema version 10; see `store::conference`) ----
+
+    fn conferences(&self) -> StoreFuture<'_, Vec<ConferenceCode>> {
+        Box::pin(self.conference_codes())
+    }
+
+    fn conference(&self, code: ConferenceCode) -> StoreFuture<'_, Option<Conference>> {
+        Box::pin(self.conference_settings(code))
+    }
+
+    fn talks(&self, code: ConferenceCode) -> StoreFuture<'_, Vec<StoredTalk>> {
+        Box::pin(self.conference_talks(code))
+    }
+
+    fn import_agenda(&self, write: AgendaWrite) -> StoreFuture<'_, ()> {
+        Box::pin(self.write_agenda(write))
+    }
+
+    fn set_room_number(
+        &self,
+        conference: ConferenceCode,
+        room: String,
+        number: Option<String>,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.write_room_number(conference, room, number))
+    }
+
+    fn rooms(&self, conference: ConferenceCode) -> StoreFuture<'_, Vec<Room>> {
+        Box::pin(self.conference_rooms(conference))
     }
 
     fn keep_number_backup(&self, backup: NumberBackup) -> StoreFuture<'_, bool> {

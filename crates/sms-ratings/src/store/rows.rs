@@ -23,7 +23,7 @@ pub(crate) trait Columns {
 /// An event's columns, in the order [`event`] reads them.
 macro_rules! event_columns {
     () => {
-        "id, code, name, number, opens, closes, closed, time_zone"
+        "id, code, name, number, opens, closes, closed, time_zone, window_opens"
     };
 }
 
@@ -113,6 +113,7 @@ pub(crate) fn event(row: &impl Columns) -> Result<Event, StoreError> {
         closes: row.column::<Option<i64>>(5)?.map(Timestamp::from_millis),
         closed: row.column(6)?,
         time_zone: zone(row.column(7)?),
+        window_opens: row.column::<Option<i64>>(8)?.map(Timestamp::from_millis),
     })
 }
 
@@ -200,7 +201,7 @@ pub(crate) fn tally(
 }
 
 /// A count column value, checked.
-fn count(n: i64) -> Result<u64, StoreError> {
+pub(crate) fn count(n: i64) -> Result<u64, StoreError> {
     u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("count {n}")))
 }
 

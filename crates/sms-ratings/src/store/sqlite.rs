@@ -15,6 +15,7 @@
 //! (event management), `number_backup` (webhooks kept by `twilio connect`); the row readers
 //! are shared with PostgreSQL (`store/rows.rs`).
 
+mod conference;
 mod flags;
 mod number_backup;
 mod open;
@@ -29,10 +30,12 @@ use std::thread::JoinHandle;
 
 use rusqlite::{Connection, ErrorCode};
 
+use super::AgendaWrite;
 use super::queue::Queue;
 use super::{Audit, FlagReview};
 use super::{EventChange, EventSettings, NumberBackup, Options, Store, StoreError, StoreFuture};
 use super::{TimeBucket, timeline};
+use crate::conference::{Conference, ConferenceCode, Room, StoredTalk};
 use crate::flag::{Detector, Reasons};
 use crate::model::{
     Event, EventCode, NewEvent, RatingRow, Receipt, Results, Submission, Timestamp,
@@ -203,6 +206,37 @@ impl Store for SqliteStore {
 
     fn detector(&self) -> Option<Arc<Detector>> {
         self.options.detector.clone()
+    }
+
+    // ---- Conferences (schema version 10; see `store::conference`) ----
+
+    fn conferences(&self) -> StoreFuture<'_, Vec<ConferenceCode>> {
+        Box::pin(self.conference_codes())
+    }
+
+    fn conference(&self, code: ConferenceCode) -> StoreFuture<'_, Option<Conference>> {
+        Box::pin(self.conference_settings(code))
+    }
+
+    fn talks(&self, code: ConferenceCode) -> StoreFuture<'_, Vec<StoredTalk>> {
+        Box::pin(self.conference_talks(code))
+    }
+
+    fn import_agenda(&self, write: AgendaWrite) -> StoreFuture<'_, ()> {
+        Box::pin(self.write_agenda(write))
+    }
+
+    fn set_room_number(
+        &self,
+        conference: ConferenceCode,
+        room: String,
+        number: Option<String>,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.write_room_number(conference, room, number))
+    }
+
+    fn rooms(&self, conference: ConferenceCode) -> StoreFuture<'_, Vec<Room>> {
+        Box::pin(self.conference_rooms(conference))
     }
 
     fn keep_number_backup(&self, backup: NumberBackup) -> StoreFuture<'_, bool> {

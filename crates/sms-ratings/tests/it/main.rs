@@ -8,7 +8,9 @@
 )]
 
 mod acme;
+mod agenda;
 mod browser;
+mod conference;
 mod e2e;
 mod export;
 mod flags;
@@ -19,6 +21,7 @@ mod login;
 mod manage;
 mod outage;
 mod page;
+mod rooms;
 mod screens;
 mod secrets;
 mod serve_cli;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use reqwest::StatusCode;
+use sms_ratings::clock::Clock;
 use sms_ratings::server::{App, Config};
 use sms_ratings::service::Ratings;
 use sms_ratings::store::{self, Options, Store};
@@ -37,6 +38,11 @@ impl TestServer {
         configure: impl FnOnce(Config) -> Config,
     ) -> Self {
         Self::start_full(location, Options::default(), configure).await
+    }
+
+    /// A server whose service goes by `clock` (vote windows a test opens and closes).
+    pub async fn start_clocked(location: &str, clock: Clock) -> Self {
+        Self::start_with_service(location, |r| r.with_clock(clock)).await
     }
 
     async fn start_full(

@@ -58,6 +58,7 @@ mod tests {
             closes: None,
             closed: false,
             time_zone: None,
+            window_opens: None,
         }
     }
 
