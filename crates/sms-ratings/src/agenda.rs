@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Layout: `schedule_json.rs`, `schedule_xml.rs`, `ical.rs` and `csv.rs` read one format each
-//! into [`Draft`]s; `when.rs` reads their times; `code.rs` gives each talk without a code one
+//! into `Draft`s; `when.rs` reads their times; `code.rs` gives each talk without a code one
 //! that is short and easy to type.
 
 mod code;

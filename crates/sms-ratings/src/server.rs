@@ -70,14 +70,14 @@ use twilio_webhook::{
     BasicAuth, KeyError, PublicUrl, Scheme, TrustedProxies, Validator, WebhookConfig,
 };
 
-pub use api::{EventView, RatingView};
 pub use auth::{
-    FAILURE_WINDOW, GLOBAL_FAILURES, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS,
-    NETWORK_FAILURES, WeakPassword, check_password_strength,
+    GLOBAL_FAILURES, MAX_FAILURES, MIN_DISTINCT_CHARS, MIN_PASSWORD_CHARS, NETWORK_FAILURES,
+    WeakPassword, check_password_strength,
 };
-pub use error::HttpError;
 pub use figures::{FigureView, FlaggedView, ReasonGroup, ResultsView};
-pub use page::{BucketView, CONTENT_SECURITY_POLICY, CommentView, Snapshot, Timeline};
+pub use page::CONTENT_SECURITY_POLICY;
+
+use error::HttpError;
 pub use webhook::BODY_LIMIT;
 
 use crate::model::Zone;

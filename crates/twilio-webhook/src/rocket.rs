@@ -2,7 +2,7 @@
 //!
 //! A Rocket request guard cannot see the body, and Twilio's signature covers it, so the
 //! check is a data guard: take [`TwilioRequest<T>`](crate::TwilioRequest) (the verified pairs
-//! read as `T`) or [`VerifiedWebhook`](crate::VerifiedWebhook) as the route's `data`. It runs
+//! read as `T`) or [`VerifiedWebhook`] as the route's `data`. It runs
 //! the [flow](crate::flow) before the handler: early refusals (405, 401, 413 by
 //! `Content-Length`), the body read up to the limit, verification, the replay guard.
 //!

@@ -15,21 +15,21 @@ use crate::model::{Channel, Event, EventCode, Timestamp};
 
 /// An event as `GET /api/events` lists it.
 #[derive(Debug, Serialize)]
-pub struct EventView {
+pub(crate) struct EventView {
     /// Code.
-    pub code: String,
+    pub(crate) code: String,
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// Serving number.
-    pub number: Option<String>,
+    pub(crate) number: Option<String>,
     /// Taking votes now.
-    pub open: bool,
+    pub(crate) open: bool,
     /// Closed by hand.
-    pub closed: bool,
+    pub(crate) closed: bool,
     /// Opening time (RFC 3339).
-    pub opens: Option<String>,
+    pub(crate) opens: Option<String>,
     /// Closing time (RFC 3339).
-    pub closes: Option<String>,
+    pub(crate) closes: Option<String>,
 }
 
 impl From<Event> for EventView {
@@ -48,19 +48,19 @@ impl From<Event> for EventView {
 
 /// A rating as `GET /api/events/{code}/ratings` lists it (phone masked).
 #[derive(Debug, Serialize)]
-pub struct RatingView {
+pub(crate) struct RatingView {
     /// Masked phone.
-    pub phone: String,
+    pub(crate) phone: String,
     /// Rating.
-    pub rating: u8,
+    pub(crate) rating: u8,
     /// How the latest vote came: `sms`, `whatsapp` or `voice`.
-    pub channel: Channel,
+    pub(crate) channel: Channel,
     /// Comment, phone numbers in it masked (hostile input: escape before rendering).
-    pub comment: String,
+    pub(crate) comment: String,
     /// Latest vote (RFC 3339).
-    pub updated_at: String,
+    pub(crate) updated_at: String,
     /// Comment hidden by the organiser (off the projector and the audience link).
-    pub hidden: bool,
+    pub(crate) hidden: bool,
 }
 
 fn code(raw: &str) -> Result<EventCode, HttpError> {

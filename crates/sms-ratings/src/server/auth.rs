@@ -33,7 +33,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use twilio_webhook::{BasicAuth, TrustedProxies};
 
-pub use limiter::{FAILURE_WINDOW, GLOBAL_FAILURES, MAX_FAILURES, NETWORK_FAILURES};
+pub use limiter::{GLOBAL_FAILURES, MAX_FAILURES, NETWORK_FAILURES};
 
 use super::error::HttpError;
 

@@ -13,7 +13,7 @@ pub(crate) const REALM: &str = "sms-ratings organisers";
 /// An error response. The body is a fixed short text; details go to the log only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum HttpError {
+pub(crate) enum HttpError {
     /// An organiser form naming an action there is none of. (A webhook's signature, method,
     /// size, content type and missing fields are the library layer's rejections.)
     #[error("bad request")]
@@ -42,7 +42,7 @@ pub enum HttpError {
 
 impl HttpError {
     /// The status code.
-    pub fn status(self) -> StatusCode {
+    pub(crate) fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,

@@ -56,7 +56,6 @@ use super::csrf::{self, SecureCookie};
 use super::error::HttpError;
 use crate::model::EventCode;
 pub(crate) use live::Streams;
-pub use view::{BucketView, CommentView, Snapshot, Timeline};
 
 /// The Content-Security-Policy of every page and asset.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

@@ -10,15 +10,15 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failed sign-ins one client address may make per [`FAILURE_WINDOW`].
+/// Failed sign-ins one client address may make per `FAILURE_WINDOW` (a minute).
 pub const MAX_FAILURES: u32 = 10;
-/// Failed sign-ins one network (IPv4 /24, IPv6 /48) may make per [`FAILURE_WINDOW`].
+/// Failed sign-ins one network (IPv4 /24, IPv6 /48) may make per `FAILURE_WINDOW` (a minute).
 pub const NETWORK_FAILURES: u32 = 50;
-/// Failed sign-ins the whole server accepts per [`FAILURE_WINDOW`] from clients without a
+/// Failed sign-ins the whole server accepts per `FAILURE_WINDOW` (a minute) from clients without a
 /// device cookie; beyond, such clients wait for the window to end.
 pub const GLOBAL_FAILURES: u32 = 500;
 /// The window failed sign-ins are counted in.
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+pub(crate) const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// Entries per tier; memory stays bounded whatever the address spread.
 const TRACKED: usize = 16_384;
 

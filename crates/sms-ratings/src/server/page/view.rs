@@ -28,20 +28,20 @@ const NICE: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
 /// `Snapshot::read` builds the organiser's snapshot (the one function that does);
 /// [`Snapshot::public`] derives the audience's from it, so one read per update serves both.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// False while the organiser hides the results (the page shows the vote count only).
-    pub revealed: bool,
+    pub(crate) revealed: bool,
     /// Count, average, histogram.
-    pub results: Results,
+    pub(crate) results: Results,
     /// The average as shown: one decimal, rounded half up from the exact fraction ("–" when
     /// there are no votes), so the server and the page script never round differently.
-    pub average_text: String,
+    pub(crate) average_text: String,
     /// `open`, `closed` or `not_open`.
-    pub state: &'static str,
+    pub(crate) state: &'static str,
     /// Votes over time.
-    pub timeline: Timeline,
+    pub(crate) timeline: Timeline,
     /// Latest comments, newest first (numbers in the text masked, no senders).
-    pub comments: Vec<CommentView>,
+    pub(crate) comments: Vec<CommentView>,
     /// The event's share token, which may see [`Snapshot::public`] (never serialised).
     #[serde(skip)]
     pub(crate) share_token: Option<String>,
@@ -57,36 +57,36 @@ impl super::hub::Views for Snapshot {
 
 /// Votes over time, in buckets of equal width with empty ones included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// Bucket width in seconds.
-    pub bucket_seconds: i64,
+    pub(crate) bucket_seconds: i64,
     /// Buckets, oldest first.
-    pub buckets: Vec<BucketView>,
+    pub(crate) buckets: Vec<BucketView>,
 }
 
 /// One bucket of [`Timeline`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BucketView {
+pub(crate) struct BucketView {
     /// Start (RFC 3339).
-    pub start: String,
+    pub(crate) start: String,
     /// Votes.
-    pub count: u64,
+    pub(crate) count: u64,
     /// Sum of their ratings.
-    pub sum: u64,
+    pub(crate) sum: u64,
 }
 
 /// A comment as the wall shows it (hidden comments never are). It carries no sender, not
 /// even masked: the projector and the audience see what was said, never who said it (the
 /// organiser sees masked senders on the manage page only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CommentView {
+pub(crate) struct CommentView {
     /// The rating; none while the results are hidden.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rating: Option<u8>,
+    pub(crate) rating: Option<u8>,
     /// The text, phone numbers in it masked (still hostile: escape it).
-    pub comment: String,
+    pub(crate) comment: String,
     /// When (RFC 3339).
-    pub at: String,
+    pub(crate) at: String,
 }
 
 impl Snapshot {
@@ -127,7 +127,7 @@ impl Snapshot {
 
     /// The audience's view: the same figures and comments, without the share token.
     #[must_use]
-    pub fn public(&self) -> Self {
+    pub(crate) fn public(&self) -> Self {
         let mut public = self.clone();
         public.share_token = None;
         public
